@@ -1,0 +1,33 @@
+package org.protosw.socket;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * One instance of the stack (a vnet): its own interfaces, routes and sockets. Registered
+ * as an OSGi service with the property {@value #VNET_PROPERTY} naming the instance; the
+ * one present from the start is called {@value #DEFAULT_VNET}.
+ */
+@ProviderType
+public interface NetStack {
+    /** Service property that holds the vnet's name. */
+    String VNET_PROPERTY = "protosw.vnet";
+
+    /** The name of the stack instance that exists from the start. */
+    String DEFAULT_VNET = "default";
+
+    /** The name of this stack instance. */
+    String name();
+
+    /**
+     * socket(2): creates a socket of the protocol found by (domain, type, protocol);
+     * protocol 0 picks the domain's default for the type.
+     *
+     * @throws SocketException EAFNOSUPPORT for an unknown domain, ESOCKTNOSUPPORT for a type
+     *         the domain lacks, EPROTONOSUPPORT when no loaded protocol serves the triple or
+     *         it is being removed (draining)
+     */
+    Socket socket(int domain, int type, int protocol) throws SocketException;
+
+    /** A new readiness poller (kqueue(2)) for sockets of this stack. */
+    Poller newPoller();
+}

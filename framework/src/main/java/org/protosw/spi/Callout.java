@@ -1,0 +1,20 @@
+package org.protosw.spi;
+
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A timer in the stack's hashed timing wheel ({@code struct callout}). Its task runs on the
+ * stack's timer thread and must be short; take the pcb's own lock inside it.
+ */
+@ProviderType
+public interface Callout {
+    /** Arms (or re-arms) the timer to fire once after the delay ({@code callout_reset}). */
+    void reset(long delay, TimeUnit unit);
+
+    /** Disarms it; true when it was pending ({@code callout_stop}). */
+    boolean stop();
+
+    boolean pending();
+}

@@ -1,0 +1,28 @@
+package org.protosw.spi;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The packet filter hook points of a stack instance ({@code pfil(9)}): hooks see every IPv4
+ * packet on input (after header checks, before reassembly and local delivery) and on output
+ * (after the header is complete, before fragmentation), on every interface.
+ */
+@ProviderType
+public interface Pfil {
+    int IN = 1;
+    int OUT = 2;
+
+    /**
+     * Adds a hook; hooks run in ascending {@code order}, the same order on input and output.
+     *
+     * @param directions {@link #IN}, {@link #OUT} or both
+     */
+    Registration addHook(String name, int directions, int order, PfilHook hook);
+
+    /**
+     * Re-injects a packet as if it came from a hook at {@code order}: the packet runs through
+     * the hooks after that one, then on along its path. Inbound packets need a receiving
+     * interface.
+     */
+    void reinject(Packet p, int direction, IfNet ifp, int order);
+}

@@ -1,0 +1,64 @@
+package org.protosw.spi;
+
+import java.util.function.Function;
+
+import org.osgi.annotation.versioning.ProviderType;
+import org.protosw.socket.Errno;
+import org.protosw.socket.SockOpt;
+
+/**
+ * The socket as its protocol sees it: the socket buffers, the socket-level options the core
+ * keeps, and the state and wake-up upcalls of BSD's socket layer ({@code soisconnected},
+ * {@code socantrcvmore}, {@code sorwakeup}...). Safe to call from any thread.
+ */
+@ProviderType
+public interface ProtoSocket {
+    int type();
+
+    int protocol();
+
+    /** The stack instance the socket lives in. */
+    ProtoContext context();
+
+    /** The receive buffer ({@code so_rcv}). */
+    SockBuf rcv();
+
+    /** The send buffer ({@code so_snd}). */
+    SockBuf snd();
+
+    /** Whether a boolean socket-level option (SO_REUSEADDR, SO_BROADCAST...) is on. */
+    boolean option(SockOpt<Boolean> option);
+
+    /** SO_LINGER seconds, or -1 when off. */
+    int linger();
+
+    void soisconnecting();
+
+    void soisconnected();
+
+    void soisdisconnecting();
+
+    void soisdisconnected();
+
+    /** Nothing more will arrive: readers see end of stream once the buffer is empty. */
+    void socantrcvmore();
+
+    /** Nothing more may be sent: senders get EPIPE. */
+    void socantsendmore();
+
+    /** Sets the pending error ({@code so_error}) and wakes readers and writers. */
+    void setError(Errno error);
+
+    /** Wakes readers and read pollers. */
+    void sorwakeup();
+
+    /** Wakes writers and write pollers. */
+    void sowwakeup();
+
+    /**
+     * {@code sonewconn}: on a listening socket, creates the socket of a new connection, lets
+     * {@code attach} build its pcb, and queues it as incomplete until {@link #soisconnected()}
+     * is called on it. Returns null when the listen queue is full (the caller drops).
+     */
+    ProtoSocket sonewconn(Function<ProtoSocket, Pcb> attach);
+}

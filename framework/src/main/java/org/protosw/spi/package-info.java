@@ -1,0 +1,18 @@
+/**
+ * The protocol switch SPI: what protocol bundles implement and what the core hands them.
+ *
+ * <p>A protocol bundle registers a {@link org.protosw.spi.ProtoSw} service described by
+ * {@link org.protosw.spi.ProtoSwEntry} properties (domain, type, protocol number, name,
+ * flags). For each stack instance (vnet) the core calls {@link org.protosw.spi.ProtoSw#init}
+ * and gets the protocol's per-stack half, a {@link org.protosw.spi.Protocol}; for each
+ * socket it calls {@link org.protosw.spi.Protocol#attach} and gets the socket's protocol
+ * control block, a {@link org.protosw.spi.Pcb}, whose methods are the user requests
+ * ({@code pr_usrreqs}). Requests a protocol does not implement answer EOPNOTSUPP.
+ *
+ * <p>{@code ProtoSw}, {@code Protocol}, {@code Pcb}, {@code IpInput}, {@code PfilHook} and
+ * {@code NetModule} are implemented by third parties (consumer types: changing them is a
+ * major version); the rest is implemented by the core.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package org.protosw.spi;
