@@ -26,6 +26,12 @@ public interface ProtoSocket {
     /** The send buffer ({@code so_snd}). */
     SockBuf snd();
 
+    /**
+     * {@code soreserve}: sets the send and receive buffer limits a protocol starts its
+     * sockets with (its sendspace/recvspace tunables). SO_SNDBUF/SO_RCVBUF change them later.
+     */
+    void soreserve(int sndcc, int rcvcc);
+
     /** Whether a boolean socket-level option (SO_REUSEADDR, SO_BROADCAST...) is on. */
     boolean option(SockOpt<Boolean> option);
 

@@ -1,0 +1,15 @@
+package org.protosw.internal.sw;
+
+/**
+ * What the protocol registry needs of a stack instance: its name and a way to make the
+ * context a protocol instance runs with.
+ */
+public interface VnetHooks {
+    String name();
+
+    /**
+     * A new context for one protocol (or module) in this instance. Closing it removes every
+     * registration made through it (input handlers, callouts, tunables, pfil hooks).
+     */
+    ScopedContext newContext(String ownerName);
+}
