@@ -1,0 +1,236 @@
+package org.protosw.internal.kern;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+import org.protosw.spi.Callout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hashed timing wheel of one stack instance (callout(9)). Arming or stopping a timer
+ * never takes a lock: it only writes the timer's deadline, and the wheel thread moves the
+ * timer between slots lazily (a later deadline is noticed when the old slot comes round; an
+ * earlier one sends a move request). TCP re-arms timers on nearly every segment, so this
+ * keeps the data path free of a global lock. One tick is one millisecond.
+ */
+public final class CalloutWheel implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CalloutWheel.class);
+    private static final long TICK = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final int SLOTS = 1024;
+
+    private final Thread thread;
+    private final ConcurrentLinkedQueue<Timer> pending = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Timer> moves = new ConcurrentLinkedQueue<>();
+    @SuppressWarnings("unchecked")
+    private final ArrayList<Entry>[] slots = new ArrayList[SLOTS];
+    private final AtomicInteger armed = new AtomicInteger();
+    private volatile boolean running = true;
+    private volatile boolean idle;
+    private long wheelTime;
+
+    public CalloutWheel(String vnetName) {
+        for (int i = 0; i < SLOTS; i++) {
+            slots[i] = new ArrayList<>();
+        }
+        wheelTime = System.nanoTime();
+        thread = new Thread(this::run, "callout-" + vnetName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** A new timer running {@code task} on the wheel thread. */
+    public Callout newCallout(Runnable task) {
+        return new Timer(task);
+    }
+
+    /** Timers currently armed. */
+    public int armedCount() {
+        return armed.get();
+    }
+
+    private void run() {
+        while (running) {
+            drainPending();
+            long now = System.nanoTime();
+            while (wheelTime + TICK <= now) {
+                wheelTime += TICK;
+                expire(slot(wheelTime), now);
+            }
+            if (!running) {
+                break;
+            }
+            if (armed.get() == 0 && pending.isEmpty()) {
+                idle = true;
+                if (armed.get() == 0 && pending.isEmpty() && running) {
+                    LockSupport.park(this);
+                }
+                idle = false;
+                wheelTime = Math.max(wheelTime, System.nanoTime() - TICK);
+            } else {
+                LockSupport.parkNanos(this, TICK);
+            }
+        }
+    }
+
+    private static int slot(long time) {
+        return (int) ((time / TICK) & (SLOTS - 1));
+    }
+
+    /** One placement of a timer in a slot; stale once the timer was placed again. */
+    private record Entry(Timer timer, long gen) {
+    }
+
+    private void drainPending() {
+        Timer t;
+        while ((t = pending.poll()) != null) {
+            place(t);
+        }
+        while ((t = moves.poll()) != null) {
+            if (t.queued && t.deadline != 0 && t.deadline < t.placedAt) {
+                slot(t);
+            }
+        }
+    }
+
+    /** Puts a queued timer into the slot of its deadline, or lets it go when stopped. */
+    private void place(Timer t) {
+        if (t.deadline == 0) {
+            release(t);
+            return;
+        }
+        slot(t);
+    }
+
+    private void slot(Timer t) {
+        long at = Math.max(t.deadline, wheelTime + TICK);
+        t.placedAt = at;
+        slots[slot(at)].add(new Entry(t, ++t.gen));
+    }
+
+    private void expire(int slotIndex, long now) {
+        ArrayList<Entry> list = slots[slotIndex];
+        if (list.isEmpty()) {
+            return;
+        }
+        ArrayList<Entry> due = new ArrayList<>(list);
+        list.clear();
+        for (Entry e : due) {
+            Timer t = e.timer();
+            if (e.gen() != t.gen) {
+                continue;
+            }
+            long d = t.deadline;
+            if (d == 0) {
+                release(t);
+            } else if (d > now) {
+                slot(t);
+            } else if (t.fire(d)) {
+                release(t);
+                try {
+                    t.task.run();
+                } catch (Throwable ex) {
+                    LOG.error("callout task {} failed", t.task, ex);
+                }
+            } else {
+                place(t);
+            }
+        }
+    }
+
+    /** The timer leaves the wheel; re-queue it if it was re-armed meanwhile. */
+    private void release(Timer t) {
+        t.placedAt = Long.MAX_VALUE;
+        t.gen++;
+        t.queued = false;
+        if (t.deadline != 0 && Timer.QUEUED.compareAndSet(t, false, true)) {
+            pending.add(t);
+        } else {
+            armed.decrementAndGet();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        pending.clear();
+        moves.clear();
+        for (ArrayList<Entry> s : slots) {
+            s.clear();
+        }
+    }
+
+    private final class Timer implements Callout {
+        static final VarHandle QUEUED;
+        static final VarHandle DEADLINE;
+
+        static {
+            try {
+                QUEUED = MethodHandles.lookup().findVarHandle(Timer.class, "queued", boolean.class);
+                DEADLINE = MethodHandles.lookup().findVarHandle(Timer.class, "deadline", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        final Runnable task;
+        volatile long deadline;
+        volatile boolean queued;
+        /** Where the wheel thread last placed it (written by that thread only). */
+        volatile long placedAt = Long.MAX_VALUE;
+        /** Placement generation: slot entries of older generations are ignored. */
+        long gen;
+
+        Timer(Runnable task) {
+            this.task = task;
+        }
+
+        @Override
+        public void reset(long delay, TimeUnit unit) {
+            long d = System.nanoTime() + Math.max(0, unit.toNanos(delay));
+            deadline = d == 0 ? 1 : d;
+            if (QUEUED.compareAndSet(this, false, true)) {
+                armed.incrementAndGet();
+                pending.add(this);
+                if (idle) {
+                    LockSupport.unpark(thread);
+                }
+            } else if (d < placedAt) {
+                moves.add(this);
+            }
+        }
+
+        @Override
+        public boolean stop() {
+            long d = deadline;
+            while (d != 0) {
+                if (DEADLINE.compareAndSet(this, d, 0L)) {
+                    return true;
+                }
+                d = deadline;
+            }
+            return false;
+        }
+
+        @Override
+        public boolean pending() {
+            return deadline != 0;
+        }
+
+        /** Claims the expiry of deadline {@code d}; false when it was re-armed or stopped. */
+        boolean fire(long d) {
+            return DEADLINE.compareAndSet(this, d, 0L);
+        }
+    }
+}

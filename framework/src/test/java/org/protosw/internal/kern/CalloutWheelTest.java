@@ -1,0 +1,120 @@
+package org.protosw.internal.kern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.protosw.spi.Callout;
+
+class CalloutWheelTest {
+    private final CalloutWheel wheel = new CalloutWheel("test");
+
+    @AfterEach
+    void close() {
+        wheel.close();
+    }
+
+    @Test
+    void firesOnceAfterTheDelay() throws Exception {
+        CountDownLatch fired = new CountDownLatch(1);
+        AtomicLong at = new AtomicLong();
+        Callout c = wheel.newCallout(() -> {
+            at.set(System.nanoTime());
+            fired.countDown();
+        });
+        long start = System.nanoTime();
+        c.reset(30, TimeUnit.MILLISECONDS);
+        assertThat(c.pending()).isTrue();
+        assertThat(fired.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(at.get() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(30));
+        assertThat(c.pending()).isFalse();
+    }
+
+    @Test
+    void stopPreventsFiring() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        Callout c = wheel.newCallout(runs::incrementAndGet);
+        c.reset(20, TimeUnit.MILLISECONDS);
+        assertThat(c.stop()).isTrue();
+        assertThat(c.stop()).isFalse();
+        Thread.sleep(80);
+        assertThat(runs.get()).isZero();
+        assertThat(wheel.armedCount()).isZero();
+    }
+
+    @Test
+    void resetToLaterAndEarlierDeadlines() throws Exception {
+        CountDownLatch fired = new CountDownLatch(1);
+        AtomicLong at = new AtomicLong();
+        Callout c = wheel.newCallout(() -> {
+            at.set(System.nanoTime());
+            fired.countDown();
+        });
+        long start = System.nanoTime();
+        c.reset(10, TimeUnit.SECONDS);
+        Thread.sleep(20);
+        // moving it earlier must not wait for the old slot
+        c.reset(20, TimeUnit.MILLISECONDS);
+        assertThat(fired.await(3, TimeUnit.SECONDS)).isTrue();
+        assertThat(at.get() - start).isLessThan(TimeUnit.SECONDS.toNanos(3));
+
+        CountDownLatch second = new CountDownLatch(1);
+        AtomicLong at2 = new AtomicLong();
+        Callout d = wheel.newCallout(() -> {
+            at2.set(System.nanoTime());
+            second.countDown();
+        });
+        long s2 = System.nanoTime();
+        d.reset(10, TimeUnit.MILLISECONDS);
+        d.reset(120, TimeUnit.MILLISECONDS);
+        assertThat(second.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(at2.get() - s2).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(120));
+    }
+
+    @Test
+    void manyTimersFromManyThreadsEachFireExactlyOnce() throws Exception {
+        int n = 2000;
+        AtomicInteger runs = new AtomicInteger();
+        CountDownLatch all = new CountDownLatch(n);
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            threads[t] = new Thread(() -> {
+                for (int i = 0; i < n / threads.length; i++) {
+                    Callout c = wheel.newCallout(() -> {
+                        runs.incrementAndGet();
+                        all.countDown();
+                    });
+                    c.reset(1 + (i % 50), TimeUnit.MILLISECONDS);
+                    c.reset(1 + (i % 30), TimeUnit.MILLISECONDS);
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(all.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(60);
+        assertThat(runs.get()).isEqualTo(n);
+        assertThat(wheel.armedCount()).isZero();
+    }
+
+    @Test
+    void aTaskMayRearmItself() throws Exception {
+        CountDownLatch three = new CountDownLatch(3);
+        Callout[] self = new Callout[1];
+        self[0] = wheel.newCallout(() -> {
+            three.countDown();
+            if (three.getCount() > 0) {
+                self[0].reset(5, TimeUnit.MILLISECONDS);
+            }
+        });
+        self[0].reset(5, TimeUnit.MILLISECONDS);
+        assertThat(three.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+}
