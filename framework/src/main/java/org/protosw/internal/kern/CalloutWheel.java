@@ -27,6 +27,7 @@ public final class CalloutWheel implements AutoCloseable {
     private final Thread thread;
     private final ConcurrentLinkedQueue<Timer> pending = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Timer> moves = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Purge> purges = new ConcurrentLinkedQueue<>();
     @SuppressWarnings("unchecked")
     private final ArrayList<Entry>[] slots = new ArrayList[SLOTS];
     private final AtomicInteger armed = new AtomicInteger();
@@ -46,7 +47,59 @@ public final class CalloutWheel implements AutoCloseable {
 
     /** A new timer running {@code task} on the wheel thread. */
     public Callout newCallout(Runnable task) {
-        return new Timer(task);
+        return new Timer(task, null);
+    }
+
+    /** A new timer that {@link #purge} can take back for {@code owner}. */
+    public Callout newCallout(Runnable task, Object owner) {
+        return new Timer(task, owner);
+    }
+
+    /**
+     * Stops every timer of {@code owner} and drops the wheel's references to them, then
+     * returns: after it, the wheel holds nothing of that owner (an unloaded protocol).
+     */
+    public void purge(Object owner) {
+        if (Thread.currentThread() == thread || !running) {
+            purgeNow(owner);
+            return;
+        }
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        purges.add(new Purge(owner, done));
+        LockSupport.unpark(thread);
+        try {
+            if (!done.await(5, TimeUnit.SECONDS)) {
+                LOG.warn("callout wheel {} did not purge the timers of {} in 5 s", thread.getName(), owner);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private record Purge(Object owner, java.util.concurrent.CountDownLatch done) {
+    }
+
+    private void purgeNow(Object owner) {
+        for (Timer t : pending) {
+            if (t.owner == owner) {
+                t.deadline = 0;
+            }
+        }
+        for (ArrayList<Entry> list : slots) {
+            list.removeIf(e -> {
+                Timer t = e.timer();
+                if (t.owner != owner) {
+                    return false;
+                }
+                t.deadline = 0;
+                if (e.gen() == t.gen) {
+                    release(t);
+                }
+                return true;
+            });
+        }
+        moves.removeIf(t -> t.owner == owner);
+        drainPending();
     }
 
     /** Timers currently armed. */
@@ -87,6 +140,11 @@ public final class CalloutWheel implements AutoCloseable {
     }
 
     private void drainPending() {
+        Purge pg;
+        while ((pg = purges.poll()) != null) {
+            purgeNow(pg.owner());
+            pg.done().countDown();
+        }
         Timer t;
         while ((t = pending.poll()) != null) {
             place(t);
@@ -185,6 +243,7 @@ public final class CalloutWheel implements AutoCloseable {
         }
 
         final Runnable task;
+        final Object owner;
         volatile long deadline;
         volatile boolean queued;
         /** Where the wheel thread last placed it (written by that thread only). */
@@ -192,8 +251,9 @@ public final class CalloutWheel implements AutoCloseable {
         /** Placement generation: slot entries of older generations are ignored. */
         long gen;
 
-        Timer(Runnable task) {
+        Timer(Runnable task, Object owner) {
             this.task = task;
+            this.owner = owner;
         }
 
         @Override
