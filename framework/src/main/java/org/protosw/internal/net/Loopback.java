@@ -1,0 +1,45 @@
+package org.protosw.internal.net;
+
+import org.protosw.spi.Packet;
+
+/**
+ * The software loopback ({@code if_lo}): what the stack sends out of it comes straight back
+ * in, as the same {@link Packet} object. Nothing on the way can damage the bytes, so the
+ * packet is marked {@link Packet#M_CSUM_OK} and IP and the transports need not verify
+ * checksums (unless an outbound pipe is set to corrupt packets). The MTU defaults to the largest an IPv4 datagram can be, so local traffic is
+ * never fragmented.
+ */
+public final class Loopback extends NetInterface {
+    public static final String DEFAULT_NAME = "lo0";
+    public static final int DEFAULT_MTU = MAX_MTU;
+    public static final int FLAGS = IFF_LOOPBACK | IFF_UP | IFF_RUNNING | IFF_MULTICAST;
+
+    public Loopback() {
+        this(DEFAULT_NAME);
+    }
+
+    public Loopback(String name) {
+        this(name, DEFAULT_MTU);
+    }
+
+    public Loopback(String name, int mtu) {
+        super(name, mtu, FLAGS);
+    }
+
+    @Override
+    protected void transmit(Packet p, int nextHop) {
+        if (p.length() > mtu()) {
+            // IP hands the driver at most an MTU; a bigger packet is a bug upstream, made visible
+            counters().oerrors.increment();
+            return;
+        }
+        // an outbound pipe that corrupts packets voids the promise that nothing damaged them
+        p.addFlags(DummynetPipe.mayCorrupt(pipe(false)) ? Packet.M_LOOP : Packet.M_LOOP | Packet.M_CSUM_OK);
+        receive(p);
+    }
+
+    @Override
+    public String driverName() {
+        return "loopback";
+    }
+}
