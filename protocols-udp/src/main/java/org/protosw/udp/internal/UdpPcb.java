@@ -59,10 +59,6 @@ final class UdpPcb implements Pcb {
         this.inp = table.alloc(this);
     }
 
-    ProtoSocket socket() {
-        return so;
-    }
-
     // ---- user requests -------------------------------------------------------------
 
     @Override
@@ -70,6 +66,7 @@ final class UdpPcb implements Pcb {
         InetSockAddr sin = inet(addr, "bind");
         lock.lock();
         try {
+            checkOpen("bind");
             table.bind(inp, sin, so.option(SockOpt.SO_REUSEADDR), so.option(SockOpt.SO_REUSEPORT));
             publish();
         } finally {
@@ -87,6 +84,7 @@ final class UdpPcb implements Pcb {
         InetSockAddr sin = inet(addr, "connect");
         lock.lock();
         try {
+            checkOpen("connect");
             boolean wasConnected = ends.connected();
             if (wasConnected) {
                 table.disconnect(inp);
@@ -113,6 +111,7 @@ final class UdpPcb implements Pcb {
     public void disconnect() throws SocketException {
         lock.lock();
         try {
+            checkOpen("disconnect");
             if (!ends.connected()) {
                 throw new SocketException(Errno.ENOTCONN, "disconnect");
             }
@@ -280,6 +279,7 @@ final class UdpPcb implements Pcb {
     private Endpoints implicitBind() throws SocketException {
         lock.lock();
         try {
+            checkOpen("send");
             bindEphemeralIfNeeded();
             return ends;
         } finally {
@@ -292,6 +292,16 @@ final class UdpPcb implements Pcb {
         if (inp.lport() == 0) {
             table.bind(inp, InetSockAddr.ANY, so.option(SockOpt.SO_REUSEADDR), so.option(SockOpt.SO_REUSEPORT));
             publish();
+        }
+    }
+
+    /**
+     * A send racing with close must not put the entry back into the table; the application
+     * sees EBADF for calls after close, so the pcb answers the same.
+     */
+    private void checkOpen(String request) throws SocketException {
+        if (removed) {
+            throw new SocketException(Errno.EBADF, request + " on a closed socket");
         }
     }
 

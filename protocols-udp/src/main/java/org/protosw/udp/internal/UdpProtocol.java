@@ -41,8 +41,8 @@ final class UdpProtocol implements Protocol {
 
     /** FreeBSD's udp_sendspace: the largest datagram a socket sends by default. */
     static final int DEFAULT_MAXDGRAM = 9216;
-    /** FreeBSD's udp_recvspace: 40 datagrams of 1 KiB with their sockaddr_in. */
-    static final int DEFAULT_RECVSPACE = 40 * (1024 + 16);
+    /** FreeBSD's udp_recvspace: 40 datagrams of 1 KiB, each with room for a sockaddr_in6 (28 bytes). */
+    static final int DEFAULT_RECVSPACE = 40 * (1024 + 28);
 
     /** At most this many "log_in_vain" lines a second. */
     private static final int LOG_IN_VAIN_PPS = 10;
@@ -50,6 +50,8 @@ final class UdpProtocol implements Protocol {
     private final ProtoContext ctx;
     private final UdpStats stats = new UdpStats();
     private final PpsRateCheck logInVainLimit = new PpsRateCheck(LOG_IN_VAIN_PPS);
+    /** A bug hit by every packet must not drown the log either. */
+    private final PpsRateCheck errorLogLimit = new PpsRateCheck(1);
     private final List<Tunable> tunables = new ArrayList<>();
     private InPcbTable<UdpPcb> table;
     private Tunable checksum;
@@ -122,7 +124,9 @@ final class UdpProtocol implements Protocol {
             input(p, hlen);
         } catch (RuntimeException e) {
             stats.inerrors.increment();
-            LOG.warn("udp input in {} dropped a datagram after an internal error", ctx.vnet(), e);
+            if (errorLogLimit.check()) {
+                LOG.warn("udp input in {} dropped a datagram after an internal error", ctx.vnet(), e);
+            }
         }
     }
 
@@ -237,7 +241,7 @@ final class UdpProtocol implements Protocol {
         ctx.icmpError(p, IcmpError.UNREACH, IcmpError.UNREACH_PORT, 0);
     }
 
-    static boolean isMulticast(int addr) {
+    private static boolean isMulticast(int addr) {
         return (addr >>> 28) == 0xe;
     }
 
@@ -270,7 +274,9 @@ final class UdpProtocol implements Protocol {
             }
         } catch (RuntimeException e) {
             stats.inerrors.increment();
-            LOG.warn("udp ctlinput in {} failed on {}", ctx.vnet(), error, e);
+            if (errorLogLimit.check()) {
+                LOG.warn("udp ctlinput in {} failed on {}", ctx.vnet(), error, e);
+            }
         }
     }
 

@@ -66,7 +66,7 @@ final class FakeContext implements ProtoContext {
     }
 
     @Override
-    public void ipOutput(Packet p, int src, int dst, int proto, int ttl, int tos, int flags) throws SocketException {
+    public synchronized void ipOutput(Packet p, int src, int dst, int proto, int ttl, int tos, int flags) throws SocketException {
         if (outputError != null) {
             throw outputError;
         }
