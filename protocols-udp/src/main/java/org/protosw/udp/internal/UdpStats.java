@@ -1,0 +1,42 @@
+package org.protosw.udp.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/** {@code struct udpstat}: the counters behind {@code netstat -s -p udp}. */
+final class UdpStats {
+    final LongAdder ipackets = new LongAdder();
+    final LongAdder hdrops = new LongAdder();
+    final LongAdder badlen = new LongAdder();
+    final LongAdder badsum = new LongAdder();
+    final LongAdder nosum = new LongAdder();
+    final LongAdder noport = new LongAdder();
+    final LongAdder noportbcast = new LongAdder();
+    final LongAdder fullsock = new LongAdder();
+    /** Datagrams queued to at least one socket. */
+    final LongAdder delivered = new LongAdder();
+    final LongAdder opackets = new LongAdder();
+    /** Datagrams dropped because processing them failed unexpectedly (a bug, not bad input). */
+    final LongAdder inerrors = new LongAdder();
+
+    /** The counters in FreeBSD netstat's order and wording. */
+    Map<String, Long> snapshot() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("datagrams received", ipackets.sum());
+        m.put("with incomplete header", hdrops.sum());
+        m.put("with bad data length field", badlen.sum());
+        m.put("with bad checksum", badsum.sum());
+        m.put("with no checksum", nosum.sum());
+        m.put("dropped due to no socket", noport.sum());
+        m.put("broadcast/multicast datagrams undelivered", noportbcast.sum());
+        m.put("dropped due to full socket buffers", fullsock.sum());
+        long errors = inerrors.sum();
+        if (errors != 0) {
+            m.put("dropped due to internal errors", errors);
+        }
+        m.put("delivered", delivered.sum());
+        m.put("datagrams output", opackets.sum());
+        return m;
+    }
+}
