@@ -295,17 +295,17 @@ public final class IpLayer {
         int hlen = (p.get8(Ipv4Header.OFF_VHL) & 0xf) << 2;
         int dst = p.get32(Ipv4Header.OFF_DST);
         boolean bcast = false;
-        if (dst == LIMITED_BROADCAST || dst == 0 || isBroadcast(dst)) {
-            bcast = true;
-        } else if (isLocalAddress(dst)) {
+        if (isLocalAddress(dst)) {
             // weak host model: any address of any interface
+        } else if (dst == LIMITED_BROADCAST || dst == 0 || isBroadcast(dst)) {
+            bcast = true;
         } else if (ifp.isLoopback() && isLoopbackNet(dst)) {
             // all of 127/8 is this host when it arrives on loopback
         } else if (isMulticast(dst)) {
             stat.notMember.increment();
             return;
         } else {
-            forward(p, ifp, hlen);
+            forward(p);
             return;
         }
         if (bcast) {
@@ -345,7 +345,7 @@ public final class IpLayer {
     }
 
     /** {@code ip_forward}. */
-    private void forward(Packet p, IfNet ifp, int hlen) {
+    private void forward(Packet p) {
         int dst = p.get32(Ipv4Header.OFF_DST);
         if (forwarding.get() == 0 || (p.flags() & (Packet.M_BCAST | Packet.M_MCAST)) != 0 || !canForward(dst)) {
             stat.cantForward.increment();
@@ -479,14 +479,6 @@ public final class IpLayer {
             }
             return checked(new Hop(ifp, dst, ifp.mtu(), s, true));
         }
-        NetInterface bif = broadcastInterface(dst);
-        if (bif != null) {
-            if (!allowBcast) {
-                throw new SocketException(Errno.EACCES, "broadcast to " + new InAddr(dst) + " without SO_BROADCAST");
-            }
-            int s = src != 0 ? src : broadcastSource(bif, dst);
-            return checked(new Hop(bif, dst, bif.mtu(), s, true));
-        }
         if (isLocalAddress(dst)) {
             NetInterface lo = ifs.loopback();
             if (lo == null) {
@@ -495,36 +487,64 @@ public final class IpLayer {
             }
             return checked(new Hop(lo, dst, lo.mtu(), src != 0 ? src : dst, false));
         }
+        NetInterface ifp;
+        int nextHop = dst;
+        int mtu;
+        int s = src;
         if ((flags & ProtoContext.IP_ROUTETOIF) != 0) {
-            for (NetInterface ifp : ifs.list()) {
-                for (IfAddr a : ifp.addresses()) {
+            ifp = null;
+            search:
+            for (NetInterface i : ifs.list()) {
+                for (IfAddr a : i.addresses()) {
                     int mask = InAddr.netmask(a.prefixLength());
                     if ((a.addr().bits() & mask) == (dst & mask)) {
-                        return checked(new Hop(ifp, dst, ifp.mtu(), src != 0 ? src : a.addr().bits(), false));
+                        ifp = i;
+                        if (s == 0) {
+                            s = a.addr().bits();
+                        }
+                        break search;
                     }
                 }
             }
-            stat.noRoute.increment();
-            throw new SocketException(Errno.ENETUNREACH, new InAddr(dst) + " is not on a directly connected network (SO_DONTROUTE)");
+            if (ifp == null) {
+                stat.noRoute.increment();
+                throw new SocketException(Errno.ENETUNREACH, new InAddr(dst) + " is not on a directly connected network (SO_DONTROUTE)");
+            }
+            mtu = ifp.mtu();
+        } else {
+            Route r = routes.lookup(dst);
+            if (r == null) {
+                stat.noRoute.increment();
+                throw new SocketException(Errno.ENETUNREACH, "no route to " + new InAddr(dst));
+            }
+            if ((r.flags() & Route.RTF_BLACKHOLE) != 0) {
+                return null;
+            }
+            if ((r.flags() & Route.RTF_REJECT) != 0 || !(r.ifp() instanceof NetInterface rifp)) {
+                stat.noRoute.increment();
+                throw new SocketException(Errno.EHOSTUNREACH, "route to " + new InAddr(dst) + " rejects");
+            }
+            ifp = rifp;
+            if (s == 0) {
+                s = r.ifaddr() != null ? r.ifaddr().bits() : primaryAddress(ifp);
+            }
+            if (r.gateway() != null) {
+                nextHop = r.gateway().bits();
+            }
+            mtu = r.effectiveMtu();
         }
-        Route r = routes.lookup(dst);
-        if (r == null) {
-            stat.noRoute.increment();
-            throw new SocketException(Errno.ENETUNREACH, "no route to " + new InAddr(dst));
+        // a directed broadcast of the outgoing interface's subnet (in_broadcast(dst, ifp))
+        List<IfAddr> addrs = ifp.addresses();
+        for (int i = 0; i < addrs.size(); i++) {
+            IfAddr a = addrs.get(i);
+            if (a.broadcast() != null && a.broadcast().bits() == dst) {
+                if (!allowBcast) {
+                    throw new SocketException(Errno.EACCES, "broadcast to " + new InAddr(dst) + " without SO_BROADCAST");
+                }
+                return checked(new Hop(ifp, dst, ifp.mtu(), src != 0 ? src : a.addr().bits(), true));
+            }
         }
-        if ((r.flags() & Route.RTF_BLACKHOLE) != 0) {
-            return null;
-        }
-        if ((r.flags() & Route.RTF_REJECT) != 0 || !(r.ifp() instanceof NetInterface ifp)) {
-            stat.noRoute.increment();
-            throw new SocketException(Errno.EHOSTUNREACH, "route to " + new InAddr(dst) + " rejects");
-        }
-        int s = src;
-        if (s == 0) {
-            s = r.ifaddr() != null ? r.ifaddr().bits() : primaryAddress(ifp);
-        }
-        int nextHop = r.gateway() != null ? r.gateway().bits() : dst;
-        return checked(new Hop(ifp, nextHop, r.effectiveMtu(), s, false));
+        return checked(new Hop(ifp, nextHop, mtu, s, false));
     }
 
     private Hop checked(Hop hop) throws SocketException {
@@ -654,15 +674,6 @@ public final class IpLayer {
             }
         }
         return null;
-    }
-
-    private static int broadcastSource(NetInterface ifp, int bcast) {
-        for (IfAddr a : ifp.addresses()) {
-            if (a.broadcast() != null && a.broadcast().bits() == bcast) {
-                return a.addr().bits();
-            }
-        }
-        return primaryAddress(ifp);
     }
 
     private static int primaryAddress(IfNet ifp) {

@@ -41,7 +41,8 @@ public final class RouteTable {
     }
 
     /**
-     * Adds a route; the destination is masked to its prefix.
+     * Adds a route; the destination is masked to its prefix, and the flags get UP, and
+     * GATEWAY or HOST where the route says so.
      *
      * @throws SocketException EEXIST when a route to the same network and prefix exists,
      *         EINVAL for a prefix length outside 0..32 or an interface not of this core
@@ -213,7 +214,7 @@ public final class RouteTable {
 
     private static Route normalize(Route r) {
         int net = r.dst().bits() & InAddr.netmask(r.prefixLength());
-        int flags = r.flags();
+        int flags = r.flags() | Route.RTF_UP;
         if (r.prefixLength() == 32) {
             flags |= Route.RTF_HOST;
         }

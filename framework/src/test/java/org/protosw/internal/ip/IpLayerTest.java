@@ -603,6 +603,21 @@ class IpLayerTest {
     }
 
     @Test
+    void theDataPathTakesNoGlobalLock() throws Exception {
+        s.ip.output(Packet.allocate(100), 0, PEER0, PROTO, -1, 0, 0);
+        s.em0.inject(packet(PEER0, EM0, PROTO, bytes(100, 1)));
+        long before = org.protosw.internal.kern.GlobalLock.acquisitions();
+        for (int i = 0; i < 100; i++) {
+            s.ip.output(Packet.allocate(100), 0, PEER0, PROTO, -1, 0, 0);
+            s.ip.output(Packet.allocate(3000), 0, PEER1, PROTO, -1, 0, 0);
+            s.em0.inject(packet(PEER0, EM0, PROTO, bytes(100, i)));
+            s.ip.output(Packet.allocate(10), 0, EM1, PROTO, -1, 0, 0);
+        }
+        assertThat(org.protosw.internal.kern.GlobalLock.acquisitions()).isEqualTo(before);
+        assertThat(delivered).hasSize(201);
+    }
+
+    @Test
     void inputNeverThrows() throws Exception {
         s.ip.register(250, (p, h) -> {
             throw new IllegalStateException("handler bug");
