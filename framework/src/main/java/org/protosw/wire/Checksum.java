@@ -37,6 +37,24 @@ public final class Checksum {
         return (int) sum;
     }
 
+    /**
+     * RFC 1624 incremental update (eqn. 3, {@code HC' = ~(~HC + ~m + m')}): the new checksum
+     * field value after a 16-bit word of the covered data changed from {@code oldWord} to
+     * {@code newWord}. Never yields 0xffff (-0) from a correct checksum.
+     */
+    public static int adjust(int checksum, int oldWord, int newWord) {
+        int sum = (~checksum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return ~sum & 0xffff;
+    }
+
+    /** True when the bytes, checksum field included, sum to all ones (they verify). */
+    public static boolean verify(byte[] buf, int off, int len) {
+        return sum(buf, off, len, 0) == 0xffff;
+    }
+
     /** Folds a sum and complements it into a checksum field value. */
     public static int finish(int sum) {
         while ((sum >>> 16) != 0) {

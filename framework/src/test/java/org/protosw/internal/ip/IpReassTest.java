@@ -1,0 +1,217 @@
+package org.protosw.internal.ip;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.protosw.internal.ip.TestStack.bytes;
+import static org.protosw.internal.ip.TestStack.hdr;
+import static org.protosw.internal.ip.TestStack.packet;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+import org.protosw.internal.kern.SysctlTree;
+import org.protosw.spi.Packet;
+import org.protosw.wire.Ipv4Header;
+import org.protosw.wire.WireStatus;
+
+class IpReassTest {
+    private static final int SRC = TestStack.addr("10.0.0.2");
+    private static final int DST = TestStack.addr("10.0.0.1");
+
+    private final AtomicLong now = new AtomicLong(5_000_000_000L);
+    private final SysctlTree sysctl = new SysctlTree();
+    private final List<Packet> timedOut = new ArrayList<>();
+    private final IpReass reass = new IpReass(sysctl, now::get, timedOut::add);
+
+    /** The fragments of a datagram with {@code n} payload bytes at {@code mtu}. */
+    private static List<Packet> fragments(int id, int n, int mtu) {
+        Packet p = packet(SRC, DST, 17, bytes(n, id));
+        p.set16(Ipv4Header.OFF_ID, id);
+        hdr(p).fillChecksum();
+        return new ArrayList<>(IpFragment.fragment(p, 20, mtu));
+    }
+
+    private Packet feed(List<Packet> frags) {
+        Packet done = null;
+        for (Packet f : frags) {
+            Packet r = reass.input(f.copy(), 20);
+            if (r != null) {
+                assertThat(done).as("completed once").isNull();
+                done = r;
+            }
+        }
+        return done;
+    }
+
+    private static void assertWhole(Packet p, int id, int n) {
+        assertThat(p).isNotNull();
+        Ipv4Header h = hdr(p);
+        assertThat(h.check()).isEqualTo(WireStatus.OK);
+        assertThat(h.checksumValid()).isTrue();
+        assertThat(h.isFragment()).isFalse();
+        assertThat(h.totalLength()).isEqualTo(20 + n);
+        assertThat(h.id()).isEqualTo(id);
+        assertThat(Arrays.copyOfRange(p.array(), h.payloadOffset(), h.payloadOffset() + n)).isEqualTo(bytes(n, id));
+        assertThat(p.headroom()).as("room for link headers").isGreaterThanOrEqualTo(Packet.DEFAULT_HEADROOM);
+    }
+
+    private long count(String what) {
+        return switch (what) {
+            case "fragments" -> reass.fragments.sum();
+            case "dropped" -> reass.fragDropped.sum();
+            case "timeout" -> reass.fragTimeout.sum();
+            case "ok" -> reass.reassembled.sum();
+            default -> reass.tooLong.sum();
+        };
+    }
+
+    @Test
+    void inOrder() {
+        assertWhole(feed(fragments(1, 4000, 1500)), 1, 4000);
+        assertThat(count("fragments")).isEqualTo(3);
+        assertThat(count("ok")).isEqualTo(1);
+        assertThat(reass.queueCount()).isZero();
+    }
+
+    @Test
+    void reversed() {
+        List<Packet> f = fragments(2, 9000, 1500);
+        Collections.reverse(f);
+        assertWhole(feed(f), 2, 9000);
+    }
+
+    @Test
+    void shuffled() {
+        sysctl.find("net.inet.ip.maxfragsperpacket").set(8192);
+        Random rnd = new Random(1);
+        for (int i = 0; i < 50; i++) {
+            List<Packet> f = fragments(100 + i, 1 + rnd.nextInt(12000), 68 + rnd.nextInt(1500));
+            Collections.shuffle(f, rnd);
+            Packet whole = feed(f);
+            assertWhole(whole, 100 + i, hdr(whole).payloadLength());
+        }
+        assertThat(reass.queueCount()).isZero();
+    }
+
+    @Test
+    void duplicatesAreCountedAndIgnored() {
+        List<Packet> f = fragments(3, 3000, 1500);
+        List<Packet> twice = new ArrayList<>(List.of(f.get(0), f.get(0), f.get(1), f.get(1), f.get(2)));
+        assertWhole(feed(twice), 3, 3000);
+        assertThat(count("dropped")).isEqualTo(2);
+    }
+
+    /** A fragment of datagram 9 carrying {@code len} bytes of {@code fill} at {@code off}. */
+    private static Packet piece(int off, int len, boolean mf, byte fill) {
+        byte[] data = new byte[len];
+        Arrays.fill(data, fill);
+        return packet(SRC, DST, 17, 64, (mf ? Ipv4Header.FLAG_MF : 0) | off >>> 3, data);
+    }
+
+    @Test
+    void overlapsKeepTheEarlierData() {
+        assertThat(reass.input(piece(0, 16, true, (byte) 'A'), 20)).isNull();
+        assertThat(reass.input(piece(32, 8, false, (byte) 'C'), 20)).isNull();
+        // covers the end of A, the hole, and the start of C
+        Packet whole = reass.input(piece(8, 32, true, (byte) 'B'), 20);
+        assertThat(whole).isNotNull();
+        byte[] payload = Arrays.copyOfRange(whole.array(), whole.offset() + 20, whole.offset() + 60);
+        assertThat(new String(payload)).isEqualTo("AAAAAAAAAAAAAAAA" + "BBBBBBBBBBBBBBBB" + "CCCCCCCC");
+    }
+
+    @Test
+    void contradictingEndsDropTheDatagram() {
+        assertThat(reass.input(piece(0, 16, true, (byte) 1), 20)).isNull();
+        assertThat(reass.input(piece(32, 8, false, (byte) 2), 20)).isNull();
+        assertThat(reass.input(piece(16, 16, false, (byte) 3), 20)).as("a second, different last fragment").isNull();
+        assertThat(reass.queueCount()).isZero();
+        assertThat(reass.input(piece(16, 16, true, (byte) 1), 20)).isNull();
+        assertThat(reass.input(piece(0, 16, false, (byte) 1), 20)).as("data past the end").isNull();
+        assertThat(reass.queueCount()).isZero();
+    }
+
+    @Test
+    void misalignedMiddleFragmentsAreDropped() {
+        assertThat(reass.input(piece(0, 12, true, (byte) 1), 20)).isNull();
+        assertThat(reass.queueCount()).isZero();
+        assertThat(count("dropped")).isEqualTo(1);
+    }
+
+    @Test
+    void missingFragmentTimesOutWithIcmpWhenTheFirstArrived() {
+        List<Packet> a = fragments(5, 3000, 1500);
+        List<Packet> b = fragments(6, 3000, 1500);
+        reass.input(a.get(0).copy(), 20);
+        reass.input(a.get(2).copy(), 20);
+        reass.input(b.get(1).copy(), 20);
+        assertThat(reass.queueCount()).isEqualTo(2);
+        reass.slowtimo(now.get() + TimeUnit.SECONDS.toNanos(29));
+        assertThat(reass.queueCount()).as("not yet").isEqualTo(2);
+        reass.slowtimo(now.get() + TimeUnit.SECONDS.toNanos(30));
+        assertThat(reass.queueCount()).isZero();
+        assertThat(count("timeout")).isEqualTo(3);
+        assertThat(timedOut).as("only the datagram whose first fragment came").hasSize(1);
+        Ipv4Header first = hdr(timedOut.get(0));
+        assertThat(first.check()).isEqualTo(WireStatus.OK);
+        assertThat(first.id()).isEqualTo(5);
+        assertThat(first.fragmentOffset()).isZero();
+        assertThat(first.moreFragments()).isTrue();
+    }
+
+    @Test
+    void defaultFragmentLimitRefusesSeventeenFragments() {
+        List<Packet> f = fragments(2, 9000, 576);
+        assertThat(f).hasSize(17);
+        assertThat(feed(f)).isNull();
+        assertThat(count("dropped")).isEqualTo(17);
+        assertThat(reass.queueCount()).isZero();
+    }
+
+    @Test
+    void queueLimitIsEnforced() {
+        sysctl.find("net.inet.ip.maxfragpackets").set(2);
+        reass.input(fragments(1, 3000, 1500).get(0), 20);
+        reass.input(fragments(2, 3000, 1500).get(0), 20);
+        reass.input(fragments(3, 3000, 1500).get(0), 20);
+        assertThat(reass.queueCount()).isEqualTo(2);
+        assertThat(count("dropped")).isEqualTo(1);
+        sysctl.find("net.inet.ip.maxfragpackets").set(0);
+        assertThat(reass.input(fragments(4, 3000, 1500).get(0), 20)).as("0 turns reassembly off").isNull();
+        assertThat(reass.queueCount()).isEqualTo(2);
+    }
+
+    @Test
+    void fragmentsPerPacketLimitDropsTheQueue() {
+        sysctl.find("net.inet.ip.maxfragsperpacket").set(3);
+        List<Packet> f = fragments(7, 4000, 576);
+        assertThat(f).hasSizeGreaterThan(4);
+        for (int i = 0; i < 4; i++) {
+            assertThat(reass.input(f.get(i).copy(), 20)).isNull();
+        }
+        assertThat(reass.queueCount()).isZero();
+        assertThat(count("dropped")).isEqualTo(4);
+    }
+
+    @Test
+    void datagramsOver65535AreDropped() {
+        reass.input(piece(0, 16, true, (byte) 1), 20);
+        assertThat(reass.input(piece(65520, 8, false, (byte) 1), 20)).isNull();
+        assertThat(count("toolong")).isEqualTo(1);
+        assertThat(reass.queueCount()).isZero();
+    }
+
+    @Test
+    void memoryIsOneDatagramPerQueue() {
+        // many tiny fragments of one datagram: the queue's buffer holds the data once
+        List<Packet> f = fragments(8, 1000, 68);
+        sysctl.find("net.inet.ip.maxfragsperpacket").set(200);
+        Packet whole = feed(f);
+        assertWhole(whole, 8, 1000);
+        assertThat(whole.array().length).isLessThan(4096);
+    }
+}
