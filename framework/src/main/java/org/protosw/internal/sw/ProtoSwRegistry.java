@@ -37,6 +37,8 @@ public final class ProtoSwRegistry {
     private final ReentrantLock config = new ReentrantLock();
     // guarded by config
     private final Map<ProtoSw, ProtoEntry> bySw = new IdentityHashMap<>();
+    /** Registration order: protocol 0 picks the first entry that fits, as in a protosw array. */
+    private final List<ProtoEntry> order = new ArrayList<>();
     private final Map<ProtoSw, Refusal> refused = new IdentityHashMap<>();
     private final Map<String, VnetHooks> vnets = new LinkedHashMap<>();
     // read without locking by find(); replaced under config
@@ -116,6 +118,7 @@ public final class ProtoSwRegistry {
                 initInstance(entry, hooks);
             }
             bySw.put(sw, entry);
+            order.add(entry);
             publish();
             LOG.info("protocol {} from {} registered ({} flags {})", d.name(), who, d.triple(), d.flagNames());
             return new RegisterResult.Accepted(entry);
@@ -168,7 +171,7 @@ public final class ProtoSwRegistry {
 
     // config held
     private void publish() {
-        table = bySw.values().toArray(new ProtoEntry[0]);
+        table = order.toArray(new ProtoEntry[0]);
     }
 
     /**
@@ -206,6 +209,7 @@ public final class ProtoSwRegistry {
         config.lock();
         try {
             bySw.remove(sw);
+            order.remove(entry);
             publish();
         } finally {
             config.unlock();

@@ -40,6 +40,8 @@ public final class TestDgramProto implements ProtoSw {
     public final Set<String> failInitIn = ConcurrentHashMap.newKeySet();
     public volatile boolean attachReturnsNull;
     public volatile RuntimeException attachThrows;
+    /** When set, a set of TEST_OPT waits for it: a call that does not leave in time. */
+    public volatile java.util.concurrent.CountDownLatch stall;
     /** Socket-level options the core showed the pcb (SO_KEEPALIVE, SO_LINGER). */
     public final List<String> socketOptionsSeen = new CopyOnWriteArrayList<>();
 
@@ -268,6 +270,14 @@ public final class TestDgramProto implements ProtoSw {
             t.in("setOption");
             try {
                 if (option.equals(TEST_OPT)) {
+                    java.util.concurrent.CountDownLatch l = stall;
+                    while (l != null && l.getCount() > 0) {
+                        try {
+                            l.await();
+                        } catch (InterruptedException e) {
+                            // keep stalling: the test decides when the call leaves
+                        }
+                    }
                     testOpt = (Integer) value;
                     return;
                 }
