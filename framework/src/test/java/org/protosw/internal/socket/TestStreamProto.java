@@ -270,7 +270,8 @@ public final class TestStreamProto implements ProtoSw {
             try {
                 synchronized (proto) {
                     if (peer == null) {
-                        throw new SocketException(Errno.ENOTCONN, "send");
+                        // the core saw a connection; it was reset meanwhile
+                        throw new SocketException(Errno.EPIPE, "send: the connection is gone");
                     }
                     so.snd().appendStream(data);
                     output();
