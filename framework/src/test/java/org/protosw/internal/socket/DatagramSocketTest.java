@@ -179,6 +179,25 @@ class DatagramSocketTest {
     }
 
     @Test
+    void anInterruptedReceiverGetsEintrAndKeepsItsInterruptFlag() throws Exception {
+        try (Socket s = bound()) {
+            Future<Boolean> reader = pool.submit(() -> {
+                assertErrno(Errno.EINTR, () -> s.recv(ByteBuffer.allocate(8)));
+                return Thread.currentThread().isInterrupted();
+            });
+            while (((SocketImpl) s).threadsInFlight().isEmpty()) {
+                Thread.onSpinWait();
+            }
+            Thread t = ((SocketImpl) s).threadsInFlight().get(0);
+            t.interrupt();
+            assertThat(reader.get(5, TimeUnit.SECONDS)).isTrue();
+            // the socket is unharmed
+            s.sendto(buf("x"), 0, s.localAddress());
+            assertThat(s.recv(ByteBuffer.allocate(8))).isEqualTo(1);
+        }
+    }
+
+    @Test
     void everyCallAfterCloseIsEbadf() throws Exception {
         Socket s = bound();
         InetSockAddr addr = InetSockAddr.of("127.0.0.1", 9);
