@@ -1,0 +1,667 @@
+package org.protosw.internal.socket;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+import org.protosw.internal.sw.ProtoDescriptor;
+import org.protosw.internal.sw.ProtoInstance;
+import org.protosw.socket.Errno;
+import org.protosw.socket.Poller;
+import org.protosw.socket.SockOpt;
+import org.protosw.socket.SocketConstants;
+import org.protosw.socket.SocketException;
+import org.protosw.spi.Pcb;
+import org.protosw.spi.ProtoContext;
+import org.protosw.spi.ProtoSocket;
+import org.protosw.spi.SockBuf;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The socket as its protocol sees it ({@code struct socket}): the two socket buffers, the
+ * connection state ({@code so_state}), the pending error, the socket-level options, the
+ * listen queues and the knotes of pollers. It exists before the pcb (the protocol's
+ * {@code attach} receives it) and is wrapped by the application's {@link SocketImpl}.
+ *
+ * <p>State transitions and listen queues take this socket's own lock; data moves under the
+ * socket buffers' locks. No global lock is taken here.
+ */
+final class ProtoSocketImpl implements ProtoSocket {
+    private static final Logger LOG = LoggerFactory.getLogger(ProtoSocketImpl.class);
+
+    static final int SS_ISCONNECTED = 0x0002;
+    static final int SS_ISCONNECTING = 0x0004;
+    static final int SS_ISDISCONNECTING = 0x0008;
+    static final int SS_ISDISCONNECTED = 0x2000;
+
+    /** Buffer limits of a socket whose protocol does not call {@link #soreserve}. */
+    static final int DEFAULT_SPACE = 64 * 1024;
+    /** BSD's default send low-water mark ({@code MCLBYTES}). */
+    static final int DEFAULT_SND_LOWAT = 2048;
+
+    static final int Q_NONE = 0;
+    static final int Q_INCOMP = 1;
+    static final int Q_COMP = 2;
+
+    private static final Knote[] NO_KNOTES = new Knote[0];
+    private static final Knote[] CLOSED_KNOTES = new Knote[0];
+
+    final SocketLayer layer;
+    final ProtoInstance pi;
+    final ProtoContext ctx;
+    final int domain;
+    final int type;
+    final int protocol;
+    final int prflags;
+    final String protoName;
+    final SockBufImpl rcv;
+    final SockBufImpl snd;
+
+    /** SOCK_LOCK: connection state changes, listen queues, connect/accept/linger waits. */
+    final ReentrantLock lock = new ReentrantLock();
+    private final Condition stateChanged = lock.newCondition();
+    private volatile int stateWaiters;
+
+    volatile int state;
+    final AtomicReference<Errno> error = new AtomicReference<>();
+    /** Boolean SOL_SOCKET options, by their BSD bit values (the {@link SockOpt#name()}). */
+    volatile int options;
+    volatile int linger = -1;
+    volatile int sndTimeo;
+    volatile int rcvTimeo;
+    volatile boolean nbio;
+
+    /** Non-null while listening; guarded by {@link #lock}. */
+    volatile ListenQueue listen;
+    /** The listener whose queue holds this connection; guarded by this socket's lock. */
+    ProtoSocketImpl head;
+    /** Which of the listener's queues holds it; guarded by the listener's lock. */
+    int queue = Q_NONE;
+
+    /**
+     * Made by {@code sonewconn} with the listener's buffer limits: the protocol's
+     * {@link #soreserve} during attach then keeps them (BSD's attach reserves only when
+     * nothing is reserved yet).
+     */
+    private final boolean inherited;
+
+    /** The application's handle, set once attach returned a pcb. */
+    volatile SocketImpl socket;
+
+    final AtomicReference<Knote[]> rknotes = new AtomicReference<>(NO_KNOTES);
+    final AtomicReference<Knote[]> wknotes = new AtomicReference<>(NO_KNOTES);
+
+    ProtoSocketImpl(SocketLayer layer, ProtoInstance pi, ProtoContext ctx, int type, int protocol) {
+        this.layer = layer;
+        this.pi = pi;
+        this.ctx = ctx;
+        ProtoDescriptor d = pi.entry().descriptor();
+        this.domain = d.domain();
+        this.type = type;
+        this.protocol = protocol;
+        this.prflags = d.flags();
+        this.protoName = d.name();
+        int space = Math.min(DEFAULT_SPACE, layer.maxSockBuf());
+        this.rcv = new SockBufImpl(space, 1);
+        this.snd = new SockBufImpl(space, Math.min(DEFAULT_SND_LOWAT, space));
+        this.inherited = false;
+    }
+
+    /** A connection's socket made by {@code sonewconn}: it inherits the listener's settings. */
+    private ProtoSocketImpl(ProtoSocketImpl listener) {
+        this.layer = listener.layer;
+        this.pi = listener.pi;
+        this.ctx = listener.ctx;
+        this.domain = listener.domain;
+        this.type = listener.type;
+        this.protocol = listener.protocol;
+        this.prflags = listener.prflags;
+        this.protoName = listener.protoName;
+        this.rcv = new SockBufImpl(listener.rcv.hiwat(), listener.rcv.lowat());
+        this.snd = new SockBufImpl(listener.snd.hiwat(), listener.snd.lowat());
+        this.inherited = true;
+        options = listener.options;
+        linger = listener.linger;
+        sndTimeo = listener.sndTimeo;
+        rcvTimeo = listener.rcvTimeo;
+        nbio = listener.nbio;
+    }
+
+    boolean has(int prflag) {
+        return (prflags & prflag) != 0;
+    }
+
+    boolean isConnectedState() {
+        return (state & SS_ISCONNECTED) != 0;
+    }
+
+    boolean isListening() {
+        return listen != null;
+    }
+
+    // ---- ProtoSocket ---------------------------------------------------------------------
+
+    @Override
+    public int type() {
+        return type;
+    }
+
+    @Override
+    public int protocol() {
+        return protocol;
+    }
+
+    @Override
+    public ProtoContext context() {
+        return ctx;
+    }
+
+    @Override
+    public SockBuf rcv() {
+        return rcv;
+    }
+
+    @Override
+    public SockBuf snd() {
+        return snd;
+    }
+
+    @Override
+    public void soreserve(int sndcc, int rcvcc) {
+        if (inherited && socket == null) {
+            return;
+        }
+        int max = layer.maxSockBuf();
+        snd.setHiwat(Math.max(1, Math.min(sndcc, max)));
+        rcv.setHiwat(Math.max(1, Math.min(rcvcc, max)));
+        snd.setLowat(Math.min(DEFAULT_SND_LOWAT, snd.hiwat()));
+    }
+
+    @Override
+    public boolean option(SockOpt<Boolean> option) {
+        if (option.level() != SocketConstants.SOL_SOCKET) {
+            return false;
+        }
+        if (option.name() == SockOpt.SO_ACCEPTCONN.name()) {
+            return listen != null;
+        }
+        return (options & option.name()) != 0;
+    }
+
+    @Override
+    public int linger() {
+        return linger;
+    }
+
+    @Override
+    public void soisconnecting() {
+        lock.lock();
+        try {
+            state = (state & ~(SS_ISCONNECTED | SS_ISDISCONNECTING | SS_ISDISCONNECTED)) | SS_ISCONNECTING;
+        } finally {
+            lock.unlock();
+        }
+        wakeState();
+    }
+
+    @Override
+    public void soisconnected() {
+        ProtoSocketImpl h;
+        lock.lock();
+        try {
+            state = (state & ~(SS_ISCONNECTING | SS_ISDISCONNECTING | SS_ISDISCONNECTED)) | SS_ISCONNECTED;
+            h = head;
+        } finally {
+            lock.unlock();
+        }
+        if (h != null) {
+            h.childConnected(this);
+        }
+        wakeState();
+        sorwakeup();
+        sowwakeup();
+    }
+
+    @Override
+    public void soisdisconnecting() {
+        lock.lock();
+        try {
+            state = (state & ~SS_ISCONNECTING) | SS_ISDISCONNECTING;
+        } finally {
+            lock.unlock();
+        }
+        rcv.setCantMore();
+        snd.setCantMore();
+        wakeState();
+        sorwakeup();
+        sowwakeup();
+    }
+
+    @Override
+    public void soisdisconnected() {
+        ProtoSocketImpl h;
+        lock.lock();
+        try {
+            state = (state & ~(SS_ISCONNECTING | SS_ISCONNECTED | SS_ISDISCONNECTING)) | SS_ISDISCONNECTED;
+            h = head;
+        } finally {
+            lock.unlock();
+        }
+        // a datagram socket's association ends without ending the socket (BSD's
+        // udp_disconnect only clears SS_ISCONNECTED); a connection's end ends both directions
+        if (has(ProtoDescriptor.PR_CONNREQUIRED)) {
+            rcv.setCantMore();
+            snd.setCantMore();
+        }
+        wakeState();
+        sorwakeup();
+        sowwakeup();
+        if (h != null) {
+            SocketImpl embryo = h.dropIncomplete(this);
+            if (embryo != null) {
+                embryo.abortByCore();
+            }
+        }
+    }
+
+    @Override
+    public void socantrcvmore() {
+        rcv.setCantMore();
+        sorwakeup();
+    }
+
+    @Override
+    public void socantsendmore() {
+        snd.setCantMore();
+        sowwakeup();
+    }
+
+    @Override
+    public void setError(Errno error) {
+        this.error.set(Objects.requireNonNull(error, "error"));
+        wakeAll();
+    }
+
+    @Override
+    public void sorwakeup() {
+        rcv.wakeup();
+        activate(rknotes.get());
+    }
+
+    @Override
+    public void sowwakeup() {
+        snd.wakeup();
+        activate(wknotes.get());
+    }
+
+    @Override
+    public ProtoSocket sonewconn(Function<ProtoSocket, Pcb> attach) {
+        SocketImpl listener = socket;
+        ListenQueue q = listen;
+        if (listener == null || q == null || listener.isClosed()) {
+            return null;
+        }
+        lock.lock();
+        try {
+            if (q.closed || q.full()) {
+                q.overflows++;
+                LOG.debug("{}: listen queue overflow ({} queued, backlog {})", listener.describe(), q.qlen(), q.qlimit);
+                return null;
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            pi.beginCreate(true);
+        } catch (SocketException e) {
+            return null;
+        }
+        try {
+            ProtoSocketImpl child = new ProtoSocketImpl(this);
+            Pcb pcb;
+            try {
+                pcb = attach.apply(child);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.error("{}: {} failed to attach a new connection", listener.describe(), protoName, e);
+                return null;
+            }
+            if (pcb == null) {
+                return null;
+            }
+            SocketImpl cs = new SocketImpl(child, pcb);
+            // join the protocol's socket set before anyone else can see the socket, so an
+            // unload never misses it
+            if (!pi.insert(cs)) {
+                cs.abortByCore();
+                return null;
+            }
+            boolean queued = false;
+            boolean complete = false;
+            lock.lock();
+            try {
+                if (listen == q && !q.closed && !q.full()) {
+                    child.lock.lock();
+                    try {
+                        child.head = this;
+                        if (child.isConnectedState()) {
+                            complete = true;
+                            child.queue = Q_COMP;
+                            q.comp.addLast(cs);
+                        } else {
+                            child.queue = Q_INCOMP;
+                            q.incomp.addLast(cs);
+                        }
+                    } finally {
+                        child.lock.unlock();
+                    }
+                    queued = true;
+                } else {
+                    q.overflows++;
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (!queued) {
+                cs.abortByCore();
+                return null;
+            }
+            layer.insert(cs);
+            if (complete) {
+                wakeState();
+                activate(rknotes.get());
+            }
+            return child;
+        } finally {
+            pi.endCreate();
+        }
+    }
+
+    // ---- listening -----------------------------------------------------------------------
+
+    void startListening(int qlimit) {
+        lock.lock();
+        try {
+            ListenQueue q = listen;
+            if (q == null) {
+                listen = new ListenQueue(qlimit);
+            } else {
+                q.qlimit = qlimit;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A queued connection completed its handshake: it moves to the accept queue. */
+    private void childConnected(ProtoSocketImpl child) {
+        boolean moved = false;
+        lock.lock();
+        try {
+            ListenQueue q = listen;
+            SocketImpl cs = child.socket;
+            if (q != null && cs != null && child.queue == Q_INCOMP && q.incomp.remove(cs)) {
+                child.queue = Q_COMP;
+                q.comp.addLast(cs);
+                moved = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (moved) {
+            wakeState();
+            activate(rknotes.get());
+        }
+    }
+
+    /** An embryonic connection died: it leaves the incomplete queue; returned for aborting. */
+    private SocketImpl dropIncomplete(ProtoSocketImpl child) {
+        lock.lock();
+        try {
+            ListenQueue q = listen;
+            SocketImpl cs = child.socket;
+            if (q != null && cs != null && child.queue == Q_INCOMP && q.incomp.remove(cs)) {
+                child.queue = Q_NONE;
+                return cs;
+            }
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A queued connection was detached: it leaves its listener's queue. */
+    void leaveListener() {
+        ProtoSocketImpl h;
+        lock.lock();
+        try {
+            h = head;
+            head = null;
+        } finally {
+            lock.unlock();
+        }
+        if (h != null) {
+            h.lock.lock();
+            try {
+                ListenQueue q = h.listen;
+                if (q != null && socket != null) {
+                    q.incomp.remove(socket);
+                    q.comp.remove(socket);
+                }
+                queue = Q_NONE;
+            } finally {
+                h.lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * The listener closes or is aborted: its queues are closed and the connections on them
+     * returned, to be aborted ({@code soabort} of BSD's {@code soclose} on a listener).
+     */
+    List<SocketImpl> stopListening() {
+        lock.lock();
+        try {
+            ListenQueue q = listen;
+            if (q == null) {
+                return List.of();
+            }
+            q.closed = true;
+            List<SocketImpl> queued = new ArrayList<>(q.incomp);
+            queued.addAll(q.comp);
+            q.incomp.clear();
+            q.comp.clear();
+            return queued;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** accept(2)'s wait: the first completed connection, taken off the queue. */
+    SocketImpl takeConnection(boolean nonBlocking, boolean timed, long deadline) throws SocketException {
+        SocketImpl me = socket;
+        lock.lock();
+        try {
+            for (;;) {
+                me.checkAlive();
+                ListenQueue q = listen;
+                if (q == null) {
+                    throw new SocketException(Errno.EINVAL, "accept: socket is not listening");
+                }
+                Errno err = error.getAndSet(null);
+                if (err != null) {
+                    throw new SocketException(err, "accept");
+                }
+                SocketImpl c = q.comp.pollFirst();
+                if (c != null) {
+                    ProtoSocketImpl cso = c.so;
+                    cso.lock.lock();
+                    try {
+                        cso.head = null;
+                        cso.queue = Q_NONE;
+                    } finally {
+                        cso.lock.unlock();
+                    }
+                    return c;
+                }
+                if (nonBlocking) {
+                    throw SocketException.wouldBlock("accept: no connection is ready");
+                }
+                if (!awaitState(timed, deadline)) {
+                    throw SocketException.wouldBlock("accept: timed out (SO_RCVTIMEO)");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SocketException(Errno.EINTR, "accept interrupted");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Connections ready for accept (the read filter's data on a listener). */
+    int completedConnections() {
+        lock.lock();
+        try {
+            ListenQueue q = listen;
+            return q == null ? 0 : q.comp.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long listenOverflows() {
+        lock.lock();
+        try {
+            ListenQueue q = listen;
+            return q == null ? 0 : q.overflows;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- state waits ---------------------------------------------------------------------
+
+    /** Waits (lock held) for a state change; false when the deadline passed. */
+    boolean awaitState(boolean timed, long deadline) throws InterruptedException {
+        stateWaiters++;
+        try {
+            if (!timed) {
+                stateChanged.await();
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            stateChanged.awaitNanos(left);
+            return true;
+        } finally {
+            stateWaiters--;
+        }
+    }
+
+    void wakeState() {
+        if (stateWaiters > 0) {
+            lock.lock();
+            try {
+                stateChanged.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Wakes every blocked caller and every poller watching this socket. */
+    void wakeAll() {
+        rcv.wakeup();
+        snd.wakeup();
+        wakeState();
+        activate(rknotes.get());
+        activate(wknotes.get());
+    }
+
+    void clearConnected() {
+        lock.lock();
+        try {
+            state &= ~(SS_ISCONNECTED | SS_ISCONNECTING);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void markConnected() {
+        lock.lock();
+        try {
+            state = (state & ~(SS_ISCONNECTING | SS_ISDISCONNECTED)) | SS_ISCONNECTED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- knotes --------------------------------------------------------------------------
+
+    private static void activate(Knote[] knotes) {
+        for (Knote k : knotes) {
+            k.poller.activate(k);
+        }
+    }
+
+    private AtomicReference<Knote[]> knotes(int filter) {
+        return filter == Poller.EVFILT_READ ? rknotes : wknotes;
+    }
+
+    /** Attaches a knote; false when the socket was closed (its knotes are gone for good). */
+    boolean addKnote(Knote k) {
+        AtomicReference<Knote[]> ref = knotes(k.filter);
+        for (;;) {
+            Knote[] cur = ref.get();
+            if (cur == CLOSED_KNOTES) {
+                return false;
+            }
+            Knote[] next = Arrays.copyOf(cur, cur.length + 1);
+            next[cur.length] = k;
+            if (ref.compareAndSet(cur, next)) {
+                return true;
+            }
+        }
+    }
+
+    void removeKnote(Knote k) {
+        AtomicReference<Knote[]> ref = knotes(k.filter);
+        for (;;) {
+            Knote[] cur = ref.get();
+            int i = Arrays.asList(cur).indexOf(k);
+            if (i < 0) {
+                return;
+            }
+            Knote[] next = new Knote[cur.length - 1];
+            System.arraycopy(cur, 0, next, 0, i);
+            System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
+            if (ref.compareAndSet(cur, next)) {
+                return;
+            }
+        }
+    }
+
+    /** close(2) removes the descriptor's knotes from every poller. */
+    void closeKnotes() {
+        for (Knote k : rknotes.getAndSet(CLOSED_KNOTES)) {
+            k.poller.forget(k);
+        }
+        for (Knote k : wknotes.getAndSet(CLOSED_KNOTES)) {
+            k.poller.forget(k);
+        }
+    }
+
+    @Override
+    public String toString() {
+        SocketImpl s = socket;
+        return s != null ? s.describe() : protoName + " socket (attaching)";
+    }
+}

@@ -1,0 +1,200 @@
+package org.protosw.internal.socket;
+
+import java.nio.ByteBuffer;
+
+import org.protosw.internal.sw.ProtoDescriptor;
+import org.protosw.socket.Errno;
+import org.protosw.socket.SockAddr;
+import org.protosw.socket.SocketConstants;
+import org.protosw.socket.SocketException;
+import org.protosw.spi.Packet;
+
+/**
+ * {@code soreceive}: data from the receive buffer to the application, copied once. A
+ * record protocol ({@code PR_ATOMIC}) yields one datagram per call (the excess is cut off
+ * and MSG_TRUNC set); a stream protocol yields bytes (honouring SO_RCVLOWAT, MSG_WAITALL
+ * and MSG_PEEK) and 0 at the end of the stream.
+ *
+ * <p>As in BSD, queued data are delivered before a pending error, and a pending error
+ * before the end of the stream. Protocols with {@code PR_WANTRCVD} hear about every take
+ * ({@code pru_rcvd}) so they can open their window.
+ */
+final class SoReceive {
+    private SoReceive() {
+    }
+
+    /** What recvfrom reports besides the count. */
+    static final class Meta {
+        SockAddr from;
+        String ifname;
+        int flags;
+    }
+
+    static int soreceive(SocketImpl s, ByteBuffer dst, int flags, Meta meta, boolean forceBlocking) throws SocketException {
+        int slot = s.enter();
+        try {
+            if (dst == null) {
+                throw new SocketException(Errno.EINVAL, "recv: no buffer");
+            }
+            boolean nb = !forceBlocking && s.nonBlocking(flags);
+            if (s.so.has(ProtoDescriptor.PR_ATOMIC)) {
+                return receiveRecord(s, dst, flags, meta, nb);
+            }
+            return receiveStream(s, dst, flags, nb);
+        } catch (RuntimeException | LinkageError e) {
+            throw s.protoFailure("recv", e);
+        } finally {
+            s.exit(slot);
+        }
+    }
+
+    private static int receiveRecord(SocketImpl s, ByteBuffer dst, int flags, Meta meta, boolean nb) throws SocketException {
+        ProtoSocketImpl so = s.so;
+        SockBufImpl sb = so.rcv;
+        boolean peek = (flags & SocketConstants.MSG_PEEK) != 0;
+        int timeo = so.rcvTimeo;
+        boolean timed = timeo > 0;
+        long deadline = SocketImpl.deadline(timeo);
+        int n;
+        sb.lock.lock();
+        try {
+            while (sb.entries() == 0) {
+                s.checkAlive();
+                Errno err = so.error.getAndSet(null);
+                if (err != null) {
+                    throw new SocketException(err, "recv");
+                }
+                if (sb.cantMore()) {
+                    // close and abort set their flag before they shut the buffer
+                    s.checkAlive();
+                    return 0;
+                }
+                if (nb) {
+                    throw SocketException.wouldBlock("recv: no datagram queued");
+                }
+                if (!sb.await(timed, deadline)) {
+                    throw SocketException.wouldBlock("recv: timed out (SO_RCVTIMEO)");
+                }
+            }
+            s.checkAlive();
+            Packet p = sb.headPacket();
+            int len = p.length();
+            n = Math.min(len, dst.remaining());
+            dst.put(p.array(), p.offset(), n);
+            if (meta != null) {
+                meta.from = sb.headFrom();
+                meta.ifname = sb.headIfname();
+                meta.flags = n < len ? SocketConstants.MSG_TRUNC : 0;
+            }
+            if (!peek) {
+                sb.dropRecord();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SocketException(Errno.EINTR, "recv interrupted");
+        } finally {
+            sb.lock.unlock();
+        }
+        if (!peek && so.has(ProtoDescriptor.PR_WANTRCVD)) {
+            s.pcb.rcvd(flags);
+        }
+        return n;
+    }
+
+    private static int receiveStream(SocketImpl s, ByteBuffer dst, int flags, boolean nb) throws SocketException {
+        ProtoSocketImpl so = s.so;
+        SockBufImpl sb = so.rcv;
+        int want = dst.remaining();
+        if (want == 0) {
+            s.checkAlive();
+            return 0;
+        }
+        boolean peek = (flags & SocketConstants.MSG_PEEK) != 0;
+        boolean waitAll = (flags & SocketConstants.MSG_WAITALL) != 0 && !peek && !nb;
+        boolean wantRcvd = !peek && so.has(ProtoDescriptor.PR_WANTRCVD);
+        int timeo = so.rcvTimeo;
+        boolean timed = timeo > 0;
+        long deadline = SocketImpl.deadline(timeo);
+        try {
+            if (!sb.lockIo(nb, timed, deadline)) {
+                throw SocketException.wouldBlock(nb ? "recv: another receive is in progress" : "recv: timed out (SO_RCVTIMEO)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SocketException(Errno.EINTR, "recv interrupted");
+        }
+        int total = 0;
+        try {
+            for (;;) {
+                int got;
+                sb.lock.lock();
+                try {
+                    for (;;) {
+                        s.checkAlive();
+                        int cc = sb.cc();
+                        int target = waitAll ? 1 : Math.max(1, Math.min(sb.lowat(), want - total));
+                        if (cc >= target) {
+                            break;
+                        }
+                        Errno err = so.error.get();
+                        if (err != null) {
+                            if (cc > 0) {
+                                break;
+                            }
+                            if (total > 0) {
+                                return total;
+                            }
+                            so.error.compareAndSet(err, null);
+                            throw new SocketException(err, "recv");
+                        }
+                        if (sb.cantMore()) {
+                            if (cc > 0) {
+                                break;
+                            }
+                            // close and abort set their flag before they shut the buffer
+                            s.checkAlive();
+                            return total;
+                        }
+                        if ((so.state & (ProtoSocketImpl.SS_ISCONNECTED | ProtoSocketImpl.SS_ISCONNECTING)) == 0
+                                && so.has(ProtoDescriptor.PR_CONNREQUIRED)) {
+                            if (total > 0) {
+                                return total;
+                            }
+                            throw new SocketException(Errno.ENOTCONN, "recv");
+                        }
+                        if (nb) {
+                            if (cc > 0) {
+                                break;
+                            }
+                            throw SocketException.wouldBlock("recv: no data");
+                        }
+                        if (!sb.await(timed, deadline)) {
+                            if (total > 0) {
+                                return total;
+                            }
+                            throw SocketException.wouldBlock("recv: timed out (SO_RCVTIMEO)");
+                        }
+                    }
+                    got = sb.readStream(dst, want - total, peek);
+                } finally {
+                    sb.lock.unlock();
+                }
+                total += got;
+                if (wantRcvd && got > 0) {
+                    s.pcb.rcvd(flags);
+                }
+                if (!waitAll || total >= want) {
+                    return total;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (total > 0) {
+                return total;
+            }
+            throw new SocketException(Errno.EINTR, "recv interrupted");
+        } finally {
+            sb.io.unlock();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package org.protosw.internal.socket;
+
+import java.nio.ByteBuffer;
+
+import org.protosw.internal.sw.ProtoDescriptor;
+import org.protosw.socket.Errno;
+import org.protosw.socket.SockAddr;
+import org.protosw.socket.SocketException;
+import org.protosw.spi.Packet;
+
+/**
+ * {@code sosend}: the application's bytes into the protocol. A record protocol
+ * ({@code PR_ATOMIC}) gets each datagram whole, copied once into a packet with header room;
+ * a stream protocol gets the bytes in chunks as send-buffer space allows, and appends them
+ * to its send buffer itself. No global lock is taken.
+ */
+final class SoSend {
+    /** Largest chunk handed to a stream protocol in one {@code pru_send}. */
+    static final int MAX_CHUNK = 64 * 1024;
+
+    private SoSend() {
+    }
+
+    static int sosend(SocketImpl s, ByteBuffer src, int flags, SockAddr to, boolean forceBlocking) throws SocketException {
+        int slot = s.enter();
+        try {
+            if (src == null) {
+                throw new SocketException(Errno.EINVAL, "send: no buffer");
+            }
+            boolean nb = !forceBlocking && s.nonBlocking(flags);
+            if (s.so.has(ProtoDescriptor.PR_ATOMIC)) {
+                return sendRecord(s, src, flags, to);
+            }
+            return sendStream(s, src, flags, to, nb);
+        } catch (RuntimeException | LinkageError e) {
+            throw s.protoFailure("send", e);
+        } finally {
+            s.exit(slot);
+        }
+    }
+
+    private static int sendRecord(SocketImpl s, ByteBuffer src, int flags, SockAddr to) throws SocketException {
+        ProtoSocketImpl so = s.so;
+        int len = src.remaining();
+        if (so.snd.cantMore()) {
+            // an abort sets its flag before it shuts the buffer: report the abort
+            s.checkAlive();
+            throw new SocketException(Errno.EPIPE, "send: socket is shut down for writing");
+        }
+        Errno err = so.error.getAndSet(null);
+        if (err != null) {
+            throw new SocketException(err, "send (pending error)");
+        }
+        if (!so.isConnectedState()) {
+            if (so.has(ProtoDescriptor.PR_CONNREQUIRED)) {
+                throw new SocketException(Errno.ENOTCONN, "send");
+            }
+            if (to == null) {
+                throw new SocketException(Errno.EDESTADDRREQ, "send: socket is not connected and no address was given");
+            }
+        }
+        if (len > so.snd.hiwat()) {
+            throw new SocketException(Errno.EMSGSIZE, "send: a " + len + " byte datagram exceeds SO_SNDBUF (" + so.snd.hiwat() + ")");
+        }
+        Packet p = so.ctx.allocate(len);
+        int pos = src.position();
+        src.get(pos, p.array(), p.offset(), len);
+        s.pcb.send(p, to, flags);
+        src.position(pos + len);
+        return len;
+    }
+
+    private static int sendStream(SocketImpl s, ByteBuffer src, int flags, SockAddr to, boolean nb) throws SocketException {
+        ProtoSocketImpl so = s.so;
+        SockBufImpl sb = so.snd;
+        int len = src.remaining();
+        // PR_IMPLOPCL: sendto on an unconnected socket opens the connection with the data
+        boolean implied = false;
+        if (so.isConnectedState()) {
+            if (to != null) {
+                throw new SocketException(Errno.EISCONN, "sendto: a stream socket that is connected takes no address");
+            }
+        } else if (to != null && so.has(ProtoDescriptor.PR_IMPLOPCL)) {
+            implied = true;
+        }
+        int timeo = so.sndTimeo;
+        boolean timed = timeo > 0;
+        long deadline = SocketImpl.deadline(timeo);
+        try {
+            if (!sb.lockIo(nb, timed, deadline)) {
+                throw SocketException.wouldBlock(nb ? "send: another send is in progress" : "send: timed out (SO_SNDTIMEO)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SocketException(Errno.EINTR, "send interrupted");
+        }
+        int sent = 0;
+        SockAddr dest = implied ? to : null;
+        try {
+            do {
+                int chunk;
+                sb.lock.lock();
+                try {
+                    for (;;) {
+                        s.checkAlive();
+                        if (sb.cantMore()) {
+                            s.checkAlive();
+                            throw new SocketException(Errno.EPIPE, "send: socket is shut down for writing");
+                        }
+                        Errno err = so.error.getAndSet(null);
+                        if (err != null) {
+                            throw new SocketException(err, "send");
+                        }
+                        if (!so.isConnectedState() && !implied && so.has(ProtoDescriptor.PR_CONNREQUIRED)) {
+                            throw new SocketException(Errno.ENOTCONN, "send");
+                        }
+                        int remaining = len - sent;
+                        int space = sb.space();
+                        if (remaining == 0) {
+                            chunk = 0;
+                            break;
+                        }
+                        if (space >= remaining || (space > 0 && space >= sb.lowat())) {
+                            chunk = Math.min(Math.min(space, remaining), MAX_CHUNK);
+                            break;
+                        }
+                        if (nb) {
+                            if (sent > 0) {
+                                return sent;
+                            }
+                            throw SocketException.wouldBlock("send: the send buffer is full");
+                        }
+                        if (!sb.await(timed, deadline)) {
+                            if (sent > 0) {
+                                return sent;
+                            }
+                            throw SocketException.wouldBlock("send: timed out (SO_SNDTIMEO)");
+                        }
+                    }
+                } finally {
+                    sb.lock.unlock();
+                }
+                if (chunk == 0) {
+                    return 0;
+                }
+                Packet p = so.ctx.allocate(chunk);
+                int pos = src.position();
+                src.get(pos, p.array(), p.offset(), chunk);
+                s.pcb.send(p, dest, flags);
+                src.position(pos + chunk);
+                sent += chunk;
+                dest = null;
+            } while (sent < len);
+            return sent;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (sent > 0) {
+                return sent;
+            }
+            throw new SocketException(Errno.EINTR, "send interrupted");
+        } finally {
+            sb.io.unlock();
+        }
+    }
+}

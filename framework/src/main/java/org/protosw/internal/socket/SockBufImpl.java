@@ -1,0 +1,354 @@
+package org.protosw.internal.socket;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.protosw.socket.SockAddr;
+import org.protosw.spi.Packet;
+import org.protosw.spi.SockBuf;
+
+/**
+ * A socket buffer ({@code struct sockbuf}): a queue of packets with a byte limit, its own
+ * lock and a condition for callers blocked on it. Datagram protocols queue records
+ * ({@link #appendAddr}: packet, sender, interface); stream protocols queue byte chunks
+ * ({@link #appendStream}) that are consumed from the front by offset.
+ *
+ * <p>The queue is a ring of parallel arrays, so appending and taking allocate nothing once
+ * the ring has grown to the buffer's working size. {@link #cc()}, {@link #hiwat()} and the
+ * state are volatile and may be read without the lock (pollers, readiness checks).
+ * Waking is cheap when nobody waits: the lock is taken to signal only then.
+ *
+ * <p>{@link #io} is {@code sblock}: it serialises the senders (or the stream readers) of
+ * one socket, so two writers' bytes never interleave.
+ */
+final class SockBufImpl implements SockBuf {
+    private static final int INITIAL_SLOTS = 8;
+
+    /** SOCKBUF_LOCK: guards the queue; protocols take it through the SockBuf calls. */
+    final ReentrantLock lock = new ReentrantLock();
+    /** sblock: one sender (or one stream reader) at a time. */
+    final ReentrantLock io = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private volatile int waiters;
+
+    private volatile int hiwat;
+    private volatile int lowat;
+    private volatile int cc;
+    private volatile boolean cantMore;
+
+    // the ring, guarded by lock
+    private Packet[] pkts = new Packet[INITIAL_SLOTS];
+    private int[] used = new int[INITIAL_SLOTS];
+    private SockAddr[] froms = new SockAddr[INITIAL_SLOTS];
+    private String[] ifnames = new String[INITIAL_SLOTS];
+    private int head;
+    private int count;
+
+    SockBufImpl(int hiwat, int lowat) {
+        this.hiwat = hiwat;
+        this.lowat = lowat;
+    }
+
+    @Override
+    public int hiwat() {
+        return hiwat;
+    }
+
+    @Override
+    public int cc() {
+        return cc;
+    }
+
+    @Override
+    public int space() {
+        return Math.max(0, hiwat - cc);
+    }
+
+    @Override
+    public boolean cantMore() {
+        return cantMore;
+    }
+
+    @Override
+    public boolean appendAddr(Packet data, SockAddr from, String ifname) {
+        int len = data.length();
+        lock.lock();
+        try {
+            if (cantMore || cc + len > hiwat || cc + len < 0) {
+                return false;
+            }
+            push(data, from, ifname);
+            cc += len;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void appendStream(Packet data) {
+        int len = data.length();
+        if (len == 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            // after shutdown(SHUT_RD) or close, arriving bytes are discarded, as BSD does
+            if (cantMore) {
+                return;
+            }
+            push(data, null, null);
+            cc += len;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void copyOut(int offset, byte[] dst, int dstOff, int len) {
+        if (offset < 0 || len < 0 || dstOff < 0 || dstOff + len > dst.length) {
+            throw new IndexOutOfBoundsException("copyOut offset " + offset + " len " + len + " into " + dst.length + " at " + dstOff);
+        }
+        lock.lock();
+        try {
+            if (offset + len > cc) {
+                throw new IndexOutOfBoundsException("copyOut " + offset + "+" + len + " beyond the " + cc + " bytes held");
+            }
+            int skip = offset;
+            int i = 0;
+            while (len > 0) {
+                int slot = (head + i++) & (pkts.length - 1);
+                Packet p = pkts[slot];
+                int avail = p.length() - used[slot];
+                if (skip >= avail) {
+                    skip -= avail;
+                    continue;
+                }
+                int n = Math.min(avail - skip, len);
+                System.arraycopy(p.array(), p.offset() + used[slot] + skip, dst, dstOff, n);
+                skip = 0;
+                dstOff += n;
+                len -= n;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void drop(int len) {
+        if (len < 0) {
+            throw new IllegalArgumentException("drop " + len);
+        }
+        lock.lock();
+        try {
+            if (len > cc) {
+                throw new IndexOutOfBoundsException("drop " + len + " of the " + cc + " bytes held");
+            }
+            dropLocked(len);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- the core's side -------------------------------------------------------------
+
+    int lowat() {
+        return lowat;
+    }
+
+    void setLowat(int lowat) {
+        this.lowat = lowat;
+    }
+
+    void setHiwat(int hiwat) {
+        this.hiwat = hiwat;
+        if (lowat > hiwat) {
+            lowat = hiwat;
+        }
+    }
+
+    /** Entries queued (records, or stream chunks). Lock held. */
+    int entries() {
+        return count;
+    }
+
+    /** The first record's packet. Lock held, {@link #entries()} > 0. */
+    Packet headPacket() {
+        return pkts[head];
+    }
+
+    SockAddr headFrom() {
+        return froms[head];
+    }
+
+    String headIfname() {
+        return ifnames[head];
+    }
+
+    /** Removes the first record ({@code sbdroprecord}). Lock held. */
+    void dropRecord() {
+        Packet p = pkts[head];
+        cc -= p.length() - used[head];
+        clear(head);
+        head = (head + 1) & (pkts.length - 1);
+        count--;
+    }
+
+    /**
+     * Copies up to {@code max} stream bytes from the front into {@code dst} and, unless
+     * {@code peek}, drops them. Lock held. Returns the bytes copied.
+     */
+    int readStream(ByteBuffer dst, int max, boolean peek) {
+        int want = Math.min(max, Math.min(dst.remaining(), cc));
+        int done = 0;
+        int i = 0;
+        while (done < want) {
+            int slot = (head + i++) & (pkts.length - 1);
+            Packet p = pkts[slot];
+            int n = Math.min(p.length() - used[slot], want - done);
+            dst.put(p.array(), p.offset() + used[slot], n);
+            done += n;
+        }
+        if (!peek) {
+            dropLocked(done);
+        }
+        return done;
+    }
+
+    /** Marks the buffer as getting no more data and wakes its waiters. */
+    void setCantMore() {
+        lock.lock();
+        try {
+            cantMore = true;
+            if (waiters > 0) {
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code sbflush}: discards everything queued. */
+    void flush() {
+        lock.lock();
+        try {
+            while (count > 0) {
+                clear(head);
+                head = (head + 1) & (pkts.length - 1);
+                count--;
+            }
+            head = 0;
+            cc = 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code sbwait}: waits (lock held) for a change. {@code deadline} is a
+     * {@link System#nanoTime()} value, used only when {@code timed}.
+     *
+     * @return false when the deadline passed
+     */
+    boolean await(boolean timed, long deadline) throws InterruptedException {
+        waiters++;
+        try {
+            if (!timed) {
+                changed.await();
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            changed.awaitNanos(left);
+            return true;
+        } finally {
+            waiters--;
+        }
+    }
+
+    /** Wakes callers blocked on this buffer; nearly free when there are none. */
+    void wakeup() {
+        if (waiters > 0) {
+            lock.lock();
+            try {
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Takes {@link #io} as a blocking call would: waiting, bounded, or not at all. */
+    boolean lockIo(boolean nonBlocking, boolean timed, long deadline) throws InterruptedException {
+        if (nonBlocking) {
+            return io.tryLock();
+        }
+        if (timed) {
+            long left = deadline - System.nanoTime();
+            return left > 0 && io.tryLock(left, TimeUnit.NANOSECONDS);
+        }
+        io.lockInterruptibly();
+        return true;
+    }
+
+    // lock held
+    private void push(Packet p, SockAddr from, String ifname) {
+        if (count == pkts.length) {
+            grow();
+        }
+        int slot = (head + count) & (pkts.length - 1);
+        pkts[slot] = p;
+        used[slot] = 0;
+        froms[slot] = from;
+        ifnames[slot] = ifname;
+        count++;
+    }
+
+    // lock held
+    private void dropLocked(int len) {
+        cc -= len;
+        while (len > 0) {
+            int avail = pkts[head].length() - used[head];
+            if (len < avail) {
+                used[head] += len;
+                return;
+            }
+            len -= avail;
+            clear(head);
+            head = (head + 1) & (pkts.length - 1);
+            count--;
+        }
+    }
+
+    private void clear(int slot) {
+        pkts[slot] = null;
+        froms[slot] = null;
+        ifnames[slot] = null;
+        used[slot] = 0;
+    }
+
+    private void grow() {
+        int n = pkts.length;
+        Packet[] np = new Packet[n * 2];
+        int[] nu = new int[n * 2];
+        SockAddr[] nf = new SockAddr[n * 2];
+        String[] ni = new String[n * 2];
+        for (int i = 0; i < count; i++) {
+            int slot = (head + i) & (n - 1);
+            np[i] = pkts[slot];
+            nu[i] = used[slot];
+            nf[i] = froms[slot];
+            ni[i] = ifnames[slot];
+        }
+        pkts = np;
+        used = nu;
+        froms = nf;
+        ifnames = ni;
+        head = 0;
+    }
+}

@@ -1,0 +1,651 @@
+package org.protosw.internal.socket;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import org.protosw.internal.sw.AttachedSocket;
+import org.protosw.internal.sw.ProtoDescriptor;
+import org.protosw.socket.Errno;
+import org.protosw.socket.NetStack;
+import org.protosw.socket.RecvInfo;
+import org.protosw.socket.SockAddr;
+import org.protosw.socket.SockOpt;
+import org.protosw.socket.Socket;
+import org.protosw.socket.SocketConstants;
+import org.protosw.socket.SocketException;
+import org.protosw.spi.Pcb;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A socket as the application holds it: the {@link ProtoSocketImpl} half the protocol sees,
+ * and the pcb the protocol's {@code attach} returned, which is final and never null.
+ *
+ * <p><b>The lifecycle.</b> Every user request runs inside a reference: {@link #enter()}
+ * counts it in (and fails with EBADF after close, ECONNABORTED after an abort),
+ * {@link #exit(int)} counts it out. The count and the CLOSED/ABORTED flags share one
+ * atomic word, so "no call in flight and closing" is decided in one place: whoever drops
+ * the count to zero on a closing socket detaches the pcb, and a compare-and-set makes that
+ * happen exactly once. {@link #close()} is the application's orderly close
+ * ({@code pru_close}); {@link #abortByCore()} is the core's teardown ({@code pru_abort});
+ * only one of the two reaches the pcb, and both end in the one {@code detach}.
+ */
+public final class SocketImpl implements Socket, AttachedSocket {
+    private static final Logger LOG = LoggerFactory.getLogger(SocketImpl.class);
+
+    private static final int CLOSED = 1 << 30;
+    private static final int ABORTED = 1 << 29;
+    private static final int COUNT = ABORTED - 1;
+    /** Threads tracked per socket for the unload diagnostics; more callers go untracked. */
+    private static final int TRACKED_CALLERS = 4;
+
+    final ProtoSocketImpl so;
+    final Pcb pcb;
+    final long id;
+    private final AtomicInteger ref = new AtomicInteger();
+    private final AtomicBoolean detached = new AtomicBoolean();
+    private final AtomicReferenceArray<Thread> callers = new AtomicReferenceArray<>(TRACKED_CALLERS);
+    private volatile SocketStreams streams;
+
+    SocketImpl(ProtoSocketImpl so, Pcb pcb) {
+        this.so = Objects.requireNonNull(so, "so");
+        this.pcb = Objects.requireNonNull(pcb, "pcb");
+        this.id = so.layer.nextSocketId();
+        so.socket = this;
+    }
+
+    // ---- references ----------------------------------------------------------------------
+
+    /**
+     * Counts a user request in. Returns the caller's tracking slot for {@link #exit(int)}.
+     *
+     * @throws SocketException EBADF after close, ECONNABORTED after an abort
+     */
+    int enter() throws SocketException {
+        int v = ref.getAndIncrement();
+        if ((v & (CLOSED | ABORTED)) != 0) {
+            release();
+            throw dead(v);
+        }
+        so.pi.callEntered();
+        Thread t = Thread.currentThread();
+        for (int i = 0; i < TRACKED_CALLERS; i++) {
+            if (callers.get(i) == null && callers.compareAndSet(i, null, t)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Counts a user request out; the last one out of a closing socket detaches it. */
+    void exit(int slot) {
+        if (slot >= 0) {
+            callers.set(slot, null);
+        }
+        so.pi.callLeft();
+        release();
+    }
+
+    /** Enters without throwing; -2 when the socket is closing. For netstat and pollers. */
+    int tryEnter() {
+        try {
+            return enter();
+        } catch (SocketException e) {
+            return -2;
+        }
+    }
+
+    private void release() {
+        int v = ref.decrementAndGet();
+        if ((v & COUNT) == 0 && (v & (CLOSED | ABORTED)) != 0) {
+            detach();
+        }
+    }
+
+    /** Throws EBADF or ECONNABORTED when the socket is closed or aborted. */
+    void checkAlive() throws SocketException {
+        int v = ref.get();
+        if ((v & (CLOSED | ABORTED)) != 0) {
+            throw dead(v);
+        }
+    }
+
+    private SocketException dead(int v) {
+        if ((v & CLOSED) != 0) {
+            return new SocketException(Errno.EBADF, "socket is closed");
+        }
+        return new SocketException(Errno.ECONNABORTED, so.protoName + " socket aborted by the stack (protocol unloaded or stack instance removed)");
+    }
+
+    boolean isAborted() {
+        return (ref.get() & ABORTED) != 0;
+    }
+
+    boolean isDetached() {
+        return detached.get();
+    }
+
+    /** pru_detach, exactly once, with no call in flight. */
+    private void detach() {
+        if (!detached.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            pcb.detach();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.error("{}: {} failed in detach", describe(), so.protoName, e);
+        }
+        // data arriving for a detached socket are discarded; the protocol may keep using
+        // the send buffer (a closing connection drains it), so that one stays
+        so.rcv.setCantMore();
+        so.rcv.flush();
+        so.leaveListener();
+        so.layer.remove(this);
+        so.pi.detached(this);
+    }
+
+    SocketException protoFailure(String request, Throwable e) {
+        LOG.error("{}: protocol {} failed in {}", describe(), so.protoName, request, e);
+        return new SocketException(Errno.EIO, "protocol " + so.protoName + " failed in " + request + ": " + e, e);
+    }
+
+    boolean nonBlocking(int flags) {
+        return so.nbio || (flags & SocketConstants.MSG_DONTWAIT) != 0;
+    }
+
+    static long deadline(int timeoutMillis) {
+        return timeoutMillis > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0;
+    }
+
+    // ---- AttachedSocket ------------------------------------------------------------------
+
+    @Override
+    public void abortByCore() {
+        int v;
+        do {
+            v = ref.get();
+            if ((v & ABORTED) != 0) {
+                return;
+            }
+        } while (!ref.compareAndSet(v, (v | ABORTED) + 1));
+        try {
+            so.wakeAll();
+            if ((v & CLOSED) == 0) {
+                for (SocketImpl c : so.stopListening()) {
+                    c.abortByCore();
+                }
+                try {
+                    pcb.abort();
+                } catch (RuntimeException | LinkageError e) {
+                    LOG.error("{}: {} failed in abort", describe(), so.protoName, e);
+                }
+                so.rcv.setCantMore();
+                so.snd.setCantMore();
+            }
+            so.wakeAll();
+        } finally {
+            release();
+        }
+    }
+
+    @Override
+    public String describe() {
+        return so.protoName + " socket #" + id + " in vnet " + so.layer.vnet();
+    }
+
+    @Override
+    public List<Thread> threadsInFlight() {
+        List<Thread> out = new ArrayList<>();
+        for (int i = 0; i < TRACKED_CALLERS; i++) {
+            Thread t = callers.get(i);
+            if (t != null) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    // ---- Socket --------------------------------------------------------------------------
+
+    @Override
+    public int domain() {
+        return so.domain;
+    }
+
+    @Override
+    public int type() {
+        return so.type;
+    }
+
+    @Override
+    public int protocol() {
+        return so.protocol;
+    }
+
+    @Override
+    public NetStack stack() {
+        return so.layer.stack();
+    }
+
+    SocketLayer layer() {
+        return so.layer;
+    }
+
+    @Override
+    public void bind(SockAddr addr) throws SocketException {
+        int slot = enter();
+        try {
+            if (addr == null) {
+                throw new SocketException(Errno.EINVAL, "bind: no address");
+            }
+            pcb.bind(addr);
+        } catch (RuntimeException | LinkageError e) {
+            throw protoFailure("bind", e);
+        } finally {
+            exit(slot);
+        }
+    }
+
+    @Override
+    public void listen(int backlog) throws SocketException {
+        int slot = enter();
+        try {
+            if ((so.state & (ProtoSocketImpl.SS_ISCONNECTED | ProtoSocketImpl.SS_ISCONNECTING
+                    | ProtoSocketImpl.SS_ISDISCONNECTING)) != 0) {
+                throw new SocketException(Errno.EINVAL, "listen: socket is connected");
+            }
+            pcb.listen(backlog);
+            int max = so.layer.somaxconn();
+            so.startListening(backlog < 0 || backlog > max ? max : backlog);
+        } catch (RuntimeException | LinkageError e) {
+            throw protoFailure("listen", e);
+        } finally {
+            exit(slot);
+        }
+    }
+
+    @Override
+    public Socket accept() throws SocketException {
+        int slot = enter();
+        try {
+            boolean nb = so.nbio;
+            int timeo = so.rcvTimeo;
+            SocketImpl child = so.takeConnection(nb, timeo > 0, deadline(timeo));
+            // ECONNABORTED when the connection was aborted while it waited on the queue
+            int cslot = child.enter();
+            boolean ok = false;
+            try {
+                child.pcb.accept();
+                ok = true;
+            } catch (RuntimeException | LinkageError e) {
+                throw child.protoFailure("accept", e);
+            } finally {
+                child.exit(cslot);
+                if (!ok) {
+                    child.close();
+                }
+            }
+            return child;
+        } finally {
+            exit(slot);
+        }
+    }
+
+    @Override
+    public void connect(SockAddr addr) throws SocketException {
+        int slot = enter();
+        try {
+            if (addr == null) {
+                throw new SocketException(Errno.EINVAL, "connect: no address");
+            }
+            if (so.isListening()) {
+                throw new SocketException(Errno.EOPNOTSUPP, "connect: socket is listening");
+            }
+            boolean connreq = so.has(ProtoDescriptor.PR_CONNREQUIRED);
+            int st = so.state;
+            if ((st & (ProtoSocketImpl.SS_ISCONNECTED | ProtoSocketImpl.SS_ISCONNECTING)) != 0) {
+                if (connreq) {
+                    if ((st & ProtoSocketImpl.SS_ISCONNECTED) != 0) {
+                        throw new SocketException(Errno.EISCONN, "connect");
+                    }
+                    throw new SocketException(Errno.EALREADY, "connect: a connection attempt is in progress");
+                }
+                // a datagram socket moves its association: dissolve the old one first
+                try {
+                    pcb.disconnect();
+                } catch (SocketException e) {
+                    throw new SocketException(Errno.EISCONN, "connect: cannot dissolve the current association", e);
+                }
+                so.clearConnected();
+            }
+            so.error.set(null);
+            pcb.connect(addr);
+            if (!connreq) {
+                so.markConnected();
+                return;
+            }
+            awaitConnected();
+        } catch (RuntimeException | LinkageError e) {
+            throw protoFailure("connect", e);
+        } finally {
+            exit(slot);
+        }
+    }
+
+    private void awaitConnected() throws SocketException {
+        so.lock.lock();
+        try {
+            for (;;) {
+                checkAlive();
+                int st = so.state;
+                if ((st & ProtoSocketImpl.SS_ISCONNECTED) != 0) {
+                    return;
+                }
+                Errno err = so.error.getAndSet(null);
+                if (err != null) {
+                    throw new SocketException(err, "connect");
+                }
+                if ((st & ProtoSocketImpl.SS_ISCONNECTING) == 0) {
+                    throw new SocketException(Errno.ECONNREFUSED, "connect: the connection attempt ended");
+                }
+                if (so.nbio) {
+                    throw new SocketException(Errno.EINPROGRESS, "connect");
+                }
+                so.awaitState(false, 0);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SocketException(Errno.EINTR, "connect interrupted (the attempt goes on)");
+        } finally {
+            so.lock.unlock();
+        }
+    }
+
+    @Override
+    public void disconnect() throws SocketException {
+        int slot = enter();
+        try {
+            if (!so.isConnectedState()) {
+                throw new SocketException(Errno.ENOTCONN, "disconnect");
+            }
+            pcb.disconnect();
+            if (!so.has(ProtoDescriptor.PR_CONNREQUIRED)) {
+                so.clearConnected();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            throw protoFailure("disconnect", e);
+        } finally {
+            exit(slot);
+        }
+    }
+
+    @Override
+    public int send(ByteBuffer src, int flags) throws SocketException {
+        return sendto(src, flags, null);
+    }
+
+    @Override
+    public int sendto(ByteBuffer src, int flags, SockAddr to) throws SocketException {
+        return SoSend.sosend(this, src, flags, to, false);
+    }
+
+    @Override
+    public int recv(ByteBuffer dst, int flags) throws SocketException {
+        return SoReceive.soreceive(this, dst, flags, null, false);
+    }
+
+    @Override
+    public RecvInfo recvfrom(ByteBuffer dst, int flags) throws SocketException {
+        SoReceive.Meta meta = new SoReceive.Meta();
+        int n = SoReceive.soreceive(this, dst, flags, meta, false);
+        return new RecvInfo(n, meta.from, meta.flags, meta.ifname);
+    }
+
+    @Override
+    public void shutdown(int how) throws SocketException {
+        int slot = enter();
+        try {
+            if (how != SocketConstants.SHUT_RD && how != SocketConstants.SHUT_WR && how != SocketConstants.SHUT_RDWR) {
+                throw new SocketException(Errno.EINVAL, "shutdown: how must be SHUT_RD, SHUT_WR or SHUT_RDWR, got " + how);
+            }
+            boolean notConnected = (so.state & (ProtoSocketImpl.SS_ISCONNECTED | ProtoSocketImpl.SS_ISCONNECTING
+                    | ProtoSocketImpl.SS_ISDISCONNECTING)) == 0;
+            // FreeBSD: ENOTCONN, but a datagram socket (and a listener) is still shut down,
+            // which applications use to wake a thread blocked in recv
+            if (notConnected && so.type != SocketConstants.SOCK_DGRAM && !so.isListening()) {
+                throw new SocketException(Errno.ENOTCONN, "shutdown");
+            }
+            if (so.isListening()) {
+                if (how != SocketConstants.SHUT_WR) {
+                    so.setError(Errno.ECONNABORTED);
+                }
+            } else {
+                if (how != SocketConstants.SHUT_WR) {
+                    so.rcv.setCantMore();
+                    so.rcv.flush();
+                    so.sorwakeup();
+                }
+                if (how != SocketConstants.SHUT_RD) {
+                    so.snd.setCantMore();
+                    so.sowwakeup();
+                    try {
+                        pcb.shutdown();
+                    } catch (SocketException e) {
+                        // the socket's side is done; a protocol without pru_shutdown has nothing to tell a peer
+                        if (e.errno() != Errno.EOPNOTSUPP) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+            if (notConnected) {
+                throw new SocketException(Errno.ENOTCONN, "shutdown");
+            }
+        } catch (RuntimeException | LinkageError e) {
+            throw protoFailure("shutdown", e);
+        } finally {
+            exit(slot);
+        }
+    }
+
+    @Override
+    public <T> void setOption(SockOpt<T> option, T value) throws SocketException {
+        int slot = enter();
+        try {
+            if (option == null) {
+                throw new SocketException(Errno.EINVAL, "setsockopt: no option");
+            }
+            if (option.level() == SocketConstants.SOL_SOCKET) {
+                SoOptions.set(this, option, value);
+            } else {
+                if (value == null || !option.type().isInstance(value)) {
+                    throw new SocketException(Errno.EINVAL, "setsockopt " + option.label() + ": value must be a " + option.type().getSimpleName());
+                }
+                pcb.setOption(option, value);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            throw protoFailure("setsockopt " + option.label(), e);
+        } finally {
+            exit(slot);
+        }
+    }
+
+    @Override
+    public <T> T getOption(SockOpt<T> option) throws SocketException {
+        int slot = enter();
+        try {
+            if (option == null) {
+                throw new SocketException(Errno.EINVAL, "getsockopt: no option");
+            }
+            if (option.level() == SocketConstants.SOL_SOCKET) {
+                return SoOptions.get(this, option);
+            }
+            T v = pcb.getOption(option);
+            if (v == null || !option.type().isInstance(v)) {
+                throw new SocketException(Errno.EINVAL, "getsockopt " + option.label() + ": protocol " + so.protoName
+                        + " answered " + v + " for a " + option.type().getSimpleName() + " option");
+            }
+            return v;
+        } catch (RuntimeException | LinkageError e) {
+            throw protoFailure("getsockopt " + option.label(), e);
+        } finally {
+            exit(slot);
+        }
+    }
+
+    @Override
+    public SockAddr localAddress() throws SocketException {
+        int slot = enter();
+        try {
+            return pcb.sockaddr();
+        } catch (RuntimeException | LinkageError e) {
+            throw protoFailure("getsockname", e);
+        } finally {
+            exit(slot);
+        }
+    }
+
+    @Override
+    public SockAddr peerAddress() throws SocketException {
+        int slot = enter();
+        try {
+            if (!so.isConnectedState() && so.has(ProtoDescriptor.PR_CONNREQUIRED)) {
+                throw new SocketException(Errno.ENOTCONN, "getpeername");
+            }
+            return pcb.peeraddr();
+        } catch (RuntimeException | LinkageError e) {
+            throw protoFailure("getpeername", e);
+        } finally {
+            exit(slot);
+        }
+    }
+
+    @Override
+    public void setNonBlocking(boolean nonBlocking) throws SocketException {
+        int slot = enter();
+        try {
+            so.nbio = nonBlocking;
+        } finally {
+            exit(slot);
+        }
+    }
+
+    @Override
+    public boolean isNonBlocking() {
+        return so.nbio;
+    }
+
+    @Override
+    public boolean isConnected() {
+        return so.isConnectedState() && !isClosed();
+    }
+
+    @Override
+    public boolean isClosed() {
+        return (ref.get() & (CLOSED | ABORTED)) != 0;
+    }
+
+    /** Closed by the application (not only aborted). */
+    boolean isClosedByApp() {
+        return (ref.get() & CLOSED) != 0;
+    }
+
+    @Override
+    public InputStream inputStream() {
+        return streams().in;
+    }
+
+    @Override
+    public OutputStream outputStream() {
+        return streams().out;
+    }
+
+    @Override
+    public ByteChannel channel() {
+        return streams().channel;
+    }
+
+    private SocketStreams streams() {
+        SocketStreams s = streams;
+        if (s == null) {
+            synchronized (this) {
+                s = streams;
+                if (s == null) {
+                    s = new SocketStreams(this);
+                    streams = s;
+                }
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public void close() {
+        int v;
+        do {
+            v = ref.get();
+            if ((v & CLOSED) != 0) {
+                return;
+            }
+        } while (!ref.compareAndSet(v, (v | CLOSED) + 1));
+        try {
+            so.closeKnotes();
+            // blocked callers wake and fail with EBADF; the last one out detaches
+            so.wakeAll();
+            if ((v & ABORTED) == 0) {
+                for (SocketImpl c : so.stopListening()) {
+                    c.abortByCore();
+                }
+                try {
+                    pcb.close();
+                } catch (RuntimeException | LinkageError e) {
+                    LOG.error("{}: {} failed in close", describe(), so.protoName, e);
+                }
+                so.rcv.setCantMore();
+                so.rcv.flush();
+                linger();
+            }
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * SO_LINGER with a time on a connection: close waits (bounded) until the protocol
+     * reports the connection gone, as BSD's {@code soclose} does for blocking sockets.
+     */
+    private void linger() {
+        int secs = so.linger;
+        if (secs <= 0 || so.nbio || !so.has(ProtoDescriptor.PR_CONNREQUIRED)) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(secs);
+        so.lock.lock();
+        try {
+            while ((so.state & (ProtoSocketImpl.SS_ISCONNECTED | ProtoSocketImpl.SS_ISDISCONNECTING)) != 0
+                    && !isAborted()) {
+                if (!so.awaitState(true, deadline)) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            so.lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

@@ -1,0 +1,229 @@
+package org.protosw.internal.socket;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.protosw.internal.kern.GlobalLock;
+import org.protosw.internal.sw.ProtoEntry;
+import org.protosw.internal.sw.ProtoInstance;
+import org.protosw.internal.sw.ProtoSwRegistry;
+import org.protosw.socket.Errno;
+import org.protosw.socket.NetStack;
+import org.protosw.socket.Poller;
+import org.protosw.socket.SockAddr;
+import org.protosw.socket.Socket;
+import org.protosw.socket.SocketException;
+import org.protosw.spi.Pcb;
+import org.protosw.spi.ProtoContext;
+import org.protosw.spi.Sysctls;
+import org.protosw.spi.Tunable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The socket layer of one stack instance ({@code uipc_socket.c}): creates sockets through
+ * the protocol switch, hands out pollers, and keeps the instance's socket table for
+ * {@code netstat}. The table changes only when a socket is created or detached, under a
+ * {@link GlobalLock}; the data path never touches it.
+ *
+ * <p>Tunables registered here (when the instance's sysctl tree lacks them):
+ * {@code kern.ipc.maxsockbuf} (largest SO_SNDBUF/SO_RCVBUF, default 2 MiB) and
+ * {@code kern.ipc.somaxconn} (largest listen backlog, default 128).
+ */
+public final class SocketLayer {
+    private static final Logger LOG = LoggerFactory.getLogger(SocketLayer.class);
+
+    public static final String MAXSOCKBUF = "kern.ipc.maxsockbuf";
+    public static final String SOMAXCONN = "kern.ipc.somaxconn";
+    public static final int DEFAULT_MAXSOCKBUF = 2 * 1024 * 1024;
+    public static final int DEFAULT_SOMAXCONN = 128;
+
+    private final String vnet;
+    private final NetStack stack;
+    private final ProtoSwRegistry registry;
+    private final Tunable maxSockBuf;
+    private final Tunable somaxconn;
+    private final GlobalLock tableLock;
+    private final Set<SocketImpl> sockets = ConcurrentHashMap.newKeySet();
+    private final AtomicLong ids = new AtomicLong();
+
+    /**
+     * @param vnet the stack instance's name (as given to {@link ProtoSwRegistry#addVnet})
+     * @param stack the instance's {@link NetStack}, returned by {@link Socket#stack()}
+     * @param registry the protocol switch
+     * @param sysctl the instance's tunables
+     */
+    public SocketLayer(String vnet, NetStack stack, ProtoSwRegistry registry, Sysctls sysctl) {
+        this.vnet = Objects.requireNonNull(vnet, "vnet");
+        this.stack = stack;
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.maxSockBuf = tunable(sysctl, MAXSOCKBUF, DEFAULT_MAXSOCKBUF, 512, Integer.MAX_VALUE,
+                "largest socket buffer (SO_SNDBUF/SO_RCVBUF) in bytes");
+        this.somaxconn = tunable(sysctl, SOMAXCONN, DEFAULT_SOMAXCONN, 1, 65535,
+                "largest listen queue (backlog) a listening socket may ask for");
+        this.tableLock = new GlobalLock("socket table of vnet " + vnet);
+    }
+
+    private static Tunable tunable(Sysctls sysctl, String name, long def, long min, long max, String descr) {
+        Tunable t = sysctl.find(name);
+        if (t != null) {
+            return t;
+        }
+        try {
+            return sysctl.register(name, def, min, max, descr);
+        } catch (IllegalArgumentException e) {
+            // registered meanwhile by another instance of the layer
+            Tunable again = sysctl.find(name);
+            if (again == null) {
+                throw e;
+            }
+            return again;
+        }
+    }
+
+    public String vnet() {
+        return vnet;
+    }
+
+    public NetStack stack() {
+        return stack;
+    }
+
+    int maxSockBuf() {
+        return (int) Math.min(Integer.MAX_VALUE, maxSockBuf.get());
+    }
+
+    int somaxconn() {
+        return (int) Math.min(Integer.MAX_VALUE, somaxconn.get());
+    }
+
+    long nextSocketId() {
+        return ids.incrementAndGet();
+    }
+
+    /**
+     * socket(2): finds the protocol, lets it attach a pcb, and returns the socket.
+     *
+     * @throws SocketException EAFNOSUPPORT, ESOCKTNOSUPPORT, EPROTONOSUPPORT as
+     *         {@link ProtoSwRegistry#find} says (EPROTONOSUPPORT also when the protocol did
+     *         not start in this instance or is going away), EPROTO when the protocol's
+     *         attach returned no pcb, or what its attach threw
+     */
+    public Socket socket(int domain, int type, int protocol) throws SocketException {
+        ProtoEntry entry = registry.find(domain, type, protocol);
+        ProtoInstance pi = entry.instance(vnet);
+        if (pi == null) {
+            throw new SocketException(Errno.EPROTONOSUPPORT, "socket: " + entry.name() + " does not run in vnet " + vnet
+                    + " (its init failed there, see the log)");
+        }
+        pi.beginCreate(false);
+        try {
+            ProtoContext ctx = pi.context();
+            if (ctx == null) {
+                throw new SocketException(Errno.EPROTONOSUPPORT, "socket: " + entry.name() + " is unloading");
+            }
+            int number = protocol != 0 ? protocol : entry.descriptor().protocol();
+            ProtoSocketImpl so = new ProtoSocketImpl(this, pi, ctx, type, number);
+            Pcb pcb;
+            try {
+                pcb = pi.protocol().attach(so);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.error("{} failed in attach (vnet {})", entry.name(), vnet, e);
+                throw new SocketException(Errno.EPROTO, "socket: " + entry.name() + " failed in attach: " + e, e);
+            }
+            if (pcb == null) {
+                throw new SocketException(Errno.EPROTO, "socket: " + entry.name() + " attached no protocol control block");
+            }
+            SocketImpl s = new SocketImpl(so, pcb);
+            if (!pi.insert(s)) {
+                s.abortByCore();
+                throw new SocketException(Errno.EPROTONOSUPPORT, "socket: " + entry.name() + " is unloading");
+            }
+            insert(s);
+            return s;
+        } finally {
+            pi.endCreate();
+        }
+    }
+
+    /** kqueue(2): a poller for sockets of this instance. */
+    public Poller newPoller() {
+        return new PollerImpl(this);
+    }
+
+    /** Adds a socket to the table, unless it was detached already. */
+    void insert(SocketImpl s) {
+        tableLock.lock();
+        try {
+            if (!s.isDetached()) {
+                sockets.add(s);
+            }
+        } finally {
+            tableLock.unlock();
+        }
+    }
+
+    void remove(SocketImpl s) {
+        tableLock.lock();
+        try {
+            sockets.remove(s);
+        } finally {
+            tableLock.unlock();
+        }
+    }
+
+    /** Sockets not yet detached (open, or closed with calls still leaving). */
+    public int socketCount() {
+        return sockets.size();
+    }
+
+    /** A snapshot for netstat, ordered by socket number. */
+    public List<SocketInfo> sockets() {
+        List<SocketImpl> all = new ArrayList<>(sockets);
+        all.sort(Comparator.comparingLong(s -> s.id));
+        List<SocketInfo> out = new ArrayList<>(all.size());
+        for (SocketImpl s : all) {
+            ProtoSocketImpl so = s.so;
+            SockAddr local = null;
+            SockAddr foreign = null;
+            String state = "";
+            boolean closed = true;
+            int slot = s.tryEnter();
+            if (slot != -2) {
+                closed = false;
+                try {
+                    local = quietly(() -> s.pcb.sockaddr());
+                    foreign = quietly(() -> s.pcb.peeraddr());
+                    try {
+                        String st = s.pcb.state();
+                        state = st == null ? "" : st;
+                    } catch (RuntimeException | LinkageError e) {
+                        state = "?";
+                    }
+                } finally {
+                    s.exit(slot);
+                }
+            }
+            out.add(new SocketInfo(s.id, so.protoName, so.domain, so.type, so.protocol, so.rcv.cc(), so.snd.cc(),
+                    local, foreign, state, so.isListening(), closed));
+        }
+        return out;
+    }
+
+    private interface AddrCall {
+        SockAddr get() throws SocketException;
+    }
+
+    private static SockAddr quietly(AddrCall call) {
+        try {
+            return call.get();
+        } catch (SocketException | RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+}

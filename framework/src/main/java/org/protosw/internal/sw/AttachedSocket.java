@@ -1,0 +1,23 @@
+package org.protosw.internal.sw;
+
+import java.util.List;
+
+/**
+ * What the registry needs of a socket whose pcb a protocol instance attached: a way to
+ * abort it when the protocol or the stack instance goes away, and enough to name it in a
+ * log line when it does not go quietly.
+ */
+public interface AttachedSocket {
+    /**
+     * {@code soabort}: the core tears the socket down. Blocked callers wake with
+     * ECONNABORTED, the pcb's {@code abort} runs once (unless the application closed the
+     * socket already) and {@code detach} follows when the last call in flight leaves.
+     */
+    void abortByCore();
+
+    /** A short name for log lines, e.g. {@code "udp socket #12 in vnet default"}. */
+    String describe();
+
+    /** The threads inside a call of this socket right now (as far as they are tracked). */
+    List<Thread> threadsInFlight();
+}

@@ -1,0 +1,16 @@
+package org.protosw.internal.sw;
+
+/** What {@link ProtoSwRegistry#register} did with a protocol switch service. */
+public sealed interface RegisterResult {
+    /** The entry is in the table and serves every stack instance whose init succeeded. */
+    record Accepted(ProtoEntry entry) implements RegisterResult {
+    }
+
+    /** The entry was not taken; the refusal is listed by {@link ProtoSwRegistry#refusals()}. */
+    record Refused(Refusal refusal) implements RegisterResult {
+    }
+
+    default boolean accepted() {
+        return this instanceof Accepted;
+    }
+}

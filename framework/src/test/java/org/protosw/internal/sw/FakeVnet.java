@@ -1,0 +1,31 @@
+package org.protosw.internal.sw;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A stack instance for registry tests: hands out {@link FakeContext}s and remembers them. */
+public final class FakeVnet implements VnetHooks {
+    private final String name;
+    public final List<FakeContext> contexts = new CopyOnWriteArrayList<>();
+
+    public FakeVnet(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public ScopedContext newContext(String ownerName) {
+        FakeContext c = new FakeContext(name, ownerName);
+        contexts.add(c);
+        return c;
+    }
+
+    /** The contexts made for one protocol. */
+    public List<FakeContext> contextsOf(String owner) {
+        return contexts.stream().filter(c -> c.owner.equals(owner)).toList();
+    }
+}
