@@ -44,6 +44,14 @@ public interface InPcbTable<T> {
     /** {@code in_pcbdisconnect}: forgets the foreign address (and a local address chosen by connect). */
     void disconnect(InPcb<T> inp);
 
+    /**
+     * {@code in_pcbinshash} for a connection accepted on a listener: enters the full four
+     * tuple at once, sharing the listener's local address and port.
+     *
+     * @throws SocketException EADDRINUSE when the same four tuple exists
+     */
+    void insertConnected(InPcb<T> inp, int laddr, int lport, int faddr, int fport) throws SocketException;
+
     /** {@code in_pcbremove}: takes the entry out of the table for good. */
     void remove(InPcb<T> inp);
 

@@ -159,6 +159,18 @@ final class FakePcbTable<T> implements InPcbTable<T> {
     }
 
     @Override
+    public synchronized void insertConnected(InPcb<T> inp, int laddr, int lport, int faddr, int fport) {
+        Entry e = entry(inp);
+        e.laddr = laddr;
+        e.lport = lport;
+        e.faddr = faddr;
+        e.fport = fport;
+        if (!entries.contains(e)) {
+            entries.add(e);
+        }
+    }
+
+    @Override
     public synchronized void remove(InPcb<T> inp) {
         entries.remove(entry(inp));
     }

@@ -1,0 +1,78 @@
+package org.protosw.bench;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The side-by-side benchmark command: each case runs on protosw and on the host kernel
+ * (Java NIO on 127.0.0.1) in the same run, and the table ends with the ratio
+ * protosw / kernel. Usage: {@code java -jar protosw-bench.jar [--seconds N] [case...]}.
+ */
+public final class Bench {
+    private Bench() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        double seconds = 5;
+        List<String> cases = new ArrayList<>();
+        for (int i = 0; i < argv.length; i++) {
+            switch (argv[i]) {
+                case "--seconds" -> {
+                    if (i + 1 >= argv.length) {
+                        usage("--seconds needs a number");
+                    }
+                    try {
+                        seconds = Double.parseDouble(argv[++i]);
+                    } catch (NumberFormatException e) {
+                        usage("--seconds: '" + argv[i] + "' is not a number");
+                    }
+                    if (seconds <= 0 || seconds > 600) {
+                        usage("--seconds must be above 0 and at most 600");
+                    }
+                }
+                case "-h", "--help" -> {
+                    usage(null);
+                }
+                default -> {
+                    if (!BenchCase.NAMES.contains(argv[i])) {
+                        usage("unknown case '" + argv[i] + "'");
+                    }
+                    cases.add(argv[i]);
+                }
+            }
+        }
+        if (cases.isEmpty()) {
+            cases.addAll(BenchCase.NAMES);
+        }
+        PrintStream out = System.out;
+        out.printf(Locale.ROOT, "protosw side-by-side benchmark: %d case(s), %.1f s each side, %d cores, %s%n",
+                cases.size(), seconds, Runtime.getRuntime().availableProcessors(), Runtime.version());
+        List<Result> results = new ArrayList<>();
+        for (String c : cases) {
+            BenchCase bc = BenchCase.byName(c);
+            out.printf(Locale.ROOT, "[%s] kernel (NIO, 127.0.0.1) ...%n", c);
+            double kernel = bc.kernel(seconds, out);
+            out.printf(Locale.ROOT, "[%s] protosw ...%n", c);
+            double protosw = bc.protosw(seconds, out);
+            results.add(new Result(c, bc.unit(), protosw, kernel));
+        }
+        out.println();
+        out.printf(Locale.ROOT, "%-14s %16s %16s %8s  %s%n", "case", "protosw", "kernel", "ratio", "unit");
+        for (Result r : results) {
+            out.printf(Locale.ROOT, "%-14s %16.0f %16.0f %7.2fx  %s%n", r.name, r.protosw, r.kernel, r.protosw / r.kernel, r.unit);
+        }
+    }
+
+    private record Result(String name, String unit, double protosw, double kernel) {
+    }
+
+    private static void usage(String problem) {
+        if (problem != null) {
+            System.err.println("bench: " + problem);
+        }
+        System.err.println("usage: bench [--seconds N] [" + String.join("|", BenchCase.NAMES) + "]...");
+        System.exit(problem == null ? 0 : 2);
+    }
+}

@@ -1,0 +1,221 @@
+package org.protosw.internal.kern;
+
+import java.util.concurrent.TimeUnit;
+
+import org.protosw.internal.ip.IpLayer;
+import org.protosw.internal.net.CaptureTable;
+import org.protosw.internal.net.Epair;
+import org.protosw.internal.net.IfTable;
+import org.protosw.internal.net.Loopback;
+import org.protosw.internal.net.NetInterface;
+import org.protosw.internal.net.PipeTable;
+import org.protosw.internal.socket.SocketLayer;
+import org.protosw.internal.sw.ProtoSwRegistry;
+import org.protosw.internal.sw.ScopedContext;
+import org.protosw.internal.sw.VnetHooks;
+import org.protosw.socket.Errno;
+import org.protosw.socket.InAddr;
+import org.protosw.socket.NetStack;
+import org.protosw.socket.Poller;
+import org.protosw.socket.Socket;
+import org.protosw.socket.SocketException;
+import org.protosw.spi.Callout;
+import org.protosw.spi.IfAddr;
+import org.protosw.spi.InPcbTable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One stack instance (a vnet): its interfaces, routes, IP layer, sockets, input workers,
+ * timers, pipes and captures. It is the {@link NetStack} service applications use.
+ */
+public final class Vnet implements NetStack, VnetHooks {
+    private static final Logger LOG = LoggerFactory.getLogger(Vnet.class);
+
+    private final String name;
+    private final SysctlTree sysctl;
+    private final CalloutWheel callout;
+    private final IfTable ifs;
+    private final IpLayer ip;
+    private final Netisr netisr;
+    private final SocketLayer sockets;
+    private final PipeTable pipes;
+    private final CaptureTable captures;
+    private final Callout slowtimo;
+
+    Vnet(String name, ProtoSwRegistry registry, SysctlTree.Store store) throws SocketException {
+        this.name = name;
+        this.sysctl = new SysctlTree(store);
+        this.callout = new CalloutWheel(name);
+        this.ifs = new IfTable(name);
+        this.ip = new IpLayer(name, ifs, sysctl);
+        int threads = (int) sysctl.register("net.isr.maxthreads", Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())), 1, 64,
+                "input worker threads per stack instance (read at creation)").get();
+        int qlimit = (int) sysctl.register("net.isr.maxqlimit", 10240, 16, 1 << 20,
+                "input queue length per worker (read at creation)").get();
+        this.netisr = new Netisr(name, threads, qlimit, ip::input);
+        // looped broadcast copies go through the workers, never re-entering input on the sender
+        ip.setLoopInput(netisr::dispatch);
+        this.sockets = new SocketLayer(name, this, registry, sysctl);
+        this.pipes = new PipeTable(name);
+        this.captures = new CaptureTable();
+
+        Loopback lo0 = new Loopback("lo0");
+        attachInterface(lo0);
+        addAddress(lo0, new IfAddr(InAddr.LOOPBACK, 8, null));
+        lo0.setUp(true);
+
+        // ip_slowtimo: reassembly queues expire on a half-second beat, as in BSD.
+        Callout[] self = new Callout[1];
+        self[0] = callout.newCallout(() -> {
+            ip.slowtimo(System.nanoTime());
+            self[0].reset(500, TimeUnit.MILLISECONDS);
+        });
+        this.slowtimo = self[0];
+        slowtimo.reset(500, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Socket socket(int domain, int type, int protocol) throws SocketException {
+        return sockets.socket(domain, type, protocol);
+    }
+
+    @Override
+    public Poller newPoller() {
+        return sockets.newPoller();
+    }
+
+    @Override
+    public ScopedContext newContext(String ownerName) {
+        return new ScopedContextImpl(this, ownerName);
+    }
+
+    <T> InPcbTable<T> newPcbTable(String protocolName) {
+        return ip.newPcbTable(protocolName);
+    }
+
+    public SysctlTree sysctl() {
+        return sysctl;
+    }
+
+    public CalloutWheel callout() {
+        return callout;
+    }
+
+    public IfTable interfaces() {
+        return ifs;
+    }
+
+    public IpLayer ip() {
+        return ip;
+    }
+
+    public Netisr netisr() {
+        return netisr;
+    }
+
+    public SocketLayer sockets() {
+        return sockets;
+    }
+
+    public PipeTable pipes() {
+        return pipes;
+    }
+
+    public CaptureTable captures() {
+        return captures;
+    }
+
+    /** Adds an interface to this instance and feeds its input to the workers. */
+    public void attachInterface(NetInterface ifp) throws SocketException {
+        ifs.attach(ifp);
+        ifp.setInputHandler(netisr::dispatch);
+        if (ifp instanceof Epair.End end) {
+            // destroying the pair from either side (or either vnet) takes this end out of here
+            end.setDestroyListener(this::detachInterface);
+        }
+        for (IfAddr a : ifp.addresses()) {
+            ip.routes().addConnected(ifp, a);
+        }
+    }
+
+    /** Takes an interface out of this instance (to destroy it or move it to another). */
+    public void detachInterface(NetInterface ifp) {
+        if (!ifs.list().contains(ifp)) {
+            return;
+        }
+        if (ifp instanceof Epair.End end) {
+            end.setDestroyListener(null);
+        }
+        ifp.setInputHandler(null);
+        ip.routes().removeInterface(ifp);
+        pipes.detach(ifp, true);
+        pipes.detach(ifp, false);
+        try {
+            captures.stop(ifp.name());
+        } catch (SocketException e) {
+            // no capture was running on it
+        }
+        ifs.detach(ifp);
+    }
+
+    /** Adds an address (and the route to its network) to an interface, as ifconfig does. */
+    public void addAddress(NetInterface ifp, IfAddr a) throws SocketException {
+        ifs.lock().lock();
+        try {
+            NetInterface holder = ifs.byAddress(a.addr().bits());
+            if (holder != null && holder != ifp) {
+                throw new SocketException(Errno.EADDRINUSE, a.addr() + " is already configured on " + holder.name());
+            }
+            ifp.addAddress(a);
+            ip.routes().removeConnected(ifp, a);
+            ip.routes().addConnected(ifp, a);
+        } finally {
+            ifs.lock().unlock();
+        }
+    }
+
+    public boolean removeAddress(NetInterface ifp, InAddr addr) {
+        ifs.lock().lock();
+        try {
+            for (IfAddr a : ifp.addresses()) {
+                if (a.addr().equals(addr)) {
+                    ip.routes().removeConnected(ifp, a);
+                    return ifp.removeAddress(a);
+                }
+            }
+            return false;
+        } finally {
+            ifs.lock().unlock();
+        }
+    }
+
+    /** Destroys the instance: sockets first (protocols see aborts), then interfaces, then threads. */
+    void destroy(ProtoSwRegistry registry) {
+        registry.removeVnet(name);
+        slowtimo.stop();
+        for (NetInterface ifp : ifs.list()) {
+            detachInterface(ifp);
+            try {
+                ifp.destroy();
+            } catch (RuntimeException e) {
+                LOG.warn("vnet {}: destroying interface {} failed", name, ifp.name(), e);
+            }
+        }
+        captures.close();
+        pipes.close();
+        netisr.close();
+        callout.close();
+        LOG.info("vnet {} destroyed", name);
+    }
+
+    @Override
+    public String toString() {
+        return "vnet " + name;
+    }
+}

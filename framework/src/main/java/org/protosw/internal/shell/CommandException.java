@@ -1,0 +1,17 @@
+package org.protosw.internal.shell;
+
+/**
+ * A shell command failed for a reason the user can act on. The message is one line: what
+ * was wrong and what is accepted. Gogo prints it without a stack trace.
+ */
+public final class CommandException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public CommandException(String message) {
+        super(message, null, false, false);
+    }
+
+    public static CommandException usage(String command, String problem, String usage) {
+        return new CommandException(command + ": " + problem + " (usage: " + usage + ")");
+    }
+}

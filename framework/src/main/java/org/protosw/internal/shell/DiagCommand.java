@@ -1,0 +1,81 @@
+package org.protosw.internal.shell;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.wiring.BundleRequirement;
+import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.protosw.internal.sw.ProtoState;
+import org.protosw.internal.sw.ProtoSwInfo;
+import org.protosw.internal.sw.Refusal;
+
+/**
+ * {@code net:diag}: one line per problem: bundles that cannot resolve (and the requirement
+ * nobody provides), protocols refused at registration, protocols still draining.
+ */
+@Component(service = DiagCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=diag"})
+public final class DiagCommand extends NetCommand {
+    private BundleContext context;
+
+    @Activate
+    void activate(BundleContext ctx) {
+        this.context = ctx;
+    }
+
+    @Descriptor("list problems, one line each: unresolved bundles and the missing requirement, protocols refused\n"
+            + "  at registration (duplicate or incomplete switch entries), protocols draining with sockets left;\n"
+            + "  prints 'no problems found' otherwise")
+    public void diag(@Descriptor("no arguments") String... argv) {
+        new Args("diag", "diag", argv).end();
+        List<String> problems = new ArrayList<>();
+        unresolvedBundles(problems);
+        for (Refusal r : core().registry().refusals()) {
+            problems.add("refused: " + r.owner() + ": " + r.message());
+        }
+        for (ProtoSwInfo i : core().registry().list()) {
+            if (i.state() == ProtoState.DRAINING) {
+                problems.add("draining: " + i.name() + " (" + i.owner() + ") " + (i.drained() ? "has no sockets left: ready to unload"
+                        : "has " + i.sockets() + " socket(s) left " + i.socketsPerVnet()));
+            } else if (i.state() == ProtoState.UNLOADING) {
+                problems.add("unloading: " + i.name() + " (" + i.owner() + ") waits for " + i.callsInFlight() + " call(s) in flight");
+            }
+        }
+        if (problems.isEmpty()) {
+            System.out.println("no problems found");
+        } else {
+            problems.forEach(System.out::println);
+        }
+    }
+
+    private void unresolvedBundles(List<String> problems) {
+        if (context == null) {
+            return;
+        }
+        FrameworkWiring fw = context.getBundle(0).adapt(FrameworkWiring.class);
+        for (Bundle b : context.getBundles()) {
+            if (b.getState() != Bundle.INSTALLED) {
+                continue;
+            }
+            BundleRevision rev = b.adapt(BundleRevision.class);
+            String name = b.getSymbolicName() + " [" + b.getBundleId() + "] " + b.getVersion();
+            List<String> missing = new ArrayList<>();
+            if (rev != null) {
+                for (BundleRequirement req : rev.getDeclaredRequirements(null)) {
+                    if ("optional".equals(req.getDirectives().get("resolution"))) {
+                        continue;
+                    }
+                    if (fw.findProviders(req).isEmpty()) {
+                        missing.add(req.getNamespace() + " " + req.getDirectives().getOrDefault("filter", ""));
+                    }
+                }
+            }
+            problems.add("unresolved: " + name + (missing.isEmpty() ? " (its requirements are offered but conflict; try felix:resolve)" : " misses " + String.join("; ", missing)));
+        }
+    }
+}

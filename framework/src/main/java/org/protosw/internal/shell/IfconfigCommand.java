@@ -1,0 +1,216 @@
+package org.protosw.internal.shell;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Component;
+import org.protosw.internal.kern.Vnet;
+import org.protosw.internal.net.Epair;
+import org.protosw.internal.net.NetInterface;
+import org.protosw.socket.InAddr;
+import org.protosw.spi.IfAddr;
+import org.protosw.spi.IfNet;
+
+/** {@code net:ifconfig}: list, create, destroy and configure interfaces, as ifconfig(8). */
+@Component(service = IfconfigCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=ifconfig"})
+public final class IfconfigCommand extends NetCommand {
+    static final String USAGE = "ifconfig [-j vnet] [-a] | ifconfig [-j vnet] epair create"
+            + " | ifconfig [-j vnet] IF [destroy] [inet ADDR/LEN [delete]] [-alias ADDR] [mtu N] [up|down] [vnet NAME]";
+
+    @Descriptor("list and configure interfaces, as ifconfig(8)\n"
+            + "  ifconfig [-j vnet] [-a]                list the interfaces of a vnet (default: the default vnet)\n"
+            + "  ifconfig [-j vnet] IF                  show one interface\n"
+            + "  ifconfig [-j vnet] epair create        create an epair (two joined interfaces epairNa/epairNb)\n"
+            + "  ifconfig [-j vnet] IF destroy          destroy an interface (an epair's peer goes with it)\n"
+            + "  ifconfig [-j vnet] IF inet A.B.C.D/LEN add an address (and the route to its network)\n"
+            + "  ifconfig [-j vnet] IF inet A.B.C.D delete | -alias A.B.C.D   remove an address\n"
+            + "  ifconfig [-j vnet] IF mtu N            set the MTU (68..65535)\n"
+            + "  ifconfig [-j vnet] IF up|down          bring the interface up or down\n"
+            + "  ifconfig [-j vnet] IF vnet NAME        move the interface into another vnet\n"
+            + "  several settings may follow one IF, e.g. ifconfig epair0a inet 192.0.2.1/24 mtu 9000 up")
+    public void ifconfig(@Descriptor("options, interface and settings (see above)") String... argv) {
+        Args args = new Args("ifconfig", USAGE, argv);
+        Vnet v = vnet(args.vnetOption(null));
+        args.flag("-a");
+        if (args.isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            for (NetInterface ifp : v.interfaces().list()) {
+                sb.append(describe(ifp));
+            }
+            System.out.print(sb);
+            return;
+        }
+        String name = args.next("interface name");
+        if (args.flag("create")) {
+            args.end();
+            create(v, name);
+            return;
+        }
+        NetInterface ifp = requireInterface(v, name, "ifconfig");
+        if (args.isEmpty()) {
+            System.out.print(describe(ifp));
+            return;
+        }
+        if (args.flag("destroy")) {
+            args.end();
+            destroy(v, ifp);
+            return;
+        }
+        while (!args.isEmpty()) {
+            String word = args.next("setting");
+            switch (word) {
+                case "inet" -> inet(args, v, ifp);
+                case "-alias" -> removeAddress(v, ifp, args.nextAddr("address after -alias"));
+                case "mtu" -> {
+                    int mtu = args.nextInt("mtu", NetInterface.MIN_MTU, ifp.maxMtu());
+                    core("ifconfig", () -> {
+                        ifp.setMtu(mtu);
+                        return null;
+                    });
+                }
+                case "up" -> ifp.setUp(true);
+                case "down" -> ifp.setUp(false);
+                case "vnet" -> move(v, ifp, args.next("vnet name after 'vnet'"));
+                default -> throw args.fail("unknown setting '" + word + "' for " + ifp.name());
+            }
+        }
+    }
+
+    private void create(Vnet v, String name) {
+        if (!name.equals("epair") && !name.matches("epair\\d+")) {
+            throw new CommandException("ifconfig: cannot create '" + name + "' (accepted: epair, to create a pair epairNa/epairNb)");
+        }
+        int unit = core().nextEpairUnit();
+        Epair pair = new Epair(unit);
+        core("ifconfig", () -> {
+            v.attachInterface(pair.a());
+            try {
+                v.attachInterface(pair.b());
+            } catch (org.protosw.socket.SocketException e) {
+                v.detachInterface(pair.a());
+                pair.destroy();
+                throw e;
+            }
+            return null;
+        });
+        System.out.println(pair.a().name());
+    }
+
+    private void destroy(Vnet v, NetInterface ifp) {
+        if (ifp.isLoopback()) {
+            throw new CommandException("ifconfig: " + ifp.name() + " is the loopback interface of vnet " + v.name() + " and cannot be destroyed");
+        }
+        if (ifp instanceof Epair.End end) {
+            // each end's vnet takes it out through the destroy listener
+            end.pair().destroy();
+            return;
+        }
+        v.detachInterface(ifp);
+        ifp.destroy();
+    }
+
+    private void inet(Args args, Vnet v, NetInterface ifp) {
+        String spec = args.next("address after 'inet' (A.B.C.D/LEN)");
+        if (args.flag("delete") || args.flag("-alias")) {
+            removeAddress(v, ifp, parseAddr(args, spec.contains("/") ? spec.substring(0, spec.indexOf('/')) : spec));
+            return;
+        }
+        int slash = spec.indexOf('/');
+        int len;
+        InAddr addr;
+        if (slash < 0) {
+            addr = parseAddr(args, spec);
+            len = defaultPrefix(addr);
+        } else {
+            addr = parseAddr(args, spec.substring(0, slash));
+            len = (int) args.parseLong(spec.substring(slash + 1), "prefix length", 0, 32);
+        }
+        if (args.flag("netmask")) {
+            throw args.fail("give the prefix length as ADDR/LEN instead of netmask");
+        }
+        args.flag("alias");
+        InAddr bcast = (ifp.flags() & IfNet.IFF_BROADCAST) != 0 && len < 31
+                ? new InAddr(addr.bits() | ~InAddr.netmask(len)) : null;
+        IfAddr a = new IfAddr(addr, len, bcast);
+        core("ifconfig", () -> {
+            v.addAddress(ifp, a);
+            return null;
+        });
+    }
+
+    private static InAddr parseAddr(Args args, String text) {
+        try {
+            return InAddr.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw args.fail(e.getMessage());
+        }
+    }
+
+    /** Classful default, as ifconfig(8) still applies without a mask. */
+    private static int defaultPrefix(InAddr a) {
+        int first = a.bits() >>> 24;
+        return first < 128 ? 8 : first < 192 ? 16 : 24;
+    }
+
+    private void removeAddress(Vnet v, NetInterface ifp, InAddr addr) {
+        if (!v.removeAddress(ifp, addr)) {
+            throw new CommandException("ifconfig: " + ifp.name() + " has no address " + addr);
+        }
+    }
+
+    private void move(Vnet from, NetInterface ifp, String target) {
+        Vnet to = vnet(target);
+        if (to == from) {
+            return;
+        }
+        if (ifp.isLoopback()) {
+            throw new CommandException("ifconfig: the loopback interface " + ifp.name() + " cannot leave vnet " + from.name());
+        }
+        if (to.interfaces().byName(ifp.name()) != null) {
+            throw new CommandException("ifconfig: vnet " + to.name() + " already has an interface named " + ifp.name());
+        }
+        List<IfAddr> addrs = new ArrayList<>(ifp.addresses());
+        from.detachInterface(ifp);
+        // as in FreeBSD, addresses do not travel with an interface into another vnet
+        ifp.setAddresses(List.of());
+        core("ifconfig", () -> {
+            to.attachInterface(ifp);
+            return null;
+        });
+        if (!addrs.isEmpty()) {
+            System.out.println(ifp.name() + ": addresses " + addrs + " removed on the move to vnet " + to.name());
+        }
+    }
+
+    static String describe(NetInterface ifp) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(ifp.name()).append(": flags=").append(Integer.toHexString(ifp.flags()))
+                .append('<').append(flagNames(ifp.flags())).append("> mtu ").append(ifp.mtu()).append('\n');
+        for (IfAddr a : ifp.addresses()) {
+            sb.append("\tinet ").append(a.addr()).append(" netmask 0x")
+                    .append(String.format("%08x", InAddr.netmask(a.prefixLength())));
+            if (a.broadcast() != null) {
+                sb.append(" broadcast ").append(a.broadcast());
+            }
+            sb.append('\n');
+        }
+        sb.append("\tgroups: ").append(ifp.driverName());
+        if (ifp instanceof Epair.End end) {
+            sb.append("  peer: ").append(end.peer().name());
+        }
+        sb.append('\n');
+        return sb.toString();
+    }
+
+    static String flagNames(int f) {
+        List<String> n = new ArrayList<>();
+        if ((f & IfNet.IFF_UP) != 0) n.add("UP");
+        if ((f & IfNet.IFF_BROADCAST) != 0) n.add("BROADCAST");
+        if ((f & IfNet.IFF_LOOPBACK) != 0) n.add("LOOPBACK");
+        if ((f & IfNet.IFF_POINTOPOINT) != 0) n.add("POINTOPOINT");
+        if ((f & IfNet.IFF_RUNNING) != 0) n.add("RUNNING");
+        if ((f & IfNet.IFF_MULTICAST) != 0) n.add("MULTICAST");
+        return String.join(",", n);
+    }
+}

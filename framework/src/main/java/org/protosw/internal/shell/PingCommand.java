@@ -1,0 +1,309 @@
+package org.protosw.internal.shell;
+
+import static org.protosw.socket.SocketConstants.AF_INET;
+import static org.protosw.socket.SocketConstants.IPPROTO_ICMP;
+import static org.protosw.socket.SocketConstants.SOCK_RAW;
+
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Component;
+import org.protosw.internal.kern.Vnet;
+import org.protosw.socket.Errno;
+import org.protosw.socket.InAddr;
+import org.protosw.socket.InetSockAddr;
+import org.protosw.socket.RecvInfo;
+import org.protosw.socket.SockOpt;
+import org.protosw.socket.Socket;
+import org.protosw.socket.SocketException;
+import org.protosw.wire.Checksum;
+
+/**
+ * {@code net:ping}: ICMP echo through an ordinary raw socket, with ping(8)'s output: a line
+ * per reply, then the BSD summary.
+ */
+@Component(service = PingCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=ping"})
+public final class PingCommand extends NetCommand {
+    static final String USAGE = "ping [-j vnet] [-c count] [-s size] [-i wait] [-t timeout] [-m ttl] [-S src] host";
+    private static final int ICMP_ECHO = 8;
+    private static final int ICMP_ECHOREPLY = 0;
+    private static final int MAX_SIZE = 65507 - 8;
+
+    @Descriptor("send ICMP echo requests and print the replies, as ping(8)\n"
+            + "  -c count     stop after sending count requests (default: until -t, or 2^31 requests)\n"
+            + "  -s size      data bytes per request (default 56, up to 65499; larger than the MTU is fragmented)\n"
+            + "  -i wait      seconds between requests (default 1; fractions allowed, at least 0.001)\n"
+            + "  -t timeout   stop after this many seconds in all\n"
+            + "  -m ttl       time to live of the requests\n"
+            + "  -S src       source address\n"
+            + "  -j vnet      the stack instance to ping from (default: the default vnet)\n"
+            + "  host         IPv4 address (a.b.c.d)")
+    public void ping(@Descriptor("[-c count] [-s size] [-i wait] [-t timeout] [-m ttl] [-S src] host") String... argv) throws InterruptedException {
+        Args args = new Args("ping", USAGE, argv);
+        String vnetName = null;
+        long count = Integer.MAX_VALUE;
+        int size = 56;
+        double wait = 1.0;
+        double timeout = 0;
+        int ttl = -1;
+        InAddr src = null;
+        InAddr dst = null;
+        while (!args.isEmpty()) {
+            String w = args.next("option");
+            switch (w) {
+                case "-j" -> vnetName = args.next("vnet name after -j");
+                case "-c" -> count = args.nextInt("count after -c", 1, Integer.MAX_VALUE);
+                case "-s" -> size = args.nextInt("size after -s", 0, MAX_SIZE);
+                case "-i" -> wait = seconds(args, "wait after -i", 0.001);
+                case "-t" -> timeout = seconds(args, "timeout after -t", 0.001);
+                case "-m" -> ttl = args.nextInt("ttl after -m", 1, 255);
+                case "-S" -> src = args.nextAddr("source address after -S");
+                default -> {
+                    if (w.startsWith("-")) {
+                        throw args.fail("unknown option '" + w + "'");
+                    }
+                    if (dst != null) {
+                        throw args.fail("more than one host ('" + dst + "' and '" + w + "')");
+                    }
+                    try {
+                        dst = InAddr.parse(w);
+                    } catch (IllegalArgumentException e) {
+                        throw args.fail(e.getMessage());
+                    }
+                }
+            }
+        }
+        if (dst == null) {
+            throw args.fail("missing host");
+        }
+        Vnet v = vnet(vnetName);
+        new Run(v, dst, src, count, size, wait, timeout, ttl, System.out).run();
+    }
+
+    private static double seconds(Args args, String what, double min) {
+        String w = args.next(what);
+        double d;
+        try {
+            d = Double.parseDouble(w);
+        } catch (NumberFormatException e) {
+            throw args.fail("'" + w + "' is not a number of seconds for " + what);
+        }
+        if (!(d >= min) || d > 86400) {
+            throw args.fail(what + " " + w + " is out of range (accepted: " + min + " to 86400 seconds)");
+        }
+        return d;
+    }
+
+    /** One ping run: its socket, counters and round-trip statistics. */
+    static final class Run {
+        private final Vnet vnet;
+        private final InAddr dst;
+        private final InAddr src;
+        private final long count;
+        private final int size;
+        private final long intervalNanos;
+        private final long deadline;
+        private final int ttl;
+        private final PrintStream out;
+        private final int ident = ThreadLocalRandom.current().nextInt(0x10000);
+        private long transmitted;
+        private long received;
+        private long duplicates;
+        private long errors;
+        private double min = Double.MAX_VALUE;
+        private double max;
+        private double sum;
+        private double sumSq;
+        private final java.util.BitSet seen = new java.util.BitSet();
+
+        Run(Vnet vnet, InAddr dst, InAddr src, long count, int size, double wait, double timeout, int ttl, PrintStream out) {
+            this.vnet = vnet;
+            this.dst = dst;
+            this.src = src;
+            this.count = count;
+            this.size = size;
+            this.intervalNanos = (long) (wait * 1e9);
+            this.deadline = timeout > 0 ? System.nanoTime() + (long) (timeout * 1e9) : Long.MAX_VALUE;
+            this.ttl = ttl;
+            this.out = out;
+        }
+
+        void run() throws InterruptedException {
+            try (Socket so = vnet.socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)) {
+                if (ttl > 0) {
+                    so.setOption(SockOpt.IP_TTL, ttl);
+                }
+                if (src != null) {
+                    so.bind(new InetSockAddr(src, 0));
+                }
+                so.setOption(SockOpt.SO_BROADCAST, true);
+                so.setNonBlocking(true);
+                out.printf(Locale.ROOT, "PING %s (%s): %d data bytes%n", dst, dst, size);
+                loop(so);
+            } catch (SocketException e) {
+                throw new CommandException("ping: " + e.getMessage());
+            } finally {
+                summary();
+            }
+            if (received == 0) {
+                throw new CommandException("ping: no reply from " + dst);
+            }
+        }
+
+        private void loop(Socket so) throws SocketException, InterruptedException {
+            ByteBuffer rx = ByteBuffer.allocate(65536);
+            long next = System.nanoTime();
+            long lastSend = 0;
+            while (true) {
+                long now = System.nanoTime();
+                if (now >= deadline) {
+                    return;
+                }
+                if (transmitted < count && now >= next) {
+                    send(so);
+                    lastSend = now;
+                    next += intervalNanos;
+                }
+                if (transmitted >= count) {
+                    // after the last request: wait for the outstanding replies, at most 10 s (ping's MAXWAIT)
+                    if (received >= transmitted || now - lastSend > 10_000_000_000L) {
+                        return;
+                    }
+                }
+                if (!receive(so, rx)) {
+                    Thread.sleep(0, 200_000);
+                }
+            }
+        }
+
+        private void send(Socket so) throws SocketException {
+            ByteBuffer b = ByteBuffer.allocate(8 + size);
+            int seq = (int) (transmitted & 0xffff);
+            b.put(0, (byte) ICMP_ECHO);
+            b.put(1, (byte) 0);
+            b.putShort(4, (short) ident);
+            b.putShort(6, (short) seq);
+            if (size >= 8) {
+                b.putLong(8, System.nanoTime());
+            }
+            for (int i = 16; i < 8 + size; i++) {
+                b.put(i, (byte) i);
+            }
+            int ck = Checksum.compute(b.array(), 0, 8 + size);
+            b.putShort(2, (short) ck);
+            try {
+                so.sendto(b, 0, new InetSockAddr(dst, 0));
+            } catch (SocketException e) {
+                if (e.errno() == Errno.EAGAIN || e.errno() == Errno.ENOBUFS) {
+                    out.println("ping: sendto: " + e.getMessage());
+                } else {
+                    throw e;
+                }
+            }
+            transmitted++;
+        }
+
+        /** Reads what is there; false when nothing was. */
+        private boolean receive(Socket so, ByteBuffer rx) throws SocketException {
+            rx.clear();
+            RecvInfo info;
+            try {
+                info = so.recvfrom(rx, 0);
+            } catch (SocketException e) {
+                if (e.errno() == Errno.EAGAIN) {
+                    return false;
+                }
+                throw e;
+            }
+            long now = System.nanoTime();
+            byte[] p = rx.array();
+            int len = info.length();
+            if (len < 20) {
+                return true;
+            }
+            int hlen = (p[0] & 0xf) << 2;
+            int ttlIn = p[8] & 0xff;
+            if (len < hlen + 8) {
+                return true;
+            }
+            int type = p[hlen] & 0xff;
+            InAddr from = ((InetSockAddr) info.from()).addr();
+            if (type == ICMP_ECHOREPLY) {
+                int id = (p[hlen + 4] & 0xff) << 8 | (p[hlen + 5] & 0xff);
+                if (id != ident) {
+                    return true;
+                }
+                int seq = (p[hlen + 6] & 0xff) << 8 | (p[hlen + 7] & 0xff);
+                double ms = Double.NaN;
+                if (len >= hlen + 16) {
+                    long sent = ByteBuffer.wrap(p, hlen + 8, 8).getLong();
+                    ms = (now - sent) / 1e6;
+                }
+                boolean dup = seen.get(seq);
+                seen.set(seq);
+                if (dup) {
+                    duplicates++;
+                } else {
+                    received++;
+                    if (!Double.isNaN(ms)) {
+                        min = Math.min(min, ms);
+                        max = Math.max(max, ms);
+                        sum += ms;
+                        sumSq += ms * ms;
+                    }
+                }
+                out.printf(Locale.ROOT, "%d bytes from %s: icmp_seq=%d ttl=%d%s%s%n", len - hlen, from, seq, ttlIn,
+                        Double.isNaN(ms) ? "" : String.format(Locale.ROOT, " time=%.3f ms", ms), dup ? " (DUP!)" : "");
+            } else if (type == 3 || type == 11) {
+                // an error quoting one of our requests
+                int inner = hlen + 8;
+                if (len >= inner + 28) {
+                    int ihl = (p[inner] & 0xf) << 2;
+                    int id = (p[inner + ihl + 4] & 0xff) << 8 | (p[inner + ihl + 5] & 0xff);
+                    if (id == ident) {
+                        errors++;
+                        out.printf(Locale.ROOT, "%d bytes from %s: %s%n", len - hlen, from, errorText(type, p[hlen + 1] & 0xff));
+                    }
+                }
+            }
+            return true;
+        }
+
+        private static String errorText(int type, int code) {
+            if (type == 11) {
+                return code == 0 ? "Time to live exceeded" : "Frag reassembly time exceeded";
+            }
+            return switch (code) {
+                case 0 -> "Destination Net Unreachable";
+                case 1 -> "Destination Host Unreachable";
+                case 2 -> "Destination Protocol Unreachable";
+                case 3 -> "Destination Port Unreachable";
+                case 4 -> "frag needed and DF set";
+                default -> "Destination Unreachable, code " + code;
+            };
+        }
+
+        private void summary() {
+            out.printf(Locale.ROOT, "%n--- %s ping statistics ---%n", dst);
+            double loss = transmitted == 0 ? 0 : 100.0 * (transmitted - received) / transmitted;
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format(Locale.ROOT, "%d packets transmitted, %d packets received, ", transmitted, received));
+            if (duplicates > 0) {
+                sb.append(String.format(Locale.ROOT, "+%d duplicates, ", duplicates));
+            }
+            if (errors > 0) {
+                sb.append(String.format(Locale.ROOT, "+%d errors, ", errors));
+            }
+            sb.append(String.format(Locale.ROOT, "%.1f%% packet loss", loss));
+            out.println(sb);
+            if (received > 0 && sum > 0) {
+                double avg = sum / received;
+                double sd = Math.sqrt(Math.max(0, sumSq / received - avg * avg));
+                out.printf(Locale.ROOT, "round-trip min/avg/max/stddev = %.3f/%.3f/%.3f/%.3f ms%n", min, avg, max, sd);
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package org.protosw.internal.shell;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Component;
+import org.protosw.internal.sw.ProtoEntry;
+import org.protosw.internal.sw.ProtoSwInfo;
+import org.protosw.socket.SocketConstants;
+
+/** {@code net:protocols}: the protocol switch table, and draining a protocol before removal. */
+@Component(service = ProtocolsCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=protocols"})
+public final class ProtocolsCommand extends NetCommand {
+    static final String USAGE = "protocols | protocols drain NAME | protocols undrain NAME";
+    private static final Pattern OWNER = Pattern.compile("(\\S+) \\[(\\d+)] (\\S+).*");
+
+    @Descriptor("the protocol switch table: which bundle (id, version) serves each (domain, type, protocol)\n"
+            + "  protocols              domain, type, number, name, bundle, version, state, open sockets\n"
+            + "  protocols drain NAME   mark NAME as being removed: new sockets get EPROTONOSUPPORT,\n"
+            + "                         open ones keep working; the table shows how many remain\n"
+            + "  protocols undrain NAME accept new sockets again")
+    public void protocols(@Descriptor("[drain NAME | undrain NAME]") String... argv) {
+        Args args = new Args("protocols", USAGE, argv);
+        String verb = args.nextOr("list");
+        switch (verb) {
+            case "list", "show" -> {
+                args.end();
+                System.out.print(table());
+            }
+            case "drain" -> {
+                String name = args.next("protocol name");
+                args.end();
+                CompletableFuture<Void> done = core("protocols", () -> core().registry().drain(name));
+                ProtoEntry e = core().registry().entry(name);
+                int left = e == null ? 0 : e.openSockets();
+                System.out.println(name + ": draining" + (done.isDone() ? ", no sockets left: ready to unload" : ", " + left + " socket(s) remain"));
+            }
+            case "undrain" -> {
+                String name = args.next("protocol name");
+                args.end();
+                core("protocols", () -> {
+                    core().registry().undrain(name);
+                    return null;
+                });
+                System.out.println(name + ": active");
+            }
+            default -> throw args.fail("unknown subcommand '" + verb + "'");
+        }
+    }
+
+    String table() {
+        Table t = new Table("DOMAIN", "TYPE", ">PROTO", "NAME", "BUNDLE", ">ID", "VERSION", "STATE", ">SOCKETS", "FLAGS");
+        for (ProtoSwInfo i : core().registry().list()) {
+            Matcher m = OWNER.matcher(i.owner());
+            String bsn = m.matches() ? m.group(1) : i.owner();
+            String id = m.matches() ? m.group(2) : "";
+            String version = m.matches() ? m.group(3) : "";
+            String state = i.state().name().toLowerCase() + (i.drained() ? " (drained)" : "");
+            t.row(SocketConstants.domainName(i.domain()), SocketConstants.typeName(i.type()), i.protocol(), i.name(), bsn, id, version,
+                    state, i.sockets(), String.join(",", i.flags()));
+        }
+        return t.toString();
+    }
+}
