@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * on the class path, ServiceLoader finds logback at once, and every bundle that imports
  * {@code org.slf4j} is wired to the system bundle, so all bundles share one logger context and
  * one log file. The export is slf4j-api's own Export-Package header (it also offers the 1.7
- * version, for bundles built against slf4j 1.7).
+ * version, for bundles built against slf4j 1.7). The pax-exam tests export the same.
  */
-final class Slf4jExports {
+public final class Slf4jExports {
 
     private static final String[] PACKAGES = {"org.slf4j", "org.slf4j.spi", "org.slf4j.event", "org.slf4j.helpers"};
 
@@ -28,7 +28,7 @@ final class Slf4jExports {
     }
 
     /** The value for {@code org.osgi.framework.system.packages.extra}. */
-    static String packages() {
+    public static String packages() {
         String header = exportHeader();
         return header == null || header.isBlank() ? fromPackageVersion() : header;
     }
