@@ -28,6 +28,10 @@ final class Console {
         return new Console(System.in, System.out, System.err);
     }
 
+    static Console of(InputStream in, PrintStream out, PrintStream err) {
+        return new Console(in, out, err);
+    }
+
     InputStream in() {
         return in;
     }

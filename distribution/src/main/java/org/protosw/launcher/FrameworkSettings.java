@@ -58,7 +58,7 @@ final class FrameworkSettings {
         settings.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         settings.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         Object userExtra = settings.get(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA);
-        String extra = Slf4jExports.packages();
+        String extra = SystemPackages.extra();
         if (userExtra != null && !userExtra.toString().isBlank()) {
             extra = extra + "," + userExtra;
         }

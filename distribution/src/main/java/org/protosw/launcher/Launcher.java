@@ -110,6 +110,8 @@ final class Launcher {
         Runtime.getRuntime().addShutdownHook(hook);
         framework.start();
 
+        // before any bundle starts: SCR and Config Admin pick their log at start
+        new OsgiLogBridge(console).register(context);
         commands = new ShellCommands(framework);
         commands.register(context);
         SystemBundles system = new SystemBundles(context, console);
@@ -163,9 +165,11 @@ final class Launcher {
     private int interactive(Framework framework, SystemBundles system) throws InterruptedException {
         Optional<Bundle> shell = system.shell();
         String version = Launcher.class.getPackage().getImplementationVersion();
+        Path logFile = layout.log().resolve("protosw.log");
         console.out("protosw " + (version == null ? "" : version + " ") + "on Apache Felix "
-                + framework.getVersion() + ", Java " + Runtime.version().feature()
-                + ". 'help' lists the commands; 'exit' or Ctrl-D stops. Log: " + layout.log().resolve("protosw.log"));
+                + framework.getVersion() + ", Java " + Runtime.version().feature() + "; log: "
+                + (logFile.startsWith(layout.home()) ? layout.home().relativize(logFile) : logFile));
+        console.out("'help' lists the commands; 'exit' or Ctrl-D stops.");
         if (shell.isEmpty()) {
             console.report("no shell: bundle/ has no " + SystemBundles.SHELL + " jar; running until Ctrl-C");
         } else if (!system.start(shell.get())) {

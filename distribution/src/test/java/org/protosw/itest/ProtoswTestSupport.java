@@ -19,6 +19,7 @@ import java.util.function.BooleanSupplier;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import javax.inject.Inject;
+import org.junit.After;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.CoreOptions;
 import org.ops4j.pax.exam.Option;
@@ -27,7 +28,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.util.tracker.ServiceTracker;
-import org.protosw.launcher.Slf4jExports;
+import org.protosw.launcher.SystemPackages;
 
 /**
  * Base of the pax-exam integration tests: a Felix framework (the version of the root pom,
@@ -36,7 +37,8 @@ import org.protosw.launcher.Slf4jExports;
  * tests always run what this build produced, never a copy from a Maven repository.
  *
  * <p>slf4j and logback come from the class path and are exported by the system bundle, as the
- * launcher does; the log goes to {@code target/itest/itest.log}. FileInstall watches
+ * launcher does; the log goes to {@code target/itest/itest.log}. (The launcher's OSGi log
+ * service is not there: SCR's errors show on the test's console.) FileInstall watches
  * {@link #hotDeployFolder()}: copy a jar there to load it the way deploy/ does.
  *
  * <p>Subclasses are {@code @RunWith(PaxExam.class)} tests named {@code *IT}, run by failsafe
@@ -53,11 +55,13 @@ public abstract class ProtoswTestSupport {
     @Inject
     protected BundleContext bundleContext;
 
+    private final List<ServiceTracker<?, ?>> trackers = new ArrayList<>();
+
     @Configuration
     public Option[] configuration() {
         Path dist = distribution();
         List<Option> options = new ArrayList<>();
-        options.add(systemPackages(slf4jPackages()));
+        options.add(systemPackages(systemPackagesOfTheLauncher()));
         options.add(cleanCaches(true));
         options.add(systemTimeout(60_000));
         options.add(frameworkProperty("felix.fileinstall.dir").value(hotDeployFolder().toString()));
@@ -151,6 +155,9 @@ public abstract class ProtoswTestSupport {
             throw new IllegalArgumentException("bad service filter " + filter, e);
         }
         tracker.open();
+        // kept open until the test ends: releasing the service could deactivate a delayed DS
+        // component under the test's feet
+        trackers.add(tracker);
         try {
             T service = tracker.waitForService(timeout.toMillis());
             if (service == null) {
@@ -160,10 +167,13 @@ public abstract class ProtoswTestSupport {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while waiting for service " + full, e);
-        } finally {
-            // the service object stays usable for the test; the tracker only waited for it
-            tracker.close();
         }
+    }
+
+    @After
+    public void releaseServices() {
+        trackers.forEach(ServiceTracker::close);
+        trackers.clear();
     }
 
     /** Waits until {@code condition} holds, polling; fails the test naming {@code what} after {@code timeout}. */
@@ -218,8 +228,8 @@ public abstract class ProtoswTestSupport {
         }
     }
 
-    /** Exactly what the launcher exports: slf4j-api's own Export-Package (2.x, and 1.7 for older importers). */
-    private static String slf4jPackages() {
-        return Slf4jExports.packages();
+    /** Exactly what the launcher's system bundle exports: slf4j (2.x, and 1.7 for older importers), OSGi log. */
+    private static String systemPackagesOfTheLauncher() {
+        return SystemPackages.extra();
     }
 }
