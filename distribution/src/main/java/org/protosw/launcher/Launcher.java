@@ -1,0 +1,336 @@
+package org.protosw.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run of the runtime: starts the framework and the bundles of bundle/, lets FileInstall
+ * load etc/ and deploy/, waits until ready, then serves the chosen mode and stops the framework.
+ */
+final class Launcher {
+
+    /** How long a stopping framework gets before the launcher gives up on it. */
+    static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a command session waits for Gogo's command processor once the stack is ready. */
+    static final Duration SHELL_WAIT = Duration.ofSeconds(10);
+
+    private final Layout layout;
+    private final LaunchMode mode;
+    private final Console console;
+    private Logger log;
+    private ShellCommands commands;
+
+    Launcher(Layout layout, LaunchMode mode, Console console) {
+        this.layout = layout;
+        this.mode = mode;
+        this.console = console;
+    }
+
+    /** Runs the mode; returns the process exit status. */
+    int run() throws IOException, InterruptedException {
+        List<String> script = null;
+        if (mode instanceof LaunchMode.Script(Path file)) {
+            try {
+                script = Files.readAllLines(file, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                console.report("cannot read script " + file + ": " + ErrorLines.oneLine(e));
+                return 2;
+            }
+        }
+        boolean oneShot = mode instanceof LaunchMode.Command;
+        configureLogging(oneShot ? "protosw-cmd" : "protosw");
+        log = LoggerFactory.getLogger(Launcher.class);
+        DeployFailures failures = new DeployFailures();
+        JulBridge.install(console, failures, layout);
+
+        DataLock lock = null;
+        Path storage;
+        if (oneShot) {
+            // a fresh storage of its own: a one-shot command never touches a running instance's cache
+            storage = Files.createTempDirectory("protosw-cmd-");
+        } else {
+            try {
+                lock = DataLock.acquire(layout.data());
+            } catch (IOException e) {
+                console.report(e.getMessage());
+                return 1;
+            }
+            storage = layout.cache();
+        }
+        log.info("starting protosw: home {}, data {}, storage {}, mode {}", layout.home(), layout.data(), storage,
+                describe(mode));
+        try {
+            Framework framework = ServiceLoader.load(FrameworkFactory.class).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/)"))
+                    .newFramework(toStrings(FrameworkSettings.build(layout, storage)));
+            return run(framework, failures, script);
+        } catch (BundleException e) {
+            log.error("the framework did not start", e);
+            console.report("the framework did not start: " + ErrorLines.message(e));
+            return 1;
+        } finally {
+            if (oneShot) {
+                deleteTree(storage);
+            }
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
+
+    private int run(Framework framework, DeployFailures failures, List<String> script)
+            throws BundleException, IOException, InterruptedException {
+        framework.init();
+        BundleContext context = framework.getBundleContext();
+        Readiness readiness = new Readiness(context, failures);
+        readiness.open();
+        Thread hook = new Thread(() -> stop(framework, "JVM shutdown"), "protosw-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        framework.start();
+
+        // before any bundle starts: SCR and Config Admin pick their log at start
+        new OsgiLogBridge(console).register(context);
+        commands = new ShellCommands(framework);
+        commands.register(context);
+        SystemBundles system = new SystemBundles(context, console);
+        system.install(layout.bundle(), mode instanceof LaunchMode.Interactive);
+        system.startAll();
+        awaitReady(readiness, context);
+
+        int status = switch (mode) {
+            case LaunchMode.Interactive i -> interactive(framework, system);
+            case LaunchMode.Command(String line) -> command(framework, line);
+            case LaunchMode.Script(Path file) -> script(framework, file, script);
+            case LaunchMode.Help h -> 0;
+        };
+        stop(framework, "end of " + describe(mode));
+        if (commands.requestedStatus() != ShellCommands.NONE) {
+            status = commands.requestedStatus();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException alreadyShuttingDown) {
+            // the hook is running or has run: nothing to remove
+        }
+        return status;
+    }
+
+    private void awaitReady(Readiness readiness, BundleContext context) throws IOException, InterruptedException {
+        List<Path> jars = new ArrayList<>();
+        for (Path jar : Readiness.deployJars(layout.deploy())) {
+            // FileInstall skips such a file without a word, so it would be waited for in vain
+            if (SystemBundles.symbolicName(jar) == null) {
+                log.warn("{} is not an OSGi bundle (no readable Bundle-SymbolicName); FileInstall ignores it", jar);
+                console.report("deploy/" + jar.getFileName() + " is not an OSGi bundle (no readable manifest "
+                        + "with a Bundle-SymbolicName); ignored");
+            } else {
+                jars.add(jar);
+            }
+        }
+        List<Path> pending = readiness.await(jars, Readiness.QUIET, Readiness.CAP);
+        readiness.close();
+        if (!pending.isEmpty()) {
+            String names = pending.stream().map(p -> "deploy/" + p.getFileName()).collect(Collectors.joining(", "));
+            log.warn("not ready after {} s: {} not loaded yet; going on", Readiness.CAP.toSeconds(), names);
+            console.report("not ready after " + Readiness.CAP.toSeconds() + " s (" + names
+                    + " not loaded yet); going on");
+        }
+        Bundle[] bundles = context.getBundles();
+        long active = Arrays.stream(bundles).filter(b -> b.getState() == Bundle.ACTIVE).count();
+        log.info("ready: {} of {} bundles active, {} jar(s) in deploy/", active, bundles.length, jars.size());
+    }
+
+    private int interactive(Framework framework, SystemBundles system) throws InterruptedException {
+        Optional<Bundle> shell = system.shell();
+        String version = Launcher.class.getPackage().getImplementationVersion();
+        Path logFile = layout.log().resolve("protosw.log");
+        console.out("protosw " + (version == null ? "" : version + " ") + "on Apache Felix "
+                + framework.getVersion() + ", Java " + Runtime.version().feature() + "; log: "
+                + (logFile.startsWith(layout.home()) ? layout.home().relativize(logFile) : logFile));
+        console.out("'help' lists the commands; 'exit' or Ctrl-D stops.");
+        if (shell.isEmpty()) {
+            console.report("no shell: bundle/ has no " + SystemBundles.SHELL + " jar; running until Ctrl-C");
+        } else if (!system.start(shell.get())) {
+            console.report("no shell; running until Ctrl-C");
+        }
+        // the shell stops the framework on 'exit' and Ctrl-D
+        waitForStop(framework, Duration.ZERO);
+        log.info("stopped");
+        return 0;
+    }
+
+    private int command(Framework framework, String line) throws InterruptedException {
+        GogoSession session;
+        try {
+            session = GogoSession.open(framework.getBundleContext(), console.in(), console.sessionOut(),
+                    console.sessionErr(), SHELL_WAIT);
+        } catch (IllegalStateException e) {
+            log.error("no command session", e);
+            console.report(e.getMessage());
+            return 1;
+        }
+        try (session) {
+            log.info("command: {}", line);
+            Object result = session.execute(line);
+            if (result != null) {
+                console.out(session.format(result));
+            }
+            console.flush();
+            return 0;
+        } catch (Exception e) {
+            log.info("command failed: {}", line, e);
+            console.flush();
+            console.errLine("gogo: " + ErrorLines.oneLine(e));
+            return 1;
+        }
+    }
+
+    private int script(Framework framework, Path file, List<String> lines) throws InterruptedException {
+        GogoSession session;
+        try {
+            // no terminal: the script's commands read nothing
+            session = GogoSession.open(framework.getBundleContext(), InputStream.nullInputStream(),
+                    console.sessionOut(), console.sessionErr(), SHELL_WAIT);
+        } catch (IllegalStateException e) {
+            log.error("no command session", e);
+            console.report(e.getMessage());
+            return 1;
+        }
+        try (session) {
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i).strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                log.info("{}:{}: {}", file, i + 1, line);
+                try {
+                    Object result = session.execute(line);
+                    if (result != null) {
+                        console.out(session.format(result));
+                    }
+                    console.flush();
+                } catch (Exception e) {
+                    log.error("{}:{}: '{}' failed", file, i + 1, line, e);
+                    console.flush();
+                    console.report(file + ":" + (i + 1) + ": " + ErrorLines.oneLine(e));
+                    return 1;
+                }
+                if (commands.requestedStatus() != ShellCommands.NONE) {
+                    log.info("{}:{}: exit: the script stops the runtime", file, i + 1);
+                    waitForStop(framework, STOP_TIMEOUT);
+                    return commands.requestedStatus();
+                }
+            }
+        }
+        Signals.onTermination(signal -> {
+            log.info("{} received: stopping the framework", signal);
+            try {
+                framework.stop();
+            } catch (BundleException e) {
+                log.error("cannot stop the framework", e);
+            }
+        });
+        log.info("script {} done; running headless until SIGTERM or SIGINT (pid {})", file,
+                ProcessHandle.current().pid());
+        console.report("ready; running until SIGTERM or SIGINT (pid " + ProcessHandle.current().pid() + ")");
+        waitForStop(framework, Duration.ZERO);
+        log.info("framework stopped; exiting");
+        return 0;
+    }
+
+    /** Stops the framework (all bundles stop first) and waits, bounded, for it. */
+    private void stop(Framework framework, String why) {
+        int state = framework.getState();
+        if ((state & (Bundle.STARTING | Bundle.ACTIVE | Bundle.STOPPING)) == 0) {
+            return;
+        }
+        try {
+            if ((state & (Bundle.STARTING | Bundle.ACTIVE)) != 0) {
+                log.info("stopping the framework ({})", why);
+                framework.stop();
+            }
+            if (!waitForStop(framework, STOP_TIMEOUT)) {
+                log.warn("the framework did not stop within {} s", STOP_TIMEOUT.toSeconds());
+                console.report("the framework did not stop within " + STOP_TIMEOUT.toSeconds() + " s; exiting anyway");
+            }
+        } catch (BundleException e) {
+            log.error("cannot stop the framework", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** @return false when {@code timeout} (zero: none) passed first */
+    private static boolean waitForStop(Framework framework, Duration timeout) throws InterruptedException {
+        FrameworkEvent event = framework.waitForStop(timeout.toMillis());
+        return event.getType() != FrameworkEvent.WAIT_TIMEDOUT;
+    }
+
+    /**
+     * Points logback at etc/logback.xml and its file at data/log/NAME.log, before anything asks
+     * slf4j for a logger. One-shot commands write protosw-cmd.log: they may run beside a
+     * long-running instance, and two processes must not roll the same file.
+     */
+    private void configureLogging(String name) throws IOException {
+        Files.createDirectories(layout.log());
+        Path config = layout.etc().resolve("logback.xml");
+        if (System.getProperty("logback.configurationFile") == null && Files.isRegularFile(config)) {
+            System.setProperty("logback.configurationFile", config.toString());
+        }
+        System.setProperty("protosw.log.dir", layout.log().toString());
+        System.setProperty("protosw.log.name", name);
+        System.setProperty(Layout.HOME_PROPERTY, layout.home().toString());
+        System.setProperty(Layout.DATA_PROPERTY, layout.data().toString());
+    }
+
+    private static String describe(LaunchMode mode) {
+        return switch (mode) {
+            case LaunchMode.Interactive i -> "interactive shell";
+            case LaunchMode.Command c -> "one-shot command";
+            case LaunchMode.Script(Path file) -> "script " + file;
+            case LaunchMode.Help h -> "help";
+        };
+    }
+
+    private static Map<String, String> toStrings(Map<String, Object> settings) {
+        // FrameworkFactory takes Map<String, String>; Felix reads the log bridge object from it all the same
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Map<String, String> raw = (Map) settings;
+        return raw;
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            // a leftover in the temp folder is harmless; the OS cleans it
+        }
+    }
+}

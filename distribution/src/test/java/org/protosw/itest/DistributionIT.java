@@ -1,0 +1,196 @@
+package org.protosw.itest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.protosw.itest.probe.LogProbeActivator;
+
+/**
+ * Runs the assembled {@code bin/protosw} as a user would, each run with a data folder of its own
+ * (PROTOSW_DATA) and the JDK running the tests as JAVA_HOME.
+ */
+class DistributionIT {
+
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(90);
+
+    @TempDir
+    Path work;
+
+    @Test
+    void oneShotCommandListsTheBundlesAndExitsZero() throws Exception {
+        Run run = protosw("-c", "lb -s");
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("org.protosw.framework").contains("org.protosw.udp");
+        assertThat(run.err()).as("stderr").isEmpty();
+    }
+
+    @Test
+    void plainLbNamesTheCore() throws Exception {
+        Run run = protosw("-c", "lb");
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("protosw core");
+    }
+
+    @Test
+    void unknownCommandFailsWithOneLineOnStderr() throws Exception {
+        Run run = protosw("-c", "nosuchcommand");
+        assertThat(run.status()).as(run.toString()).isNotZero();
+        assertThat(run.errLines()).containsExactly("gogo: CommandNotFoundException: Command not found: nosuchcommand");
+    }
+
+    @Test
+    void badOptionExitsTwoWithAHint() throws Exception {
+        Run run = protosw("--no-such-option");
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.errLines()).containsExactly("protosw: unknown option '--no-such-option'",
+                "Try 'protosw --help' for more information.");
+    }
+
+    @Test
+    void exitCommandGivesTheStatus() throws Exception {
+        assertThat(protosw("-c", "exit 3").status()).isEqualTo(3);
+    }
+
+    @Test
+    void aBundleLogsIntoTheLogFileThroughTheSystemBundlesSlf4j() throws Exception {
+        String token = UUID.randomUUID().toString();
+        Path probe = logProbeBundle(token);
+        // felix:start takes a URL: install and start
+        Run run = protosw("-c", "start " + probe.toUri());
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(run.err()).as("stderr").isEmpty();
+        String log = Files.readString(work.resolve("data/log/protosw-cmd.log"), StandardCharsets.UTF_8);
+        assertThat(log).contains("LogProbeActivator - log probe " + token);
+    }
+
+    @Test
+    void scriptRunsThenServesUntilSigtermAndExitsZero() throws Exception {
+        Path script = work.resolve("start.gosh");
+        Files.writeString(script, """
+                # list the bundles, then keep serving
+                lb -s
+
+                """);
+        Path out = work.resolve("out.txt");
+        Path err = work.resolve("err.txt");
+        Process process = builder("--script", script.toString())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
+        try {
+            waitFor("the ready line on stderr", () -> Files.readString(err).contains("ready; running until SIGTERM"),
+                    process);
+            assertThat(Files.readString(out)).contains("org.protosw.udp");
+            process.destroy(); // SIGTERM
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("stopped within 30 s").isTrue();
+            assertThat(process.exitValue()).as("exit status after SIGTERM; stderr: " + Files.readString(err)).isZero();
+            String log = Files.readString(work.resolve("data/log/protosw.log"), StandardCharsets.UTF_8);
+            assertThat(log).contains("SIGTERM received: stopping the framework").contains("framework stopped");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void scriptStopsAtTheFirstFailingLine() throws Exception {
+        Path script = work.resolve("bad.gosh");
+        Files.writeString(script, "lb\n\nnosuchcommand\nlb\n");
+        Run run = protosw("--script", script.toString());
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.errLines()).containsExactly(
+                "protosw: " + script + ":3: CommandNotFoundException: Command not found: nosuchcommand");
+    }
+
+    private record Run(int status, String out, String err) {
+        List<String> errLines() {
+            return err.lines().toList();
+        }
+    }
+
+    private Run protosw(String... args) throws IOException, InterruptedException {
+        Path out = work.resolve("out-" + UUID.randomUUID() + ".txt");
+        Path err = work.resolve("err-" + UUID.randomUUID() + ".txt");
+        Process process = builder(args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            if (!process.waitFor(RUN_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
+                throw new AssertionError("protosw " + String.join(" ", args) + " still running after " + RUN_LIMIT);
+            }
+            return new Run(process.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    private ProcessBuilder builder(String... args) {
+        Path script = ProtoswTestSupport.distribution().resolve("bin/protosw");
+        ProcessBuilder builder = new ProcessBuilder();
+        builder.command().add(script.toString());
+        builder.command().addAll(List.of(args));
+        Map<String, String> env = builder.environment();
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("PROTOSW_DATA", work.resolve("data").toString());
+        env.remove("JAVA_OPTS");
+        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.directory(work.toFile());
+        return builder;
+    }
+
+    private interface Check {
+        boolean holds() throws IOException;
+    }
+
+    private static void waitFor(String what, Check check, Process process) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        while (!check.holds()) {
+            if (!process.isAlive()) {
+                throw new AssertionError("protosw exited (" + process.exitValue() + ") before " + what);
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new AssertionError("no " + what + " within " + RUN_LIMIT);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** A bundle holding {@link LogProbeActivator}, its X-Log-Probe header set to {@code token}. */
+    private Path logProbeBundle(String token) throws IOException {
+        Manifest manifest = new Manifest();
+        Attributes main = manifest.getMainAttributes();
+        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        main.putValue("Bundle-ManifestVersion", "2");
+        main.putValue("Bundle-SymbolicName", "org.protosw.itest.logprobe");
+        main.putValue("Bundle-Version", "1.0.0");
+        main.putValue("Bundle-Activator", LogProbeActivator.class.getName());
+        main.putValue("Import-Package", "org.osgi.framework, org.slf4j;version=\"[2,3)\"");
+        main.putValue(LogProbeActivator.HEADER, token);
+        Path jar = work.resolve("logprobe.jar");
+        String entry = LogProbeActivator.class.getName().replace('.', '/') + ".class";
+        try (OutputStream file = Files.newOutputStream(jar);
+                JarOutputStream out = new JarOutputStream(file, manifest);
+                InputStream in = LogProbeActivator.class.getClassLoader().getResourceAsStream(entry)) {
+            if (in == null) {
+                throw new IOException("cannot read " + entry + " from the test class path");
+            }
+            out.putNextEntry(new JarEntry(entry));
+            in.transferTo(out);
+            out.closeEntry();
+        }
+        return jar;
+    }
+}
