@@ -41,6 +41,32 @@ class DistributionIT {
     }
 
     @Test
+    void pingsLoopbackThreeTimesInAOneShotRuntime() throws Exception {
+        Run run = protosw("-c", "net:ping -c 3 127.0.0.1");
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(run.out().lines().filter(l -> l.matches("\\d+ bytes from 127\\.0\\.0\\.1: icmp_seq=\\d ttl=64 time=.* ms")))
+                .as(run.out()).hasSize(3);
+        assertThat(run.out()).contains("3 packets transmitted, 3 packets received, 0.0% packet loss");
+        assertThat(run.err()).as("stderr").isEmpty();
+    }
+
+    @Test
+    void theSwitchTableListsUdpWithItsBundle() throws Exception {
+        Run run = protosw("-c", "net:protocols");
+        assertThat(run.status()).as(run.toString()).isZero();
+        assertThat(run.out().lines().filter(l -> l.matches("inet\\s+dgram\\s+17\\s+udp\\s+org\\.protosw\\.udp\\s+\\d+\\s+1\\.0\\.0\\S*\\s+active\\s+0.*")))
+                .as(run.out()).hasSize(1);
+    }
+
+    @Test
+    void aBadShellArgumentIsOneLineSayingWhatIsAccepted() throws Exception {
+        Run run = protosw("-c", "net:ping -c zero 127.0.0.1");
+        assertThat(run.status()).isEqualTo(1);
+        assertThat(run.errLines()).hasSize(1);
+        assertThat(run.err()).contains("'zero' is not a number").contains("usage: ping");
+    }
+
+    @Test
     void plainLbNamesTheCore() throws Exception {
         Run run = protosw("-c", "lb");
         assertThat(run.status()).as(run.toString()).isZero();

@@ -36,7 +36,7 @@ public final class DiagCommand extends NetCommand {
         List<String> problems = new ArrayList<>();
         unresolvedBundles(problems);
         for (Refusal r : core().registry().refusals()) {
-            problems.add("refused: " + r.owner() + ": " + r.message());
+            problems.add("refused (" + r.errno().name() + "): " + r.what() + " from " + r.owner() + ": " + r.message());
         }
         for (ProtoSwInfo i : core().registry().list()) {
             if (i.state() == ProtoState.DRAINING) {

@@ -43,6 +43,12 @@ public final class ProtoSwRegistry {
     private final Map<String, VnetHooks> vnets = new LinkedHashMap<>();
     // read without locking by find(); replaced under config
     private volatile ProtoEntry[] table = new ProtoEntry[0];
+    /**
+     * Every (domain, type) any entry ever served: once a protocol of a type was loaded, asking
+     * for that type after it left is "protocol not supported" (EPROTONOSUPPORT, the protocol is
+     * gone), not "socket type not supported".
+     */
+    private final java.util.Set<Long> typesSeen = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile List<Refusal> refusalsView = List.of();
     private volatile Duration unloadTimeout;
 
@@ -172,6 +178,10 @@ public final class ProtoSwRegistry {
     // config held
     private void publish() {
         table = order.toArray(new ProtoEntry[0]);
+        for (ProtoEntry e : order) {
+            typesSeen.add(typeKey(e.descriptor().domain(), e.descriptor().type()));
+            typesSeen.add(typeKey(e.descriptor().domain(), -1));
+        }
     }
 
     /**
@@ -319,9 +329,14 @@ public final class ProtoSwRegistry {
      * protocol (else one registered with protocol 0); a SOCK_RAW entry with protocol 0 is a
      * wildcard serving every protocol number.
      *
-     * @throws SocketException EAFNOSUPPORT for a domain no entry serves, ESOCKTNOSUPPORT for
-     *         a type the domain lacks, EPROTONOSUPPORT otherwise (also while draining/unloading)
+     * @throws SocketException EAFNOSUPPORT for a domain no entry ever served, ESOCKTNOSUPPORT
+     *         for a type the domain never had, EPROTONOSUPPORT otherwise (also while
+     *         draining/unloading, and after the protocol of that type was unloaded)
      */
+    private static long typeKey(int domain, int type) {
+        return (long) domain << 32 | (type & 0xffffffffL);
+    }
+
     public ProtoEntry find(int domain, int type, int protocol) throws SocketException {
         ProtoEntry[] t = table;
         boolean domainKnown = false;
@@ -359,6 +374,8 @@ public final class ProtoSwRegistry {
         if (fallback != null) {
             return fallback;
         }
+        domainKnown |= typesSeen.contains(typeKey(domain, -1));
+        typeKnown |= typesSeen.contains(typeKey(domain, type));
         if (!domainKnown) {
             throw new SocketException(Errno.EAFNOSUPPORT, "socket: no protocol of domain " + SocketConstants.domainName(domain) + " is loaded");
         }
