@@ -46,10 +46,13 @@ final class FrameworkSettings {
         settings.put("felix.fileinstall.log.default", "jul");
         // etc/ is read, never written: FileInstall would otherwise write each configuration
         // change back into its .cfg, from every one-shot run too, and a run that exits during
-        // the write leaves the file truncated. Runtime changes last until the stop, as a
-        // FreeBSD "sysctl -w" does; the files are what persists.
+        // the write leaves the file truncated. Runtime changes are kept by Config Admin itself
+        // (felix.cm.dir below); a .cfg file in etc/ is the administrator's and wins when edited.
         settings.put("felix.fileinstall.enableConfigSave", "false");
         settings.put("felix.fileinstall.tmpdir", storage.resolve("fileinstall-tmp").toString());
+        // Config Admin keeps what the shell changes (net:sysctl, ...) in data/config, outside
+        // the framework storage that is emptied at each start: changes survive restarts.
+        settings.put("felix.cm.dir", layout.data().resolve("config").toString());
 
         for (Map.Entry<String, String> entry : readConfigFile(layout.etc().resolve(CONFIG_FILE)).entrySet()) {
             settings.put(entry.getKey(), substitute(entry.getValue(), variables));
