@@ -1,0 +1,118 @@
+package org.protosw.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.protosw.socket.SocketConstants.AF_INET;
+import static org.protosw.socket.SocketConstants.SOCK_DGRAM;
+
+import java.util.Dictionary;
+import java.util.Hashtable;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerMethod;
+import org.osgi.framework.Bundle;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.protosw.socket.NetStack;
+import org.protosw.socket.SockOpt;
+import org.protosw.socket.Socket;
+
+/** Tunables and vnets through Configuration Admin, and the shell's help. */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerMethod.class)
+public class ConfigurationIT extends ProtoswTestSupport {
+
+    private GogoShell shell() {
+        return new GogoShell(service(CommandProcessor.class, TIMEOUT));
+    }
+
+    @Test
+    public void aSysctlSetInTheShellIsSavedAndOutlivesAReloadOfItsProtocol() throws Exception {
+        GogoShell sh = shell();
+        service(NetStack.class, TIMEOUT);
+        assertTrue(sh.run("net:sysctl net.inet.udp.recvspace=100000").contains("net.inet.udp.recvspace: 42080 -> 100000"));
+        ConfigurationAdmin cm = service(ConfigurationAdmin.class, TIMEOUT);
+        waitFor("the value in Configuration Admin", TIMEOUT, () -> {
+            try {
+                Configuration[] c = cm.listConfigurations("(service.pid=org.protosw.sysctl)");
+                return c != null && "100000".equals(String.valueOf(c[0].getProperties().get("net.inet.udp.recvspace")));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        Bundle udp = requireBundle("org.protosw.udp");
+        udp.stop();
+        udp.start();
+        NetStack stack = service(NetStack.class, TIMEOUT);
+        waitFor("UDP back with the saved recvspace", TIMEOUT, () -> {
+            try (Socket so = stack.socket(AF_INET, SOCK_DGRAM, 0)) {
+                return so.getOption(SockOpt.SO_RCVBUF) == 100000;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        assertTrue(sh.run("net:sysctl net.inet.udp.recvspace").contains("net.inet.udp.recvspace: 100000"));
+    }
+
+    @Test
+    public void aConfigurationChangeAppliesToTheRunningStack() throws Exception {
+        GogoShell sh = shell();
+        service(NetStack.class, TIMEOUT);
+        ConfigurationAdmin cm = service(ConfigurationAdmin.class, TIMEOUT);
+        Configuration c = cm.getConfiguration("org.protosw.sysctl", "?");
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("net.inet.ip.ttl", "33");
+        c.update(props);
+        waitFor("net.inet.ip.ttl to become 33", TIMEOUT, () -> {
+            try {
+                return sh.run("net:sysctl net.inet.ip.ttl").contains("net.inet.ip.ttl: 33");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        String bad = sh.fail("net:sysctl net.inet.ip.ttl=999");
+        assertTrue(bad, bad.contains("out of range") && bad.contains("1 to 255") || bad.contains("accepted"));
+    }
+
+    @Test
+    public void aFactoryConfigurationMakesAVnetAndDeletingItRemovesIt() throws Exception {
+        service(NetStack.class, TIMEOUT);
+        ConfigurationAdmin cm = service(ConfigurationAdmin.class, TIMEOUT);
+        Configuration c = cm.getFactoryConfiguration("org.protosw.vnet", "lab", "?");
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put("name", "lab");
+        c.update(props);
+        NetStack lab = service(NetStack.class, "(" + NetStack.VNET_PROPERTY + "=lab)", TIMEOUT);
+        assertEquals("lab", lab.name());
+        try (Socket so = lab.socket(AF_INET, SOCK_DGRAM, 0)) {
+            so.bind(org.protosw.socket.InetSockAddr.of("127.0.0.1", 0));
+        }
+        assertTrue(shell().run("net:vnet").contains("lab"));
+        c.delete();
+        waitFor("vnet lab to go", TIMEOUT,
+                () -> java.util.Arrays.stream(safeRefs()).noneMatch(r -> "lab".equals(r.getProperty(NetStack.VNET_PROPERTY))));
+    }
+
+    private org.osgi.framework.ServiceReference<?>[] safeRefs() {
+        try {
+            org.osgi.framework.ServiceReference<?>[] r = bundleContext.getServiceReferences(NetStack.class.getName(), null);
+            return r == null ? new org.osgi.framework.ServiceReference<?>[0] : r;
+        } catch (Exception e) {
+            return new org.osgi.framework.ServiceReference<?>[0];
+        }
+    }
+
+    @Test
+    public void helpDescribesTheNetCommands() throws Exception {
+        GogoShell sh = shell();
+        service(NetStack.class, TIMEOUT);
+        String help = sh.run("help net:ifconfig");
+        assertTrue(help, help.contains("ifconfig") && help.contains("mtu") && help.contains("epair create"));
+        String ping = sh.run("help net:ping");
+        assertTrue(ping, ping.contains("-c count") && ping.contains("-s size") && ping.contains("-i wait"));
+    }
+}
