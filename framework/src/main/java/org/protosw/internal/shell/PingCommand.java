@@ -30,18 +30,23 @@ public final class PingCommand extends NetCommand {
     static final String USAGE = "ping [-j vnet] [-c count] [-s size] [-i wait] [-t timeout] [-m ttl] [-S src] host";
     private static final int ICMP_ECHO = 8;
     private static final int ICMP_ECHOREPLY = 0;
-    private static final int MAX_SIZE = 65507 - 8;
+    /** IP_MAXPACKET less the IP and ICMP headers, as ping(8) allows. */
+    private static final int MAX_SIZE = 65535 - 20 - 8;
+    /** The socket buffers a run needs: one echo of the largest size, and some (ping(8) asks the same). */
+    private static final int RCVBUF = 65535 + 128;
 
     @Descriptor("send ICMP echo requests and print the replies, as ping(8)\n"
             + "  -c count     stop after sending count requests (default: until -t, or 2^31 requests)\n"
-            + "  -s size      data bytes per request (default 56, up to 65499; larger than the MTU is fragmented)\n"
-            + "  -i wait      seconds between requests (default 1; fractions allowed, at least 0.001)\n"
-            + "  -t timeout   stop after this many seconds in all\n"
-            + "  -m ttl       time to live of the requests\n"
-            + "  -S src       source address\n"
+            + "  -s size      data bytes per request (default 56, 0 to 65507; larger than the MTU is fragmented;\n"
+            + "               below 8 no round-trip time is measured)\n"
+            + "  -i wait      seconds between requests (default 1; fractions allowed, 0.001 to 86400)\n"
+            + "  -t timeout   stop after this many seconds in all (0.001 to 86400)\n"
+            + "  -m ttl       time to live of the requests (1 to 255; default net.inet.ip.ttl)\n"
+            + "  -S src       source address (one of this vnet's addresses)\n"
             + "  -j vnet      the stack instance to ping from (default: the default vnet)\n"
-            + "  host         IPv4 address (a.b.c.d)")
-    public void ping(@Descriptor("[-c count] [-s size] [-i wait] [-t timeout] [-m ttl] [-S src] host") String... argv) throws InterruptedException {
+            + "  host         IPv4 address (a.b.c.d)\n"
+            + "  prints a line per reply and the summary; fails with one line when nothing can be sent or nothing came back")
+    public void ping(@Descriptor("[-c count] [-s size] [-i wait] [-t timeout] [-m ttl] [-S src] host") String... argv) {
         Args args = new Args("ping", USAGE, argv);
         String vnetName = null;
         long count = Integer.MAX_VALUE;
@@ -63,7 +68,7 @@ public final class PingCommand extends NetCommand {
                 case "-S" -> src = args.nextAddr("source address after -S");
                 default -> {
                     if (w.startsWith("-")) {
-                        throw args.fail("unknown option '" + w + "'");
+                        throw args.fail("unknown option '" + w + "' (accepted: -c, -s, -i, -t, -m, -S, -j)");
                     }
                     if (dst != null) {
                         throw args.fail("more than one host ('" + dst + "' and '" + w + "')");
@@ -79,7 +84,7 @@ public final class PingCommand extends NetCommand {
         if (dst == null) {
             throw args.fail("missing host");
         }
-        Vnet v = vnet(vnetName);
+        Vnet v = vnet("ping", vnetName);
         new Run(v, dst, src, count, size, wait, timeout, ttl, System.out).run();
     }
 
@@ -112,7 +117,8 @@ public final class PingCommand extends NetCommand {
         private long transmitted;
         private long received;
         private long duplicates;
-        private long errors;
+        private long timed;
+        private boolean started;
         private double min = Double.MAX_VALUE;
         private double max;
         private double sum;
@@ -131,7 +137,11 @@ public final class PingCommand extends NetCommand {
             this.out = out;
         }
 
-        void run() throws InterruptedException {
+        /**
+         * Sends, prints and summarises. Nothing is printed until the first request left: a
+         * request that cannot be sent at all (no route, bad source) is one line of error.
+         */
+        void run() {
             try (Socket so = vnet.socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)) {
                 if (ttl > 0) {
                     so.setOption(SockOpt.IP_TTL, ttl);
@@ -140,16 +150,23 @@ public final class PingCommand extends NetCommand {
                     so.bind(new InetSockAddr(src, 0));
                 }
                 so.setOption(SockOpt.SO_BROADCAST, true);
+                // room for the largest request and its echo (raw sockets default to 9216)
+                so.setOption(SockOpt.SO_SNDBUF, Math.max(so.getOption(SockOpt.SO_SNDBUF), 8 + size));
+                so.setOption(SockOpt.SO_RCVBUF, Math.max(so.getOption(SockOpt.SO_RCVBUF), RCVBUF));
                 so.setNonBlocking(true);
-                out.printf(Locale.ROOT, "PING %s (%s): %d data bytes%n", dst, dst, size);
                 loop(so);
             } catch (SocketException e) {
-                throw new CommandException("ping: " + e.getMessage());
+                throw new CommandException("ping: " + reason(e));
+            } catch (InterruptedException e) {
+                // Ctrl-C in the shell: stop and summarise, as ping(8) does on SIGINT
+                Thread.currentThread().interrupt();
             } finally {
-                summary();
+                if (started) {
+                    summary();
+                }
             }
             if (received == 0) {
-                throw new CommandException("ping: no reply from " + dst);
+                throw new CommandException("ping: no reply from " + dst + " (" + transmitted + " request(s) sent)");
             }
         }
 
@@ -182,6 +199,8 @@ public final class PingCommand extends NetCommand {
         private void send(Socket so) throws SocketException {
             ByteBuffer b = ByteBuffer.allocate(8 + size);
             int seq = (int) (transmitted & 0xffff);
+            // the sequence number wraps at 65536: a reply to the new request is not a duplicate
+            seen.clear(seq);
             b.put(0, (byte) ICMP_ECHO);
             b.put(1, (byte) 0);
             b.putShort(4, (short) ident);
@@ -197,13 +216,28 @@ public final class PingCommand extends NetCommand {
             try {
                 so.sendto(b, 0, new InetSockAddr(dst, 0));
             } catch (SocketException e) {
-                if (e.errno() == Errno.EAGAIN || e.errno() == Errno.ENOBUFS) {
-                    out.println("ping: sendto: " + e.getMessage());
-                } else {
+                if (!started) {
+                    throw new CommandException("ping: sendto: " + e.errno().text() + " (" + reason(e) + ")");
+                }
+                if (!passing(e.errno())) {
                     throw e;
                 }
+                // as ping(8): say so, count the request as sent (and lost), go on
+                out.println("ping: sendto: " + e.errno().text() + " (" + reason(e) + ")");
+            }
+            if (!started) {
+                started = true;
+                out.printf(Locale.ROOT, "PING %s (%s): %d data bytes%n", dst, dst, size);
             }
             transmitted++;
+        }
+
+        /** Errors a later request may meet while the route or the link changes under the run. */
+        private static boolean passing(Errno e) {
+            return switch (e) {
+                case EAGAIN, ENOBUFS, ENETUNREACH, EHOSTUNREACH, ENETDOWN, EHOSTDOWN -> true;
+                default -> false;
+            };
         }
 
         /** Reads what is there; false when nothing was. */
@@ -249,6 +283,7 @@ public final class PingCommand extends NetCommand {
                 } else {
                     received++;
                     if (!Double.isNaN(ms)) {
+                        timed++;
                         min = Math.min(min, ms);
                         max = Math.max(max, ms);
                         sum += ms;
@@ -264,7 +299,6 @@ public final class PingCommand extends NetCommand {
                     int ihl = (p[inner] & 0xf) << 2;
                     int id = (p[inner + ihl + 4] & 0xff) << 8 | (p[inner + ihl + 5] & 0xff);
                     if (id == ident) {
-                        errors++;
                         out.printf(Locale.ROOT, "%d bytes from %s: %s%n", len - hlen, from, errorText(type, p[hlen + 1] & 0xff));
                     }
                 }
@@ -294,14 +328,11 @@ public final class PingCommand extends NetCommand {
             if (duplicates > 0) {
                 sb.append(String.format(Locale.ROOT, "+%d duplicates, ", duplicates));
             }
-            if (errors > 0) {
-                sb.append(String.format(Locale.ROOT, "+%d errors, ", errors));
-            }
             sb.append(String.format(Locale.ROOT, "%.1f%% packet loss", loss));
             out.println(sb);
-            if (received > 0 && sum > 0) {
-                double avg = sum / received;
-                double sd = Math.sqrt(Math.max(0, sumSq / received - avg * avg));
+            if (timed > 0) {
+                double avg = sum / timed;
+                double sd = Math.sqrt(Math.max(0, sumSq / timed - avg * avg));
                 out.printf(Locale.ROOT, "round-trip min/avg/max/stddev = %.3f/%.3f/%.3f/%.3f ms%n", min, avg, max, sd);
             }
         }
