@@ -23,7 +23,7 @@ public final class CaptureCommand extends NetCommand {
             + "  -j vnet (before the rest) the stack instance (default: the default vnet)")
     public void capture(@Descriptor("start IF FILE ... | stop ID|IF | [list]") String... argv) {
         Args args = new Args("capture", USAGE, argv);
-        Vnet v = vnet("capture", args.options().vnet());
+        Vnet v = instance("capture", args.options().vnet());
         String verb = args.nextOr("list");
         switch (verb) {
             case "list" -> {

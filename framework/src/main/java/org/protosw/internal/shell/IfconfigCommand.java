@@ -36,7 +36,7 @@ public final class IfconfigCommand extends NetCommand {
     public void ifconfig(@Descriptor("options, interface and settings (see above)") String... argv) {
         Args args = new Args("ifconfig", USAGE, argv);
         Args.Options opts = args.options("-a");
-        Vnet v = vnet("ifconfig", opts.vnet());
+        Vnet v = instance("ifconfig", opts.vnet());
         if (args.isEmpty()) {
             StringBuilder sb = new StringBuilder();
             for (NetInterface ifp : v.interfaces().list()) {
@@ -167,7 +167,7 @@ public final class IfconfigCommand extends NetCommand {
     }
 
     private void move(Vnet from, NetInterface ifp, String target) {
-        Vnet to = vnet("ifconfig", target);
+        Vnet to = instance("ifconfig", target);
         if (to == from) {
             return;
         }

@@ -33,8 +33,11 @@ abstract class NetCommand {
         return c != null ? c : stack.core();
     }
 
-    /** The stack instance named {@code name} (null: the default one). */
-    Vnet vnet(String command, String name) {
+    /**
+     * The stack instance named {@code name} (null: the default one). Not called vnet: that
+     * would overload {@code VnetCommand.vnet(String...)} and catch its two-word calls.
+     */
+    Vnet instance(String command, String name) {
         return core(command, () -> core().requireVnet(name == null ? NetStack.DEFAULT_VNET : name));
     }
 

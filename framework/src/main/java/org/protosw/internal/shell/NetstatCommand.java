@@ -69,7 +69,7 @@ public final class NetstatCommand extends NetCommand {
         if (proto != null && (mode == 'i' || mode == 'r')) {
             throw args.fail("-p applies to the socket list and to -s, not to -" + mode);
         }
-        Vnet v = vnet("netstat", vnetName);
+        Vnet v = instance("netstat", vnetName);
         switch (mode) {
             case 's' -> System.out.print(statistics(v, proto, args));
             case 'i' -> System.out.print(interfaces(v));
@@ -103,9 +103,13 @@ public final class NetstatCommand extends NetCommand {
 
     /**
      * What netstat(1) leaves out without -a: listening sockets, and sockets with no local
-     * address or only the wildcard one and no peer (a server waiting for anyone).
+     * address or only the wildcard one and no peer (a server waiting for anyone). A closed
+     * socket whose calls are still leaving is always shown: it is what someone looks for.
      */
     private static boolean isServer(SocketInfo s) {
+        if (s.closed()) {
+            return false;
+        }
         if (s.listening() || s.local() == null) {
             return true;
         }

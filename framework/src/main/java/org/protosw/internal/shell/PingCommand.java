@@ -84,7 +84,7 @@ public final class PingCommand extends NetCommand {
         if (dst == null) {
             throw args.fail("missing host");
         }
-        Vnet v = vnet("ping", vnetName);
+        Vnet v = instance("ping", vnetName);
         new Run(v, dst, src, count, size, wait, timeout, ttl, System.out).run();
     }
 

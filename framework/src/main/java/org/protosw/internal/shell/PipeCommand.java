@@ -33,7 +33,7 @@ public final class PipeCommand extends NetCommand {
             + "  -j vnet (before the rest)               the stack instance (default: the default vnet)")
     public void pipe(@Descriptor("[show] | N config ... | N delete | N attach IF in|out | detach IF in|out") String... argv) {
         Args args = new Args("pipe", USAGE, argv);
-        Vnet v = vnet("pipe", args.options().vnet());
+        Vnet v = instance("pipe", args.options().vnet());
         String first = args.nextOr("show");
         switch (first) {
             case "show", "list" -> {

@@ -26,7 +26,7 @@ public final class RouteCommand extends NetCommand {
             + "  -j vnet                                     the stack instance (default: the default vnet)")
     public void route(@Descriptor("[show] | add ... | delete ... | get ADDR") String... argv) {
         Args args = new Args("route", USAGE, argv);
-        Vnet v = vnet("route", args.options("-n").vnet());
+        Vnet v = instance("route", args.options("-n").vnet());
         String verb = args.nextOr("show");
         switch (verb) {
             case "show" -> {

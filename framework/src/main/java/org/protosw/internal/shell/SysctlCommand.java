@@ -22,7 +22,7 @@ public final class SysctlCommand extends NetCommand {
     public void sysctl(@Descriptor("[-a] [-d] [NAME[=VALUE]]...") String... argv) {
         Args args = new Args("sysctl", USAGE, argv);
         Args.Options opts = args.options("-a", "-d");
-        Vnet v = vnet("sysctl", opts.vnet());
+        Vnet v = instance("sysctl", opts.vnet());
         boolean describe = opts.has("-d");
         List<String> names = args.rest();
         if (names.isEmpty()) {
