@@ -18,8 +18,8 @@ public final class PipeCommand extends NetCommand {
 
     @Descriptor("link emulation pipes, as dnctl(8)\n"
             + "  pipe [show|list]                        pipes with their settings, attachments and counters\n"
-            + "  pipe N config WORDS...                  create or change pipe N:\n"
-            + "      bw 10Mbit/s|512Kbit/s|1Gbit/s       bandwidth (0: unlimited)\n"
+            + "  pipe N config [WORDS...]                create or change pipe N (what is not given is reset):\n"
+            + "      bw 10Mbit/s|512Kbit/s|1MByte/s      bandwidth, also 'bandwidth' (0 or unlimited: no limit)\n"
             + "      delay 50ms                          one-way delay\n"
             + "      plr 0.01                            packet loss rate\n"
             + "      dup 0.001                           duplication probability\n"
@@ -69,6 +69,7 @@ public final class PipeCommand extends NetCommand {
                     }
                     case "delete" -> {
                         args.end();
+                        requirePipe(v, n);
                         core("pipe", () -> {
                             v.pipes().delete(n);
                             return null;
@@ -78,6 +79,7 @@ public final class PipeCommand extends NetCommand {
                         NetInterface ifp = requireInterface(v, args.next("interface"), "pipe");
                         boolean in = direction(args);
                         args.end();
+                        requirePipe(v, n);
                         core("pipe", () -> {
                             v.pipes().attach(n, ifp, in);
                             return null;
@@ -86,6 +88,12 @@ public final class PipeCommand extends NetCommand {
                     default -> throw args.fail("unknown verb '" + verb + "' after pipe " + n + " (accepted: config, delete, attach)");
                 }
             }
+        }
+    }
+
+    private static void requirePipe(Vnet v, int n) {
+        if (v.pipes().get(n) == null) {
+            throw new CommandException("pipe: pipe " + n + " does not exist in vnet " + v.name() + " (pipe " + n + " config ... creates it)");
         }
     }
 

@@ -31,6 +31,21 @@ final class Shell implements AutoCloseable {
         return stack.core();
     }
 
+    /**
+     * Vnet "b" joined to the default one by epair0: epair0a 192.0.2.1/24 here, epair0b
+     * 192.0.2.2/24 there, set up with the shell commands themselves.
+     */
+    void linkToB() {
+        IfconfigCommand ifconfig = command(new IfconfigCommand());
+        out(() -> {
+            command(new VnetCommand()).vnet("create", "b");
+            ifconfig.ifconfig("epair", "create");
+            ifconfig.ifconfig("epair0b", "vnet", "b");
+            ifconfig.ifconfig("epair0a", "inet", "192.0.2.1/24", "up");
+            ifconfig.ifconfig("-j", "b", "epair0b", "inet", "192.0.2.2/24", "up");
+        });
+    }
+
     <C extends NetCommand> C command(C c) {
         c.useCore(stack.core());
         return c;
