@@ -15,7 +15,7 @@ public final class CaptureCommand extends NetCommand {
     static final String USAGE = "capture [-j vnet] start IF FILE [count N] [snaplen N] [in|out|both] | capture [-j vnet] stop ID|IF"
             + " | capture [-j vnet] [list]";
 
-    @Descriptor("capture packets to pcap files (raw IPv4 link type), readable by tcpdump -r, tshark -r, Wireshark\n"
+    @Descriptor("capture packets to pcap files (raw IPv4 link type), readable by tcpdump, tshark and Wireshark\n"
             + "  capture start IF FILE [count N] [snaplen N] [in|out|both]   start capturing on interface IF\n"
             + "                          count: stop after N packets; snaplen: bytes kept per packet (default 65535)\n"
             + "  capture stop ID|IF      stop a capture and close its file\n"

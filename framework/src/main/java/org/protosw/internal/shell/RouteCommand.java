@@ -10,11 +10,11 @@ import org.protosw.spi.Route;
 /** {@code net:route}: show, add, delete and look up routes, as route(8). */
 @Component(service = RouteCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=route"})
 public final class RouteCommand extends NetCommand {
-    static final String USAGE = "route [-j vnet] [-n] [show] | route [-j vnet] add [-net|-host] DEST[/LEN]|default GATEWAY|-interface IF [-mtu N]"
+    static final String USAGE = "route [-j vnet] [-n] [show] | route [-j vnet] add [-net|-host] DEST[/LEN]|default GATEWAY|-interface IF|-iface IF [-mtu N]"
             + " | route [-j vnet] delete [-net|-host] DEST[/LEN]|default | route [-j vnet] get ADDR";
 
     @Descriptor("show and change the routing table, as route(8)\n"
-            + "  route [show]                                the table (as netstat -rn)\n"
+            + "  route [show]                                the routing table, one route a line\n"
             + "  route add DEST/LEN GATEWAY [-mtu N]         a route through a gateway on an attached network\n"
             + "  route add default GATEWAY                   the default route (0.0.0.0/0)\n"
             + "  route add DEST/LEN -interface IF [-mtu N]   a route straight out of interface IF (-iface IF too)\n"

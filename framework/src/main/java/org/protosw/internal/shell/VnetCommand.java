@@ -15,7 +15,7 @@ public final class VnetCommand extends NetCommand {
             + "  vnet [list]          the instances with their interfaces and open sockets\n"
             + "  vnet create NAME     a new instance with lo0 (127.0.0.1/8) up\n"
             + "  vnet destroy NAME    abort its sockets, destroy its interfaces (epair peers go too)\n"
-            + "  other net: commands pick an instance with -j NAME")
+            + "  ifconfig, route, netstat, pipe, capture, sysctl and ping choose the instance they work in (see their help)")
     public void vnet(@Descriptor("list | create NAME | destroy NAME") String... argv) {
         Args args = new Args("vnet", USAGE, argv);
         String verb = args.nextOr("list");
