@@ -20,7 +20,7 @@ public final class CaptureCommand extends NetCommand {
             + "                          count: stop after N packets; snaplen: bytes kept per packet (default 65535)\n"
             + "  capture stop ID|IF      stop a capture and close its file\n"
             + "  capture [list]          captures with their packet and byte counts\n"
-            + "  -j vnet (before the rest) the stack instance (default: the default vnet)")
+            + "  -j vnet                 before the subcommand: the stack instance (default: the default vnet)")
     public void capture(@Descriptor("start IF FILE ... | stop ID|IF | [list]") String... argv) {
         Args args = new Args("capture", USAGE, argv);
         Vnet v = instance("capture", args.options().vnet());

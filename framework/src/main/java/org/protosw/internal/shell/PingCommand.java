@@ -34,9 +34,11 @@ public final class PingCommand extends NetCommand {
     private static final int MAX_SIZE = 65535 - 20 - 8;
     /** The socket buffers a run needs: one echo of the largest size, and some (ping(8) asks the same). */
     private static final int RCVBUF = 65535 + 128;
+    /** How long ping(8) waits for replies after its last request. */
+    private static final long MAXWAIT_NANOS = 10_000_000_000L;
 
     @Descriptor("send ICMP echo requests and print the replies, as ping(8)\n"
-            + "  -c count     stop after sending count requests (default: until -t, or 2^31 requests)\n"
+            + "  -c count     stop after count requests and their replies (default: until -t or an interrupt)\n"
             + "  -s size      data bytes per request (default 56, 0 to 65507; larger than the MTU is fragmented;\n"
             + "               below 8 no round-trip time is measured)\n"
             + "  -i wait      seconds between requests (default 1; fractions allowed, 0.001 to 86400)\n"
@@ -94,7 +96,7 @@ public final class PingCommand extends NetCommand {
         try {
             d = Double.parseDouble(w);
         } catch (NumberFormatException e) {
-            throw args.fail("'" + w + "' is not a number of seconds for " + what);
+            throw args.fail("'" + w + "' is not a number of seconds for " + what + " (accepted: " + min + " to 86400)");
         }
         if (!(d >= min) || d > 86400) {
             throw args.fail(what + " " + w + " is out of range (accepted: " + min + " to 86400 seconds)");
@@ -153,7 +155,6 @@ public final class PingCommand extends NetCommand {
                 // room for the largest request and its echo (raw sockets default to 9216)
                 so.setOption(SockOpt.SO_SNDBUF, Math.max(so.getOption(SockOpt.SO_SNDBUF), 8 + size));
                 so.setOption(SockOpt.SO_RCVBUF, Math.max(so.getOption(SockOpt.SO_RCVBUF), RCVBUF));
-                so.setNonBlocking(true);
                 loop(so);
             } catch (SocketException e) {
                 throw new CommandException("ping: " + reason(e));
@@ -170,11 +171,19 @@ public final class PingCommand extends NetCommand {
             }
         }
 
+        /**
+         * Sends on the beat of -i and, between requests, waits in a blocking receive whose
+         * SO_RCVTIMEO ends at the next thing to do, so an idle ping costs no CPU.
+         */
         private void loop(Socket so) throws SocketException, InterruptedException {
             ByteBuffer rx = ByteBuffer.allocate(65536);
             long next = System.nanoTime();
             long lastSend = 0;
+            int timeo = -1;
             while (true) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedException();
+                }
                 long now = System.nanoTime();
                 if (now >= deadline) {
                     return;
@@ -184,15 +193,23 @@ public final class PingCommand extends NetCommand {
                     lastSend = now;
                     next += intervalNanos;
                 }
-                if (transmitted >= count) {
-                    // after the last request: wait for the outstanding replies, at most 10 s (ping's MAXWAIT)
-                    if (received >= transmitted || now - lastSend > 10_000_000_000L) {
+                long until;
+                if (transmitted < count) {
+                    until = next;
+                } else {
+                    // after the last request: wait for the outstanding replies, at most ping(8)'s MAXWAIT
+                    if (received >= transmitted || now - lastSend >= MAXWAIT_NANOS) {
                         return;
                     }
+                    until = lastSend + MAXWAIT_NANOS;
                 }
-                if (!receive(so, rx)) {
-                    Thread.sleep(0, 200_000);
+                long waitMs = Math.max(1, (Math.min(until, deadline) - now + 999_999) / 1_000_000);
+                int ms = (int) Math.min(waitMs, Integer.MAX_VALUE);
+                if (ms != timeo) {
+                    so.setOption(SockOpt.SO_RCVTIMEO, ms);
+                    timeo = ms;
                 }
+                receive(so, rx);
             }
         }
 
@@ -240,15 +257,18 @@ public final class PingCommand extends NetCommand {
             };
         }
 
-        /** Reads what is there; false when nothing was. */
-        private boolean receive(Socket so, ByteBuffer rx) throws SocketException {
+        /** Reads one datagram, or nothing when the receive timeout passes first. */
+        private void receive(Socket so, ByteBuffer rx) throws SocketException, InterruptedException {
             rx.clear();
             RecvInfo info;
             try {
                 info = so.recvfrom(rx, 0);
             } catch (SocketException e) {
                 if (e.errno() == Errno.EAGAIN) {
-                    return false;
+                    return;
+                }
+                if (e.errno() == Errno.EINTR) {
+                    throw new InterruptedException();
                 }
                 throw e;
             }
@@ -256,19 +276,19 @@ public final class PingCommand extends NetCommand {
             byte[] p = rx.array();
             int len = info.length();
             if (len < 20) {
-                return true;
+                return;
             }
             int hlen = (p[0] & 0xf) << 2;
             int ttlIn = p[8] & 0xff;
             if (len < hlen + 8) {
-                return true;
+                return;
             }
             int type = p[hlen] & 0xff;
             InAddr from = ((InetSockAddr) info.from()).addr();
             if (type == ICMP_ECHOREPLY) {
                 int id = (p[hlen + 4] & 0xff) << 8 | (p[hlen + 5] & 0xff);
                 if (id != ident) {
-                    return true;
+                    return;
                 }
                 int seq = (p[hlen + 6] & 0xff) << 8 | (p[hlen + 7] & 0xff);
                 double ms = Double.NaN;
@@ -293,17 +313,20 @@ public final class PingCommand extends NetCommand {
                 out.printf(Locale.ROOT, "%d bytes from %s: icmp_seq=%d ttl=%d%s%s%n", len - hlen, from, seq, ttlIn,
                         Double.isNaN(ms) ? "" : String.format(Locale.ROOT, " time=%.3f ms", ms), dup ? " (DUP!)" : "");
             } else if (type == 3 || type == 11) {
-                // an error quoting one of our requests
+                // an error quoting one of our requests: its IP header, then at least 8 bytes of the echo
                 int inner = hlen + 8;
-                if (len >= inner + 28) {
-                    int ihl = (p[inner] & 0xf) << 2;
-                    int id = (p[inner + ihl + 4] & 0xff) << 8 | (p[inner + ihl + 5] & 0xff);
-                    if (id == ident) {
-                        out.printf(Locale.ROOT, "%d bytes from %s: %s%n", len - hlen, from, errorText(type, p[hlen + 1] & 0xff));
-                    }
+                if (len < inner + 20) {
+                    return;
+                }
+                int ihl = (p[inner] & 0xf) << 2;
+                if (ihl < 20 || len < inner + ihl + 8 || p[inner + 9] != IPPROTO_ICMP || p[inner + ihl] != ICMP_ECHO) {
+                    return;
+                }
+                int id = (p[inner + ihl + 4] & 0xff) << 8 | (p[inner + ihl + 5] & 0xff);
+                if (id == ident) {
+                    out.printf(Locale.ROOT, "%d bytes from %s: %s%n", len - hlen, from, errorText(type, p[hlen + 1] & 0xff));
                 }
             }
-            return true;
         }
 
         private static String errorText(int type, int code) {

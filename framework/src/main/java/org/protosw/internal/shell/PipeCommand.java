@@ -30,7 +30,7 @@ public final class PipeCommand extends NetCommand {
             + "  pipe N delete                           remove pipe N from every interface\n"
             + "  pipe N attach IF in|out                 run one direction of interface IF through pipe N\n"
             + "  pipe detach IF in|out                   take the pipe off that direction\n"
-            + "  -j vnet (before the rest)               the stack instance (default: the default vnet)")
+            + "  -j vnet                                 before the rest: the stack instance (default: the default vnet)")
     public void pipe(@Descriptor("[show] | N config ... | N delete | N attach IF in|out | detach IF in|out") String... argv) {
         Args args = new Args("pipe", USAGE, argv);
         Vnet v = instance("pipe", args.options().vnet());

@@ -135,10 +135,21 @@ class PingCommandTest {
         });
         assertAnswered(out(() -> ping.ping("-c", "1", "198.51.100.2")), "198.51.100.2", 56, 1, 63);
 
-        Shell.Failure f = failure(() -> ping.ping("-c", "1", "-m", "1", "-t", "1", "198.51.100.2"));
+        Shell.Failure f = failure(() -> ping.ping("-c", "1", "-m", "1", "-t", "0.5", "198.51.100.2"));
         assertThat(f.printed()).containsPattern("(?m)^\\d+ bytes from 192\\.0\\.2\\.2: Time to live exceeded$")
                 .endsWith("1 packets transmitted, 0 packets received, 100.0% packet loss\n");
         assertThat(f.message()).isEqualTo("ping: no reply from 198.51.100.2 (1 request(s) sent)");
+    }
+
+    @Test
+    void duplicatedRepliesAreMarkedAndCounted() {
+        sh.linkToB();
+        PipeCommand pipe = sh.command(new PipeCommand());
+        pipe.pipe("1", "config", "dup", "1");
+        pipe.pipe("1", "attach", "epair0a", "out");
+        String printed = out(() -> ping.ping("-t", "0.3", "-i", "0.1", "192.0.2.2"));
+        assertThat(printed).containsPattern("(?m)^64 bytes from 192\\.0\\.2\\.2: icmp_seq=0 ttl=64 time=\\d+\\.\\d{3} ms \\(DUP!\\)$")
+                .containsPattern("(?m)^(\\d+) packets transmitted, \\1 packets received, \\+[1-9]\\d* duplicates, 0\\.0% packet loss$");
     }
 
     @Test
