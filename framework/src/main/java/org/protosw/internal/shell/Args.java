@@ -3,7 +3,9 @@ package org.protosw.internal.shell;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import org.protosw.socket.InAddr;
 
@@ -84,12 +86,36 @@ final class Args {
         }
     }
 
-    /** Takes {@code -j vnet} if present (FreeBSD's jail option), else the default. */
-    String vnetOption(String dflt) {
-        if (flag("-j")) {
-            return next("vnet name after -j");
+    /**
+     * The options before the first other word, in any order: {@code -j vnet} (FreeBSD's jail
+     * option) and the single-word {@code flags} given. Another word starting with '-' there
+     * fails naming the accepted options.
+     */
+    Options options(String... flags) {
+        String vnet = null;
+        Set<String> seen = new HashSet<>();
+        while (words.peekFirst() != null && words.peekFirst().startsWith("-")) {
+            String w = words.removeFirst();
+            if (w.equals("-j")) {
+                vnet = next("vnet name after -j");
+            } else if (List.of(flags).contains(w)) {
+                seen.add(w);
+            } else {
+                StringBuilder accepted = new StringBuilder("-j vnet");
+                for (String f : flags) {
+                    accepted.append(", ").append(f);
+                }
+                throw fail("unknown option '" + w + "' (accepted: " + accepted + ")");
+            }
         }
-        return dflt;
+        return new Options(vnet, seen);
+    }
+
+    /** The leading options of a command line; {@code vnet} is null when -j was not given. */
+    record Options(String vnet, Set<String> flags) {
+        boolean has(String flag) {
+            return flags.contains(flag);
+        }
     }
 
     List<String> rest() {

@@ -2,6 +2,7 @@ package org.protosw.internal.shell;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.StringJoiner;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.Bundle;
@@ -32,7 +33,7 @@ public final class DiagCommand extends NetCommand {
             + "  at registration (duplicate or incomplete switch entries), protocols draining with sockets left;\n"
             + "  prints 'no problems found' otherwise")
     public void diag(@Descriptor("no arguments") String... argv) {
-        new Args("diag", "diag", argv).end();
+        new Args("diag", "diag (no arguments)", argv).end();
         List<String> problems = new ArrayList<>();
         unresolvedBundles(problems);
         for (Refusal r : core().registry().refusals()) {
@@ -41,7 +42,7 @@ public final class DiagCommand extends NetCommand {
         for (ProtoSwInfo i : core().registry().list()) {
             if (i.state() == ProtoState.DRAINING) {
                 problems.add("draining: " + i.name() + " (" + i.owner() + ") " + (i.drained() ? "has no sockets left: ready to unload"
-                        : "has " + i.sockets() + " socket(s) left " + i.socketsPerVnet()));
+                        : "has " + i.sockets() + " socket(s) left (" + perVnet(i) + ")"));
             } else if (i.state() == ProtoState.UNLOADING) {
                 problems.add("unloading: " + i.name() + " (" + i.owner() + ") waits for " + i.callsInFlight() + " call(s) in flight");
             }
@@ -51,6 +52,19 @@ public final class DiagCommand extends NetCommand {
         } else {
             problems.forEach(System.out::println);
         }
+    }
+
+    /** "vnet default: 2, b: 1", in the order vnet list shows them, instances without sockets left out. */
+    private String perVnet(ProtoSwInfo i) {
+        StringJoiner j = new StringJoiner(", ", "vnet ", "");
+        j.setEmptyValue("in no vnet now");
+        for (String v : core().vnetNames()) {
+            int n = i.socketsPerVnet().getOrDefault(v, 0);
+            if (n > 0) {
+                j.add(v + ": " + n);
+            }
+        }
+        return j.toString();
     }
 
     private void unresolvedBundles(List<String> problems) {

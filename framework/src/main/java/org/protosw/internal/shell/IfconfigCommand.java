@@ -15,24 +15,28 @@ import org.protosw.spi.IfNet;
 /** {@code net:ifconfig}: list, create, destroy and configure interfaces, as ifconfig(8). */
 @Component(service = IfconfigCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=ifconfig"})
 public final class IfconfigCommand extends NetCommand {
-    static final String USAGE = "ifconfig [-j vnet] [-a] | ifconfig [-j vnet] epair create"
-            + " | ifconfig [-j vnet] IF [destroy] [inet ADDR/LEN [delete]] [-alias ADDR] [mtu N] [up|down] [vnet NAME]";
+    static final String USAGE = "ifconfig [-j vnet] [-a] [IF] | ifconfig [-j vnet] epair create | ifconfig [-j vnet] IF destroy"
+            + " | ifconfig [-j vnet] IF [inet ADDR[/LEN] [alias|delete|-alias]] [-alias ADDR] [mtu N] [up|down] [vnet NAME]";
 
     @Descriptor("list and configure interfaces, as ifconfig(8)\n"
-            + "  ifconfig [-j vnet] [-a]                list the interfaces of a vnet (default: the default vnet)\n"
-            + "  ifconfig [-j vnet] IF                  show one interface\n"
-            + "  ifconfig [-j vnet] epair create        create an epair (two joined interfaces epairNa/epairNb)\n"
-            + "  ifconfig [-j vnet] IF destroy          destroy an interface (an epair's peer goes with it)\n"
-            + "  ifconfig [-j vnet] IF inet A.B.C.D/LEN add an address (and the route to its network)\n"
-            + "  ifconfig [-j vnet] IF inet A.B.C.D delete | -alias A.B.C.D   remove an address\n"
-            + "  ifconfig [-j vnet] IF mtu N            set the MTU (68..65535)\n"
-            + "  ifconfig [-j vnet] IF up|down          bring the interface up or down\n"
-            + "  ifconfig [-j vnet] IF vnet NAME        move the interface into another vnet\n"
-            + "  several settings may follow one IF, e.g. ifconfig epair0a inet 192.0.2.1/24 mtu 9000 up")
+            + "  ifconfig [-j vnet] [-a]                 list the interfaces of a vnet (-a: all, the default anyway)\n"
+            + "  ifconfig [-j vnet] IF                   show one interface\n"
+            + "  ifconfig [-j vnet] epair create         create an epair (two joined interfaces epairNa/epairNb)\n"
+            + "  ifconfig [-j vnet] IF destroy           destroy an interface (an epair's peer goes with it)\n"
+            + "  ifconfig [-j vnet] IF inet A.B.C.D[/LEN] [alias]\n"
+            + "                                          add an address and the route to its network\n"
+            + "                                          (no /LEN: the classful mask, /8, /16 or /24)\n"
+            + "  ifconfig [-j vnet] IF inet A.B.C.D delete | inet A.B.C.D -alias | -alias A.B.C.D\n"
+            + "                                          remove an address\n"
+            + "  ifconfig [-j vnet] IF mtu N             set the MTU (68 up to the driver's maximum)\n"
+            + "  ifconfig [-j vnet] IF up|down           bring the interface up or down\n"
+            + "  ifconfig [-j vnet] IF vnet NAME         move the interface into vnet NAME (its addresses are removed)\n"
+            + "  settings may follow one IF together, e.g. ifconfig epair0a inet 192.0.2.1/24 mtu 9000 up\n"
+            + "  -j vnet                                 the stack instance (default: the default vnet)")
     public void ifconfig(@Descriptor("options, interface and settings (see above)") String... argv) {
         Args args = new Args("ifconfig", USAGE, argv);
-        Vnet v = vnet(args.vnetOption(null));
-        args.flag("-a");
+        Args.Options opts = args.options("-a");
+        Vnet v = instance("ifconfig", opts.vnet());
         if (args.isEmpty()) {
             StringBuilder sb = new StringBuilder();
             for (NetInterface ifp : v.interfaces().list()) {
@@ -72,14 +76,16 @@ public final class IfconfigCommand extends NetCommand {
                 case "up" -> ifp.setUp(true);
                 case "down" -> ifp.setUp(false);
                 case "vnet" -> move(v, ifp, args.next("vnet name after 'vnet'"));
-                default -> throw args.fail("unknown setting '" + word + "' for " + ifp.name());
+                default -> throw args.fail("unknown setting '" + word + "' for " + ifp.name()
+                        + " (accepted: inet, -alias, mtu, up, down, vnet, or destroy alone)");
             }
         }
     }
 
     private void create(Vnet v, String name) {
-        if (!name.equals("epair") && !name.matches("epair\\d+")) {
-            throw new CommandException("ifconfig: cannot create '" + name + "' (accepted: epair, to create a pair epairNa/epairNb)");
+        if (!name.equals("epair")) {
+            // the unit is picked by the core (epair0, epair1...), so "epair5 create" would not honour its number
+            throw new CommandException("ifconfig: cannot create '" + name + "' (accepted: epair create, which makes a pair epairNa/epairNb)");
         }
         int unit = core().nextEpairUnit();
         Epair pair = new Epair(unit);
@@ -126,9 +132,10 @@ public final class IfconfigCommand extends NetCommand {
             addr = parseAddr(args, spec.substring(0, slash));
             len = (int) args.parseLong(spec.substring(slash + 1), "prefix length", 0, 32);
         }
-        if (args.flag("netmask")) {
+        if ("netmask".equals(args.peek())) {
             throw args.fail("give the prefix length as ADDR/LEN instead of netmask");
         }
+        // ifconfig(8)'s "alias": adding is what inet does here anyway, the first address stays
         args.flag("alias");
         InAddr bcast = (ifp.flags() & IfNet.IFF_BROADCAST) != 0 && len < 31
                 ? new InAddr(addr.bits() | ~InAddr.netmask(len)) : null;
@@ -160,7 +167,7 @@ public final class IfconfigCommand extends NetCommand {
     }
 
     private void move(Vnet from, NetInterface ifp, String target) {
-        Vnet to = vnet(target);
+        Vnet to = instance("ifconfig", target);
         if (to == from) {
             return;
         }

@@ -13,21 +13,26 @@ import org.protosw.internal.sw.ProtoInstance;
 import org.protosw.internal.sw.ProtoSwInfo;
 import org.protosw.socket.InetSockAddr;
 import org.protosw.socket.SockAddr;
+import org.protosw.socket.SocketConstants;
 import org.protosw.spi.IfAddr;
 
 /** {@code net:netstat}: sockets, per-protocol statistics, interface counters, routes, as netstat(1). */
 @Component(service = NetstatCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=netstat"})
 public final class NetstatCommand extends NetCommand {
-    static final String USAGE = "netstat [-j vnet] [-a] [-n] | netstat [-j vnet] -s [-p proto] | netstat [-j vnet] -i | netstat [-j vnet] -r";
+    static final String USAGE = "netstat [-j vnet] [-a] [-n] [-W] [-p proto] | netstat [-j vnet] -s [-p proto] | netstat [-j vnet] -i"
+            + " | netstat [-j vnet] -r";
 
     @Descriptor("show network status, as netstat(1)\n"
-            + "  netstat [-a] [-n]      sockets: protocol, Recv-Q, Send-Q, local and foreign address, state\n"
-            + "                         (-a includes listening and unbound sockets; addresses are always numeric)\n"
-            + "  netstat -s [-p proto]  statistics per protocol (ip, icmp, udp, raw, ...), as netstat -s\n"
-            + "  netstat -i             interface counters: packets, errors, drops, bytes\n"
-            + "  netstat -r             the routing table\n"
-            + "  -j vnet                the stack instance (default: the default vnet)")
-    public void netstat(@Descriptor("[-a] [-n] | -s [-p proto] | -i | -r") String... argv) {
+            + "  netstat [-a] [-p proto]  sockets: protocol, Recv-Q, Send-Q, local and foreign address, state\n"
+            + "                           (-a adds server sockets: listening, unbound, or bound to the wildcard\n"
+            + "                           address without a peer; -p shows one protocol's sockets)\n"
+            + "  netstat -s [-p proto]    statistics per protocol (ip, icmp, raw, udp, ...), as netstat -s\n"
+            + "  netstat -i               interface counters: packets, errors, drops, bytes\n"
+            + "  netstat -r               the routing table (as route show)\n"
+            + "  -n, -W                   accepted for habit: addresses are always numeric and never truncated\n"
+            + "  single-letter options combine (-an, -rn); -s, -i and -r exclude each other\n"
+            + "  -j vnet                  the stack instance (default: the default vnet)")
+    public void netstat(@Descriptor("[-a] [-n] [-p proto] | -s [-p proto] | -i | -r") String... argv) {
         Args args = new Args("netstat", USAGE, argv);
         String vnetName = null;
         boolean all = false;
@@ -44,45 +49,71 @@ public final class NetstatCommand extends NetCommand {
                 continue;
             }
             if (!w.startsWith("-") || w.length() < 2) {
-                throw args.fail("unexpected '" + w + "'");
+                throw args.fail("unexpected '" + w + "' (accepted: -a, -n, -W, -p proto, -s, -i, -r, -j vnet)");
             }
             for (char c : w.substring(1).toCharArray()) {
                 switch (c) {
                     case 'a' -> all = true;
-                    case 'n', 'W', 'L' -> {
+                    case 'n', 'W' -> {
                     }
-                    case 's' -> mode = 's';
-                    case 'i' -> mode = 'i';
-                    case 'r' -> mode = 'r';
-                    default -> throw args.fail("unknown option '-" + c + "'");
+                    case 's', 'i', 'r' -> {
+                        if (mode != 'c' && mode != c) {
+                            throw args.fail("-" + mode + " and -" + c + " cannot be combined");
+                        }
+                        mode = c;
+                    }
+                    default -> throw args.fail("unknown option '-" + c + "' (accepted: -a, -n, -W, -p proto, -s, -i, -r, -j vnet)");
                 }
             }
         }
-        Vnet v = vnet(vnetName);
+        if (proto != null && (mode == 'i' || mode == 'r')) {
+            throw args.fail("-p applies to the socket list and to -s, not to -" + mode);
+        }
+        Vnet v = instance("netstat", vnetName);
         switch (mode) {
             case 's' -> System.out.print(statistics(v, proto, args));
             case 'i' -> System.out.print(interfaces(v));
             case 'r' -> System.out.print(RouteCommand.table(v));
-            default -> System.out.print(sockets(v, all));
+            default -> {
+                if (proto != null) {
+                    knownProtocol(v, proto, args);
+                }
+                System.out.print(sockets(v, all, proto));
+            }
         }
     }
 
-    private static String sockets(Vnet v, boolean all) {
+    private static String sockets(Vnet v, boolean all, String proto) {
         Table t = new Table("Proto", ">Recv-Q", ">Send-Q", "Local Address", "Foreign Address", "(state)");
         for (SocketInfo s : v.sockets().sockets()) {
-            boolean server = s.listening() || s.foreign() == null;
-            if (!all && server && !"raw".equals(s.protocol())) {
-                if (s.listening() || s.local() == null) {
-                    continue;
-                }
+            if (proto != null && !proto.equals(s.protocol())) {
+                continue;
+            }
+            if (!all && isServer(s)) {
+                continue;
             }
             String state = s.state().isEmpty() && s.listening() ? "LISTEN" : s.state();
             if (s.closed()) {
                 state = state.isEmpty() ? "(closing)" : state + " (closing)";
             }
-            t.row(s.protocol() + (s.domain() == 2 ? "4" : ""), s.recvQ(), s.sendQ(), addr(s.local()), addr(s.foreign()), state);
+            t.row(s.protocol() + (s.domain() == SocketConstants.AF_INET ? "4" : ""), s.recvQ(), s.sendQ(), addr(s.local()), addr(s.foreign()), state);
         }
         return "Active Internet connections" + (all ? " (including servers)" : "") + " (vnet " + v.name() + ")\n" + t;
+    }
+
+    /**
+     * What netstat(1) leaves out without -a: listening sockets, and sockets with no local
+     * address or only the wildcard one and no peer (a server waiting for anyone). A closed
+     * socket whose calls are still leaving is always shown: it is what someone looks for.
+     */
+    private static boolean isServer(SocketInfo s) {
+        if (s.closed()) {
+            return false;
+        }
+        if (s.listening() || s.local() == null) {
+            return true;
+        }
+        return s.foreign() == null && s.local() instanceof InetSockAddr in && in.addr().isAny();
     }
 
     /** FreeBSD's notation: address.port, with * for the wildcard. */
@@ -120,23 +151,52 @@ public final class NetstatCommand extends NetCommand {
             any = true;
         }
         if (!any) {
-            StringBuilder known = new StringBuilder("ip, icmp");
-            core().registry().list().forEach(i -> known.append(", ").append(i.name()));
-            throw args.fail("no protocol '" + proto + "' in vnet " + v.name() + " (known: " + known + ")");
+            knownProtocol(v, proto, args);
         }
         return sb.toString();
     }
 
-    private static void section(StringBuilder sb, String name, Map<String, Long> stats) {
+    /** Fails unless a protocol of that name runs in the vnet (ip and icmp always do). */
+    private void knownProtocol(Vnet v, String proto, Args args) {
+        StringBuilder known = new StringBuilder("ip, icmp");
+        boolean found = proto.equals("ip") || proto.equals("icmp");
+        for (ProtoSwInfo i : core().registry().list()) {
+            ProtoEntry e = core().registry().entry(i.name());
+            if (e != null && e.instance(v.name()) != null) {
+                known.append(", ").append(i.name());
+                found |= i.name().equals(proto);
+            }
+        }
+        if (!found) {
+            throw args.fail("no protocol '" + proto + "' in vnet " + v.name() + " (known: " + known + ")");
+        }
+    }
+
+    /**
+     * One protocol as netstat -s prints it: "\tN what" lines; a key "Heading: item" (ICMP's
+     * histograms) goes under its heading as "\t\titem: N", as FreeBSD prints histograms.
+     */
+    static void section(StringBuilder sb, String name, Map<String, Long> stats) {
         sb.append(name).append(":\n");
         if (stats.isEmpty()) {
             sb.append("\t(no statistics)\n");
         }
+        String heading = null;
         for (Map.Entry<String, Long> e : stats.entrySet()) {
             String k = e.getKey();
+            int colon = k.indexOf(": ");
             if (k.endsWith(":")) {
+                heading = null;
                 sb.append('\t').append(k).append('\n');
+            } else if (colon > 0) {
+                String h = k.substring(0, colon);
+                if (!h.equals(heading)) {
+                    heading = h;
+                    sb.append('\t').append(h).append(":\n");
+                }
+                sb.append("\t\t").append(k.substring(colon + 2)).append(": ").append(e.getValue()).append('\n');
             } else {
+                heading = null;
                 sb.append('\t').append(e.getValue()).append(' ').append(k).append('\n');
             }
         }

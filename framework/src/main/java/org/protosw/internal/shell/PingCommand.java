@@ -30,18 +30,25 @@ public final class PingCommand extends NetCommand {
     static final String USAGE = "ping [-j vnet] [-c count] [-s size] [-i wait] [-t timeout] [-m ttl] [-S src] host";
     private static final int ICMP_ECHO = 8;
     private static final int ICMP_ECHOREPLY = 0;
-    private static final int MAX_SIZE = 65507 - 8;
+    /** IP_MAXPACKET less the IP and ICMP headers, as ping(8) allows. */
+    private static final int MAX_SIZE = 65535 - 20 - 8;
+    /** The socket buffers a run needs: one echo of the largest size, and some (ping(8) asks the same). */
+    private static final int RCVBUF = 65535 + 128;
+    /** How long ping(8) waits for replies after its last request. */
+    private static final long MAXWAIT_NANOS = 10_000_000_000L;
 
     @Descriptor("send ICMP echo requests and print the replies, as ping(8)\n"
-            + "  -c count     stop after sending count requests (default: until -t, or 2^31 requests)\n"
-            + "  -s size      data bytes per request (default 56, up to 65499; larger than the MTU is fragmented)\n"
-            + "  -i wait      seconds between requests (default 1; fractions allowed, at least 0.001)\n"
-            + "  -t timeout   stop after this many seconds in all\n"
-            + "  -m ttl       time to live of the requests\n"
-            + "  -S src       source address\n"
+            + "  -c count     stop after count requests and their replies (default: until -t or an interrupt)\n"
+            + "  -s size      data bytes per request (default 56, 0 to 65507; larger than the MTU is fragmented;\n"
+            + "               below 8 no round-trip time is measured)\n"
+            + "  -i wait      seconds between requests (default 1; fractions allowed, 0.001 to 86400)\n"
+            + "  -t timeout   stop after this many seconds in all (0.001 to 86400)\n"
+            + "  -m ttl       time to live of the requests (1 to 255; default net.inet.ip.ttl)\n"
+            + "  -S src       source address (one of this vnet's addresses)\n"
             + "  -j vnet      the stack instance to ping from (default: the default vnet)\n"
-            + "  host         IPv4 address (a.b.c.d)")
-    public void ping(@Descriptor("[-c count] [-s size] [-i wait] [-t timeout] [-m ttl] [-S src] host") String... argv) throws InterruptedException {
+            + "  host         IPv4 address (a.b.c.d)\n"
+            + "  prints a line per reply and the summary; fails with one line when nothing can be sent or nothing came back")
+    public void ping(@Descriptor("[-c count] [-s size] [-i wait] [-t timeout] [-m ttl] [-S src] host") String... argv) {
         Args args = new Args("ping", USAGE, argv);
         String vnetName = null;
         long count = Integer.MAX_VALUE;
@@ -63,7 +70,7 @@ public final class PingCommand extends NetCommand {
                 case "-S" -> src = args.nextAddr("source address after -S");
                 default -> {
                     if (w.startsWith("-")) {
-                        throw args.fail("unknown option '" + w + "'");
+                        throw args.fail("unknown option '" + w + "' (accepted: -c, -s, -i, -t, -m, -S, -j)");
                     }
                     if (dst != null) {
                         throw args.fail("more than one host ('" + dst + "' and '" + w + "')");
@@ -79,7 +86,7 @@ public final class PingCommand extends NetCommand {
         if (dst == null) {
             throw args.fail("missing host");
         }
-        Vnet v = vnet(vnetName);
+        Vnet v = instance("ping", vnetName);
         new Run(v, dst, src, count, size, wait, timeout, ttl, System.out).run();
     }
 
@@ -89,7 +96,7 @@ public final class PingCommand extends NetCommand {
         try {
             d = Double.parseDouble(w);
         } catch (NumberFormatException e) {
-            throw args.fail("'" + w + "' is not a number of seconds for " + what);
+            throw args.fail("'" + w + "' is not a number of seconds for " + what + " (accepted: " + min + " to 86400)");
         }
         if (!(d >= min) || d > 86400) {
             throw args.fail(what + " " + w + " is out of range (accepted: " + min + " to 86400 seconds)");
@@ -112,7 +119,8 @@ public final class PingCommand extends NetCommand {
         private long transmitted;
         private long received;
         private long duplicates;
-        private long errors;
+        private long timed;
+        private boolean started;
         private double min = Double.MAX_VALUE;
         private double max;
         private double sum;
@@ -131,7 +139,11 @@ public final class PingCommand extends NetCommand {
             this.out = out;
         }
 
-        void run() throws InterruptedException {
+        /**
+         * Sends, prints and summarises. Nothing is printed until the first request left: a
+         * request that cannot be sent at all (no route, bad source) is one line of error.
+         */
+        void run() {
             try (Socket so = vnet.socket(AF_INET, SOCK_RAW, IPPROTO_ICMP)) {
                 if (ttl > 0) {
                     so.setOption(SockOpt.IP_TTL, ttl);
@@ -140,24 +152,38 @@ public final class PingCommand extends NetCommand {
                     so.bind(new InetSockAddr(src, 0));
                 }
                 so.setOption(SockOpt.SO_BROADCAST, true);
-                so.setNonBlocking(true);
-                out.printf(Locale.ROOT, "PING %s (%s): %d data bytes%n", dst, dst, size);
+                // room for the largest request and its echo (raw sockets default to 9216)
+                so.setOption(SockOpt.SO_SNDBUF, Math.max(so.getOption(SockOpt.SO_SNDBUF), 8 + size));
+                so.setOption(SockOpt.SO_RCVBUF, Math.max(so.getOption(SockOpt.SO_RCVBUF), RCVBUF));
                 loop(so);
             } catch (SocketException e) {
-                throw new CommandException("ping: " + e.getMessage());
+                throw new CommandException("ping: " + reason(e));
+            } catch (InterruptedException e) {
+                // Ctrl-C in the shell: stop and summarise, as ping(8) does on SIGINT
+                Thread.currentThread().interrupt();
             } finally {
-                summary();
+                if (started) {
+                    summary();
+                }
             }
             if (received == 0) {
-                throw new CommandException("ping: no reply from " + dst);
+                throw new CommandException("ping: no reply from " + dst + " (" + transmitted + " request(s) sent)");
             }
         }
 
+        /**
+         * Sends on the beat of -i and, between requests, waits in a blocking receive whose
+         * SO_RCVTIMEO ends at the next thing to do, so an idle ping costs no CPU.
+         */
         private void loop(Socket so) throws SocketException, InterruptedException {
             ByteBuffer rx = ByteBuffer.allocate(65536);
             long next = System.nanoTime();
             long lastSend = 0;
+            int timeo = -1;
             while (true) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedException();
+                }
                 long now = System.nanoTime();
                 if (now >= deadline) {
                     return;
@@ -167,21 +193,31 @@ public final class PingCommand extends NetCommand {
                     lastSend = now;
                     next += intervalNanos;
                 }
-                if (transmitted >= count) {
-                    // after the last request: wait for the outstanding replies, at most 10 s (ping's MAXWAIT)
-                    if (received >= transmitted || now - lastSend > 10_000_000_000L) {
+                long until;
+                if (transmitted < count) {
+                    until = next;
+                } else {
+                    // after the last request: wait for the outstanding replies, at most ping(8)'s MAXWAIT
+                    if (received >= transmitted || now - lastSend >= MAXWAIT_NANOS) {
                         return;
                     }
+                    until = lastSend + MAXWAIT_NANOS;
                 }
-                if (!receive(so, rx)) {
-                    Thread.sleep(0, 200_000);
+                long waitMs = Math.max(1, (Math.min(until, deadline) - now + 999_999) / 1_000_000);
+                int ms = (int) Math.min(waitMs, Integer.MAX_VALUE);
+                if (ms != timeo) {
+                    so.setOption(SockOpt.SO_RCVTIMEO, ms);
+                    timeo = ms;
                 }
+                receive(so, rx);
             }
         }
 
         private void send(Socket so) throws SocketException {
             ByteBuffer b = ByteBuffer.allocate(8 + size);
             int seq = (int) (transmitted & 0xffff);
+            // the sequence number wraps at 65536: a reply to the new request is not a duplicate
+            seen.clear(seq);
             b.put(0, (byte) ICMP_ECHO);
             b.put(1, (byte) 0);
             b.putShort(4, (short) ident);
@@ -197,24 +233,42 @@ public final class PingCommand extends NetCommand {
             try {
                 so.sendto(b, 0, new InetSockAddr(dst, 0));
             } catch (SocketException e) {
-                if (e.errno() == Errno.EAGAIN || e.errno() == Errno.ENOBUFS) {
-                    out.println("ping: sendto: " + e.getMessage());
-                } else {
+                if (!started) {
+                    throw new CommandException("ping: sendto: " + e.errno().text() + " (" + reason(e) + ")");
+                }
+                if (!passing(e.errno())) {
                     throw e;
                 }
+                // as ping(8): say so, count the request as sent (and lost), go on
+                out.println("ping: sendto: " + e.errno().text() + " (" + reason(e) + ")");
+            }
+            if (!started) {
+                started = true;
+                out.printf(Locale.ROOT, "PING %s (%s): %d data bytes%n", dst, dst, size);
             }
             transmitted++;
         }
 
-        /** Reads what is there; false when nothing was. */
-        private boolean receive(Socket so, ByteBuffer rx) throws SocketException {
+        /** Errors a later request may meet while the route or the link changes under the run. */
+        private static boolean passing(Errno e) {
+            return switch (e) {
+                case EAGAIN, ENOBUFS, ENETUNREACH, EHOSTUNREACH, ENETDOWN, EHOSTDOWN -> true;
+                default -> false;
+            };
+        }
+
+        /** Reads one datagram, or nothing when the receive timeout passes first. */
+        private void receive(Socket so, ByteBuffer rx) throws SocketException, InterruptedException {
             rx.clear();
             RecvInfo info;
             try {
                 info = so.recvfrom(rx, 0);
             } catch (SocketException e) {
                 if (e.errno() == Errno.EAGAIN) {
-                    return false;
+                    return;
+                }
+                if (e.errno() == Errno.EINTR) {
+                    throw new InterruptedException();
                 }
                 throw e;
             }
@@ -222,19 +276,19 @@ public final class PingCommand extends NetCommand {
             byte[] p = rx.array();
             int len = info.length();
             if (len < 20) {
-                return true;
+                return;
             }
             int hlen = (p[0] & 0xf) << 2;
             int ttlIn = p[8] & 0xff;
             if (len < hlen + 8) {
-                return true;
+                return;
             }
             int type = p[hlen] & 0xff;
             InAddr from = ((InetSockAddr) info.from()).addr();
             if (type == ICMP_ECHOREPLY) {
                 int id = (p[hlen + 4] & 0xff) << 8 | (p[hlen + 5] & 0xff);
                 if (id != ident) {
-                    return true;
+                    return;
                 }
                 int seq = (p[hlen + 6] & 0xff) << 8 | (p[hlen + 7] & 0xff);
                 double ms = Double.NaN;
@@ -249,6 +303,7 @@ public final class PingCommand extends NetCommand {
                 } else {
                     received++;
                     if (!Double.isNaN(ms)) {
+                        timed++;
                         min = Math.min(min, ms);
                         max = Math.max(max, ms);
                         sum += ms;
@@ -258,18 +313,20 @@ public final class PingCommand extends NetCommand {
                 out.printf(Locale.ROOT, "%d bytes from %s: icmp_seq=%d ttl=%d%s%s%n", len - hlen, from, seq, ttlIn,
                         Double.isNaN(ms) ? "" : String.format(Locale.ROOT, " time=%.3f ms", ms), dup ? " (DUP!)" : "");
             } else if (type == 3 || type == 11) {
-                // an error quoting one of our requests
+                // an error quoting one of our requests: its IP header, then at least 8 bytes of the echo
                 int inner = hlen + 8;
-                if (len >= inner + 28) {
-                    int ihl = (p[inner] & 0xf) << 2;
-                    int id = (p[inner + ihl + 4] & 0xff) << 8 | (p[inner + ihl + 5] & 0xff);
-                    if (id == ident) {
-                        errors++;
-                        out.printf(Locale.ROOT, "%d bytes from %s: %s%n", len - hlen, from, errorText(type, p[hlen + 1] & 0xff));
-                    }
+                if (len < inner + 20) {
+                    return;
+                }
+                int ihl = (p[inner] & 0xf) << 2;
+                if (ihl < 20 || len < inner + ihl + 8 || p[inner + 9] != IPPROTO_ICMP || p[inner + ihl] != ICMP_ECHO) {
+                    return;
+                }
+                int id = (p[inner + ihl + 4] & 0xff) << 8 | (p[inner + ihl + 5] & 0xff);
+                if (id == ident) {
+                    out.printf(Locale.ROOT, "%d bytes from %s: %s%n", len - hlen, from, errorText(type, p[hlen + 1] & 0xff));
                 }
             }
-            return true;
         }
 
         private static String errorText(int type, int code) {
@@ -294,14 +351,11 @@ public final class PingCommand extends NetCommand {
             if (duplicates > 0) {
                 sb.append(String.format(Locale.ROOT, "+%d duplicates, ", duplicates));
             }
-            if (errors > 0) {
-                sb.append(String.format(Locale.ROOT, "+%d errors, ", errors));
-            }
             sb.append(String.format(Locale.ROOT, "%.1f%% packet loss", loss));
             out.println(sb);
-            if (received > 0 && sum > 0) {
-                double avg = sum / received;
-                double sd = Math.sqrt(Math.max(0, sumSq / received - avg * avg));
+            if (timed > 0) {
+                double avg = sum / timed;
+                double sd = Math.sqrt(Math.max(0, sumSq / timed - avg * avg));
                 out.printf(Locale.ROOT, "round-trip min/avg/max/stddev = %.3f/%.3f/%.3f/%.3f ms%n", min, avg, max, sd);
             }
         }

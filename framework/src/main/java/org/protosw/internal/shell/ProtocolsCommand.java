@@ -13,19 +13,19 @@ import org.protosw.socket.SocketConstants;
 /** {@code net:protocols}: the protocol switch table, and draining a protocol before removal. */
 @Component(service = ProtocolsCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=protocols"})
 public final class ProtocolsCommand extends NetCommand {
-    static final String USAGE = "protocols | protocols drain NAME | protocols undrain NAME";
+    static final String USAGE = "protocols [list] | protocols drain NAME | protocols undrain NAME";
     private static final Pattern OWNER = Pattern.compile("(\\S+) \\[(\\d+)] (\\S+).*");
 
     @Descriptor("the protocol switch table: which bundle (id, version) serves each (domain, type, protocol)\n"
-            + "  protocols              domain, type, number, name, bundle, version, state, open sockets\n"
+            + "  protocols [list]       domain, type, number, name, bundle, id, version, state, open sockets, flags\n"
             + "  protocols drain NAME   mark NAME as being removed: new sockets get EPROTONOSUPPORT,\n"
             + "                         open ones keep working; the table shows how many remain\n"
             + "  protocols undrain NAME accept new sockets again")
-    public void protocols(@Descriptor("[drain NAME | undrain NAME]") String... argv) {
+    public void protocols(@Descriptor("[list] | drain NAME | undrain NAME") String... argv) {
         Args args = new Args("protocols", USAGE, argv);
         String verb = args.nextOr("list");
         switch (verb) {
-            case "list", "show" -> {
+            case "list" -> {
                 args.end();
                 System.out.print(table());
             }
@@ -46,7 +46,7 @@ public final class ProtocolsCommand extends NetCommand {
                 });
                 System.out.println(name + ": active");
             }
-            default -> throw args.fail("unknown subcommand '" + verb + "'");
+            default -> throw args.fail("unknown subcommand '" + verb + "' (accepted: list, drain, undrain)");
         }
     }
 

@@ -1,5 +1,6 @@
 package org.protosw.internal.shell;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.apache.felix.service.command.Descriptor;
@@ -13,41 +14,40 @@ public final class SysctlCommand extends NetCommand {
     static final String USAGE = "sysctl [-j vnet] [-a] [-d] [NAME[=VALUE]]...";
 
     @Descriptor("read and set tunables with FreeBSD names, saved in Configuration Admin (etc/org.protosw.sysctl.cfg)\n"
-            + "  sysctl [-a]                 all tunables of the vnet\n"
+            + "  sysctl [-a]                 all tunables of the vnet (-a: all, the default without names)\n"
             + "  sysctl NAME|PREFIX          one tunable, or all under a prefix (e.g. net.inet.udp)\n"
-            + "  sysctl NAME=VALUE           set a tunable (checked against its range)\n"
+            + "  sysctl NAME=VALUE           set a tunable (an integer, checked against its range)\n"
             + "  sysctl -d NAME|PREFIX       describe instead of printing values\n"
             + "  -j vnet                     the stack instance (default: the default vnet)")
     public void sysctl(@Descriptor("[-a] [-d] [NAME[=VALUE]]...") String... argv) {
         Args args = new Args("sysctl", USAGE, argv);
-        Vnet v = vnet(args.vnetOption(null));
-        boolean describe = false;
-        while (args.peek() != null && args.peek().startsWith("-")) {
-            String opt = args.next("option");
-            switch (opt) {
-                case "-a" -> {
-                }
-                case "-d" -> describe = true;
-                default -> throw args.fail("unknown option '" + opt + "'");
-            }
-        }
+        Args.Options opts = args.options("-a", "-d");
+        Vnet v = instance("sysctl", opts.vnet());
+        boolean describe = opts.has("-d");
         List<String> names = args.rest();
-        StringBuilder out = new StringBuilder();
         if (names.isEmpty()) {
             names = List.of("");
         }
+        // every word is checked before any value changes, so a typo in the second name does
+        // not leave the first one set behind an error
+        List<Runnable> steps = new ArrayList<>();
+        StringBuilder out = new StringBuilder();
         for (String n : names) {
             int eq = n.indexOf('=');
             if (eq >= 0) {
-                set(v, n.substring(0, eq).trim(), n.substring(eq + 1).trim(), out);
+                steps.add(set(v, n.substring(0, eq).trim(), n.substring(eq + 1).trim(), out));
             } else {
-                show(v, n, describe, out);
+                steps.add(show(v, n, describe, out));
             }
         }
+        steps.forEach(Runnable::run);
         System.out.print(out);
     }
 
-    private static void set(Vnet v, String name, String value, StringBuilder out) {
+    private static Runnable set(Vnet v, String name, String value, StringBuilder out) {
+        if (name.isEmpty()) {
+            throw new CommandException("sysctl: '=" + value + "' has no name before '=' (accepted: NAME=VALUE as one word, e.g. net.inet.ip.ttl=32)");
+        }
         Tunable t = v.sysctl().find(name);
         if (t == null) {
             throw new CommandException("sysctl: unknown oid '" + name + "' (list them with net:sysctl -a)");
@@ -58,25 +58,31 @@ public final class SysctlCommand extends NetCommand {
         } catch (NumberFormatException e) {
             throw new CommandException("sysctl: " + name + ": '" + value + "' is not an integer (accepted: " + t.min() + " to " + t.max() + ")");
         }
-        long old = t.get();
-        try {
-            t.set(nv);
-        } catch (IllegalArgumentException e) {
-            throw new CommandException("sysctl: " + e.getMessage());
+        if (nv < t.min() || nv > t.max()) {
+            throw new CommandException("sysctl: " + name + ": " + nv + " is out of range (accepted: " + t.min() + " to " + t.max() + ")");
         }
-        out.append(name).append(": ").append(old).append(" -> ").append(nv).append('\n');
+        return () -> {
+            long old = t.get();
+            t.set(nv);
+            out.append(name).append(": ").append(old).append(" -> ").append(nv).append('\n');
+        };
     }
 
-    private static void show(Vnet v, String prefix, boolean describe, StringBuilder out) {
-        boolean any = false;
+    private static Runnable show(Vnet v, String word, boolean describe, StringBuilder out) {
+        String prefix = word.endsWith(".") ? word.substring(0, word.length() - 1) : word;
+        List<Tunable> match = new ArrayList<>();
         for (Tunable t : v.sysctl().list()) {
             if (prefix.isEmpty() || t.name().equals(prefix) || t.name().startsWith(prefix + ".")) {
-                any = true;
-                out.append(t.name()).append(": ").append(describe ? t.description() : Long.toString(t.get())).append('\n');
+                match.add(t);
             }
         }
-        if (!any) {
-            throw new CommandException("sysctl: unknown oid '" + prefix + "' (list them with net:sysctl -a)");
+        if (match.isEmpty()) {
+            throw new CommandException("sysctl: unknown oid '" + word + "' (list them with net:sysctl -a)");
         }
+        return () -> {
+            for (Tunable t : match) {
+                out.append(t.name()).append(": ").append(describe ? t.description() : Long.toString(t.get())).append('\n');
+            }
+        };
     }
 }

@@ -4,6 +4,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.protosw.internal.kern.Vnet;
 import org.protosw.internal.net.NetInterface;
+import org.protosw.socket.NetStack;
 
 /** {@code net:vnet}: list, create and destroy stack instances. */
 @Component(service = VnetCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=vnet"})
@@ -14,7 +15,7 @@ public final class VnetCommand extends NetCommand {
             + "  vnet [list]          the instances with their interfaces and open sockets\n"
             + "  vnet create NAME     a new instance with lo0 (127.0.0.1/8) up\n"
             + "  vnet destroy NAME    abort its sockets, destroy its interfaces (epair peers go too)\n"
-            + "  other net: commands pick an instance with -j NAME")
+            + "  ifconfig, route, netstat, pipe, capture, sysctl and ping choose the instance they work in (see their help)")
     public void vnet(@Descriptor("list | create NAME | destroy NAME") String... argv) {
         Args args = new Args("vnet", USAGE, argv);
         String verb = args.nextOr("list");
@@ -40,7 +41,7 @@ public final class VnetCommand extends NetCommand {
             case "destroy" -> {
                 String name = args.next("vnet name");
                 args.end();
-                if (org.protosw.socket.NetStack.DEFAULT_VNET.equals(name)) {
+                if (NetStack.DEFAULT_VNET.equals(name)) {
                     throw new CommandException("vnet: the default vnet cannot be destroyed");
                 }
                 core("vnet", () -> {
@@ -48,7 +49,7 @@ public final class VnetCommand extends NetCommand {
                     return null;
                 });
             }
-            default -> throw args.fail("unknown subcommand '" + verb + "'");
+            default -> throw args.fail("unknown subcommand '" + verb + "' (accepted: list, create, destroy)");
         }
     }
 }
