@@ -11,6 +11,12 @@ public final class CommandException extends RuntimeException {
         super(message, null, false, false);
     }
 
+    /** The shell prints exceptions with toString(): the user sees the message alone. */
+    @Override
+    public String toString() {
+        return getMessage();
+    }
+
     public static CommandException usage(String command, String problem, String usage) {
         return new CommandException(command + ": " + problem + " (usage: " + usage + ")");
     }

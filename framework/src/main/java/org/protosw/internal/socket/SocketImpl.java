@@ -49,6 +49,8 @@ public final class SocketImpl implements Socket, AttachedSocket {
     private static final int TRACKED_CALLERS = 4;
 
     final ProtoSocketImpl so;
+    /** Whether the application had closed it when the core marked it aborted. */
+    private volatile boolean closedBeforeAbort;
     final Pcb pcb;
     final long id;
     private final AtomicInteger ref = new AtomicInteger();
@@ -170,16 +172,29 @@ public final class SocketImpl implements Socket, AttachedSocket {
 
     @Override
     public void abortByCore() {
+        if (markAborted()) {
+            completeAbort();
+        }
+    }
+
+    @Override
+    public boolean markAborted() {
         int v;
         do {
             v = ref.get();
             if ((v & ABORTED) != 0) {
-                return;
+                return false;
             }
         } while (!ref.compareAndSet(v, (v | ABORTED) + 1));
+        closedBeforeAbort = (v & CLOSED) != 0;
+        so.wakeAll();
+        return true;
+    }
+
+    @Override
+    public void completeAbort() {
         try {
-            so.wakeAll();
-            if ((v & CLOSED) == 0) {
+            if (!closedBeforeAbort) {
                 for (SocketImpl c : so.stopListening()) {
                     c.abortByCore();
                 }

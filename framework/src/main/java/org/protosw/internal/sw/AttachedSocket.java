@@ -15,6 +15,19 @@ public interface AttachedSocket {
      */
     void abortByCore();
 
+    /**
+     * The first half of {@link #abortByCore()}: marks the socket aborted and wakes its
+     * callers, without calling the protocol yet. When a whole protocol goes, the core marks
+     * every socket first, so a protocol's abort of one socket (which may reset its peer)
+     * cannot reach a peer socket before that one is marked: all callers see ECONNABORTED.
+     *
+     * @return true when this call marked it (then {@link #completeAbort()} must follow)
+     */
+    boolean markAborted();
+
+    /** The second half: the pcb's {@code abort}, then detach when the last call leaves. */
+    void completeAbort();
+
     /** A short name for log lines, e.g. {@code "udp socket #12 in vnet default"}. */
     String describe();
 

@@ -238,9 +238,15 @@ public final class ProtoSwRegistry {
         for (ProtoInstance pi : instances) {
             toAbort.addAll(pi.close());
         }
+        List<AttachedSocket> marked = new ArrayList<>();
         for (AttachedSocket so : toAbort) {
+            if (so.markAborted()) {
+                marked.add(so);
+            }
+        }
+        for (AttachedSocket so : marked) {
             try {
-                so.abortByCore();
+                so.completeAbort();
             } catch (RuntimeException e) {
                 LOG.error("{}: aborting {} failed", why, so.describe(), e);
             }
