@@ -8,7 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.protosw.socket.Errno;
@@ -45,6 +47,12 @@ public final class ProtoSwRegistry {
     private volatile ProtoEntry[] table = new ProtoEntry[0];
     private volatile List<Refusal> refusalsView = List.of();
     private volatile Duration unloadTimeout;
+    /**
+     * Every (domain, type) a protocol ever served here: once its protocol is unloaded, a
+     * socket of that kind fails with EPROTONOSUPPORT (DESIGN.md, unload), not as if the
+     * domain never had the type.
+     */
+    private final Set<Long> everServed = ConcurrentHashMap.newKeySet();
 
     public ProtoSwRegistry() {
         this(DEFAULT_UNLOAD_TIMEOUT);
@@ -119,6 +127,7 @@ public final class ProtoSwRegistry {
             }
             bySw.put(sw, entry);
             order.add(entry);
+            everServed.add(kind(d.domain(), d.type()));
             publish();
             LOG.info("protocol {} from {} registered ({} flags {})", d.name(), who, d.triple(), d.flagNames());
             return new RegisterResult.Accepted(entry);
@@ -320,7 +329,8 @@ public final class ProtoSwRegistry {
      * wildcard serving every protocol number.
      *
      * @throws SocketException EAFNOSUPPORT for a domain no entry serves, ESOCKTNOSUPPORT for
-     *         a type the domain lacks, EPROTONOSUPPORT otherwise (also while draining/unloading)
+     *         a type the domain lacks, EPROTONOSUPPORT otherwise (also while draining/unloading,
+     *         and once the protocols of a type are unloaded while the domain keeps others)
      */
     public ProtoEntry find(int domain, int type, int protocol) throws SocketException {
         ProtoEntry[] t = table;
@@ -362,12 +372,20 @@ public final class ProtoSwRegistry {
         if (!domainKnown) {
             throw new SocketException(Errno.EAFNOSUPPORT, "socket: no protocol of domain " + SocketConstants.domainName(domain) + " is loaded");
         }
+        if (!typeKnown && everServed.contains(kind(domain, type))) {
+            throw new SocketException(Errno.EPROTONOSUPPORT, "socket: no protocol serving "
+                    + SocketConstants.domainName(domain) + "/" + SocketConstants.typeName(type) + " is loaded any more");
+        }
         if (!typeKnown) {
             throw new SocketException(Errno.ESOCKTNOSUPPORT, "socket: domain " + SocketConstants.domainName(domain)
                     + " has no " + SocketConstants.typeName(type) + " protocol loaded");
         }
         throw new SocketException(Errno.EPROTONOSUPPORT, "socket: no active protocol serves "
                 + SocketConstants.domainName(domain) + "/" + SocketConstants.typeName(type) + "/" + protocol);
+    }
+
+    private static long kind(int domain, int type) {
+        return (long) domain << 32 | (type & 0xffffffffL);
     }
 
     /** The table for {@code net:protocols}, in registration order. */
