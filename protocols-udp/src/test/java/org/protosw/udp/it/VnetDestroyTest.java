@@ -98,4 +98,62 @@ class VnetDestroyTest {
         }
         assertThat(Lab.threadsNamed("netisr-" + NAME + "-", "callout-" + NAME, "dummynet-" + NAME)).isEmpty();
     }
+
+    @Test
+    void aDestroyedVnetMakesNoSocketsEvenWhenItsNameIsTakenAgain() throws Exception {
+        try (Lab lab = new Lab()) {
+            Vnet old = lab.vnet(NAME);
+            Socket before = Lab.udpSocket(old);
+            lab.stack.core().destroyVnet(NAME);
+            assertThat(before.isClosed()).isTrue();
+            assertThatThrownBy(() -> Lab.udpSocket(old))
+                    .isInstanceOfSatisfying(SocketException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPROTONOSUPPORT));
+            // an application still holding the old instance must not get a socket that
+            // lives in the new one of the same name (where netstat would not show it)
+            Vnet again = lab.vnet(NAME);
+            assertThatThrownBy(() -> Lab.udpSocket(old))
+                    .isInstanceOfSatisfying(SocketException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EPROTONOSUPPORT));
+            Socket fresh = Lab.udpSocket(again);
+            assertThat(again.sockets().socketCount()).isEqualTo(1);
+            fresh.close();
+        }
+    }
+
+    @Test
+    void creatingANameWhileItIsBeingDestroyedIsRefusedCleanly() throws Exception {
+        try (Lab lab = new Lab()) {
+            for (int round = 0; round < 20; round++) {
+                Vnet v = lab.vnet(NAME);
+                Socket s = Lab.udpSocket(v);
+                s.bind(InetSockAddr.of("127.0.0.1", 0));
+                Lab.Task<Void> destroyer = lab.spawn("destroyer", () -> {
+                    lab.stack.core().destroyVnet(NAME);
+                    return null;
+                });
+                Vnet next = null;
+                while (next == null) {
+                    try {
+                        next = lab.vnet(NAME);
+                    } catch (SocketException e) {
+                        // the old one is still there (or still going): EEXIST, nothing else
+                        assertThat(e.errno()).isEqualTo(Errno.EEXIST);
+                        Thread.onSpinWait();
+                    }
+                }
+                destroyer.join(10_000);
+                assertThat(next).isNotSameAs(v);
+                assertThat(lab.stack.core().vnet(NAME)).isSameAs(next);
+                // the new instance is complete: UDP runs in it
+                Socket t = Lab.udpSocket(next);
+                t.bind(InetSockAddr.of("127.0.0.1", 0));
+                t.setOption(SockOpt.SO_RCVTIMEO, 5000);
+                t.sendto(ByteBuffer.wrap(Payload.make(round, 64)), 0, t.localAddress());
+                ByteBuffer in = ByteBuffer.allocate(100);
+                assertThat(Payload.check(in.array(), t.recv(in))).isEqualTo(round);
+                t.close();
+                lab.stack.core().destroyVnet(NAME);
+            }
+        }
+        assertThat(Lab.threadsNamed("netisr-" + NAME + "-", "callout-" + NAME, "dummynet-" + NAME)).isEmpty();
+    }
 }
