@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import org.junit.jupiter.api.Test;
 import org.protosw.internal.kern.Vnet;
+import org.protosw.internal.net.PipeConfig;
 import org.protosw.socket.Errno;
 import org.protosw.socket.InAddr;
 import org.protosw.socket.InetSockAddr;
@@ -162,7 +163,11 @@ class UdpUnloadTest {
         try (Lab lab = new Lab()) {
             Vnet a = lab.def();
             Vnet b = lab.vnet("b");
-            lab.link(a, "192.0.2.1", b, "192.0.2.2", 24);
+            Lab.Link link = lab.link(a, "192.0.2.1", b, "192.0.2.2", 24);
+            // datagrams wait in the pipe while protocols come and go
+            a.pipes().config(1, PipeConfig.parse("delay 1ms"));
+            a.pipes().attach(1, link.a(), false);
+            echoOnce(a, "192.0.2.1", b, "192.0.2.2", 0);
             List<String> stackThreads = Lab.threadsNamed(STACK_THREADS);
             AtomicBoolean stop = new AtomicBoolean();
             Outcomes out = new Outcomes();
@@ -249,6 +254,96 @@ class UdpUnloadTest {
                 if (y != null) {
                     y.close();
                 }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void unloadsAndVnetChurnTogetherLeaveNothingBehind() throws Exception {
+        List<String> threadsBefore = Lab.threadsNamed(STACK_THREADS);
+        try (Lab lab = new Lab()) {
+            Vnet a = lab.def();
+            AtomicBoolean stop = new AtomicBoolean();
+            Outcomes out = new Outcomes();
+            Set<Errno> allowed = EnumSet.of(Errno.EPROTONOSUPPORT, Errno.ECONNABORTED, Errno.ECONNREFUSED,
+                    Errno.ENETUNREACH, Errno.EAGAIN);
+            Lab.Task<Integer> churn = lab.spawn("vnet churn", () -> {
+                int made = 0;
+                while (!stop.get()) {
+                    Vnet c;
+                    try {
+                        c = lab.vnet("churn");
+                    } catch (SocketException e) {
+                        out.errnos.add(e.errno());
+                        continue;
+                    }
+                    made++;
+                    lab.link(a, "198.51.100.1", c, "198.51.100.2", 24);
+                    Lab.Task<Void> far = lab.spawn("churn traffic " + made, () -> churnTraffic(a, c, out, allowed));
+                    Thread.sleep(5);
+                    lab.stack.core().destroyVnet("churn");
+                    far.join(10_000);
+                }
+                return made;
+            });
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            int rounds = 0;
+            while (System.nanoTime() - deadline < 0) {
+                Thread.sleep(2);
+                lab.unloadUdp();
+                Thread.sleep(1);
+                lab.loadUdp();
+                rounds++;
+            }
+            stop.set(true);
+            assertThat(churn.join(10_000)).isPositive();
+            assertThat(rounds).isPositive();
+            assertThat(out.unexpected).as("failures other than the documented errnos").isEmpty();
+            assertThat(out.errnos).isSubsetOf(EnumSet.of(Errno.EEXIST, Errno.EPROTONOSUPPORT, Errno.ECONNABORTED,
+                    Errno.ECONNREFUSED, Errno.ENETUNREACH, Errno.EAGAIN));
+            assertThat(a.sockets().socketCount()).isZero();
+            assertThat(lab.stack.core().vnetNames()).containsExactly("default");
+            assertThat(Lab.threadsNamed("netisr-churn-", "callout-churn", "dummynet-churn")).isEmpty();
+            // the default vnet still works
+            echoOnce(a, "127.0.0.1", a, "127.0.0.1", 5);
+        }
+        assertThat(Lab.threadsNamed(STACK_THREADS)).isEqualTo(threadsBefore);
+    }
+
+    /** A reader blocked in the churned vnet and a talker in the default one, until the vnet goes. */
+    private static Void churnTraffic(Vnet a, Vnet c, Outcomes out, Set<Errno> allowed) {
+        Socket far = null;
+        Socket near = null;
+        try {
+            far = Lab.udpSocket(c);
+            far.bind(InetSockAddr.of("198.51.100.2", 7));
+            near = Lab.udpSocket(a);
+            near.setOption(SockOpt.SO_RCVTIMEO, 200);
+            near.connect(far.localAddress());
+            ByteBuffer in = ByteBuffer.allocate(200);
+            for (int i = 0; ; i++) {
+                near.send(ByteBuffer.wrap(Payload.make(i, 64)));
+                in.clear();
+                RecvInfo ri = far.recvfrom(in, 0);
+                if (Payload.check(in.array(), ri.length()) != i) {
+                    throw new AssertionError("damaged or wrong datagram");
+                }
+                out.exchanges.increment();
+            }
+        } catch (SocketException e) {
+            out.errnos.add(e.errno());
+            if (!allowed.contains(e.errno())) {
+                out.unexpected.putIfAbsent(e.errno().name(), e);
+            }
+        } catch (RuntimeException | AssertionError e) {
+            out.unexpected.putIfAbsent(e.toString(), e);
+        } finally {
+            if (far != null) {
+                far.close();
+            }
+            if (near != null) {
+                near.close();
             }
         }
         return null;
