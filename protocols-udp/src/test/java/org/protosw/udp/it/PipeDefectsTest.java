@@ -206,4 +206,46 @@ class PipeDefectsTest {
             assertThat(ipDropped + udpDropped).isEqualTo(lost);
         }
     }
+
+    @Test
+    void corruptionOnLoopbackNeverReachesTheApplicationEvenInFragments() throws Exception {
+        try (Lab lab = new Lab()) {
+            Vnet v = lab.def();
+            NetInterface lo0 = v.interfaces().byName("lo0");
+            // a small loopback MTU makes IP fragment; the pipe damages packets as they come in
+            lo0.setMtu(1500);
+            v.pipes().config(1, PipeConfig.parse("corrupt 0.05 seed 9"));
+            v.pipes().attach(1, lo0, true);
+            Lab.sysctl(v, "net.inet.ip.maxfragsperpacket", 64);
+            Socket rx = Lab.udpSocket(v);
+            rx.setOption(SockOpt.SO_RCVBUF, 2 * 1024 * 1024);
+            rx.bind(InetSockAddr.of("127.0.0.1", 0));
+            Socket tx = Lab.udpSocket(v);
+            tx.bind(InetSockAddr.of("127.0.0.1", 0));
+            tx.connect(rx.localAddress());
+            int[] sizes = {100, 1400, 4000};
+            int sent = 0;
+            for (int i = 0; i < 600; i++) {
+                tx.send(ByteBuffer.wrap(Payload.make(i, sizes[i % sizes.length])));
+                sent++;
+            }
+            rx.setOption(SockOpt.SO_RCVTIMEO, 500);
+            ByteBuffer in = ByteBuffer.allocate(5000);
+            int received = 0;
+            for (;;) {
+                in.clear();
+                int n;
+                try {
+                    n = rx.recv(in);
+                } catch (SocketException e) {
+                    assertThat(e.errno()).isEqualTo(Errno.EAGAIN);
+                    break;
+                }
+                assertThat(Payload.check(in.array(), n)).as("datagram #%d (%d bytes) reached the application damaged", received, n).isNotNegative();
+                received++;
+            }
+            assertThat(v.pipes().get(1).stats().corrupted()).isPositive();
+            assertThat(received).isPositive().isLessThan(sent);
+        }
+    }
 }
