@@ -38,6 +38,8 @@ import org.protosw.udp.internal.UdpProtoSw;
  */
 final class Lab implements AutoCloseable {
     static final String OWNER = "org.protosw.udp (integration test)";
+    /** Name prefixes of the threads a stack instance runs. */
+    static final String[] STACK_THREADS = {"netisr-", "callout-", "dummynet-"};
 
     final StandaloneStack stack;
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -220,5 +222,7 @@ final class Lab implements AutoCloseable {
         for (Thread t : threads) {
             assertThat(t.isAlive()).as("test thread " + t.getName() + " stopped").isFalse();
         }
+        // the stack's own threads end with it (tests run one at a time: none of another's remain)
+        assertThat(threadsNamed(STACK_THREADS)).as("stack threads left after close").isEmpty();
     }
 }

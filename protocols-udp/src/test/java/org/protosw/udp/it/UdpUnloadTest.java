@@ -33,7 +33,7 @@ import org.protosw.wire.IcmpHeader;
 
 /** Unloading the real UDP while its sockets are in use, and loading a new one. */
 class UdpUnloadTest {
-    private static final String[] STACK_THREADS = {"netisr-", "callout-", "dummynet-"};
+    private static final String[] STACK_THREADS = Lab.STACK_THREADS;
 
     private static void assertErrno(Errno errno, ThrowingCall call) {
         assertThatThrownBy(call::run).isInstanceOfSatisfying(SocketException.class, e -> assertThat(e.errno()).isEqualTo(errno));
