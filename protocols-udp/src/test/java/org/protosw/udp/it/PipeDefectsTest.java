@@ -248,4 +248,28 @@ class PipeDefectsTest {
             assertThat(received).isPositive().isLessThan(sent);
         }
     }
+
+    @Test
+    void reconfiguringACorruptingPipeOnLoopbackLetsNoDamagedDatagramThrough() throws Exception {
+        try (Lab lab = new Lab()) {
+            Vnet v = lab.def();
+            NetInterface lo0 = v.interfaces().byName("lo0");
+            DummynetPipe pipe = v.pipes().config(1, PipeConfig.parse("corrupt 1 delay 200ms"));
+            v.pipes().attach(1, lo0, false);
+            Socket rx = Lab.udpSocket(v);
+            rx.bind(InetSockAddr.of("127.0.0.1", 0));
+            Socket tx = Lab.udpSocket(v);
+            tx.bind(InetSockAddr.of("127.0.0.1", 0));
+            tx.connect(rx.localAddress());
+            for (int i = 0; i < 20; i++) {
+                tx.send(ByteBuffer.wrap(Payload.make(i, 100)));
+            }
+            // every one of them is damaged and still in the delay line when the pipe stops corrupting
+            v.pipes().config(1, PipeConfig.parse("delay 200ms"));
+            tx.send(ByteBuffer.wrap(Payload.make(20, 100)));
+            List<Integer> got = readAll(rx, tx.localAddress(), 700);
+            assertThat(pipe.stats().corrupted()).isEqualTo(20);
+            assertThat(got).containsExactly(20);
+        }
+    }
 }
