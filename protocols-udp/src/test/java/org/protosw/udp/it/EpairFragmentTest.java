@@ -90,6 +90,13 @@ class EpairFragmentTest {
             assertThat(Lab.ipStat(b, "packets reassembled ok")).isEqualTo(10);
             assertThat(Lab.ipStat(a, "packets reassembled ok")).isEqualTo(10);
 
+            // the largest UDP datagram, 45 fragments
+            sa.sendto(ByteBuffer.wrap(Payload.make(65507, 65507)), 0, sb.localAddress());
+            ByteBuffer max = ByteBuffer.allocate(65535);
+            RecvInfo ri = sb.recvfrom(max, 0);
+            assertThat(ri.length()).isEqualTo(65507);
+            assertThat(Payload.check(max.array(), ri.length())).isEqualTo(65507);
+
             // a burst of them, read afterwards: all there, in order (one flow, one worker)
             for (int i = 0; i < 10; i++) {
                 sa.sendto(ByteBuffer.wrap(Payload.make(200 + i, BIG)), 0, sb.localAddress());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.protosw.internal.kern.Vnet;
@@ -60,12 +61,26 @@ class VnetDestroyTest {
             for (Lab.Task<Errno> t : blocked) {
                 Lab.await("the reader to block", 5000, () -> t.thread().getState() == Thread.State.WAITING);
             }
+            // and one thread busy sending out of the doomed vnet through its pipe
+            AtomicInteger sent = new AtomicInteger();
+            Lab.Task<Errno> sender = lab.spawn("busy sender", () -> {
+                for (;;) {
+                    try {
+                        talker.send(ByteBuffer.wrap(Payload.make(sent.get(), 64)));
+                    } catch (SocketException e) {
+                        return e.errno();
+                    }
+                    sent.incrementAndGet();
+                }
+            });
+            Lab.await("the sender to be busy", 5000, () -> sent.get() > 100);
 
             lab.stack.core().destroyVnet(NAME);
 
             for (Lab.Task<Errno> t : blocked) {
                 assertThat(t.join(5000)).isEqualTo(Errno.ECONNABORTED);
             }
+            assertThat(sender.join(5000)).isEqualTo(Errno.ECONNABORTED);
             for (Socket s : readers) {
                 assertThatThrownBy(() -> s.send(ByteBuffer.allocate(1)))
                         .isInstanceOfSatisfying(SocketException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ECONNABORTED));
