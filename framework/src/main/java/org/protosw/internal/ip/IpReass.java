@@ -143,6 +143,9 @@ public final class IpReass {
                 return null;
             }
             q.frags++;
+            if ((p.flags() & Packet.M_CSUM_OK) == 0) {
+                q.csumUnverified = true;
+            }
             if (start == 0 && q.hlen == 0) {
                 q.keepHeader(b, o, hlen, plen, p.rcvif(), p.flags());
             }
@@ -229,6 +232,11 @@ public final class IpReass {
         int firstLen;
         IfNet rcvif;
         int pflags;
+        /**
+         * Some accepted fragment came without {@link Packet#M_CSUM_OK}: the datagram must not
+         * inherit the first fragment's promise that nothing on the way damaged it.
+         */
+        boolean csumUnverified;
         byte[] buf = new byte[DATA_BASE + INITIAL_DATA];
         /** Held byte ranges [start, end) of the data, sorted, disjoint, not adjacent. */
         int[] ranges = new int[8];
@@ -333,7 +341,7 @@ public final class IpReass {
             p.set16(Ipv4Header.OFF_FRAG, word & ~(Ipv4Header.FLAG_MF | Ipv4Header.OFFMASK));
             new Ipv4Header(buf, start, hlen).fillChecksum();
             p.setRcvif(rcvif);
-            p.setFlags(pflags);
+            p.setFlags(csumUnverified ? pflags & ~Packet.M_CSUM_OK : pflags);
             return p;
         }
 

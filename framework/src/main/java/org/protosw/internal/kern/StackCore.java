@@ -2,8 +2,10 @@ package org.protosw.internal.kern;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -42,6 +44,8 @@ public final class StackCore {
     private final Function<String, SysctlTree.Store> stores;
     private final List<VnetListener> listeners = new CopyOnWriteArrayList<>();
     private final Object vnetLock = new Object();
+    /** Names of instances being destroyed: taken until the old instance has left the switch. */
+    private final Set<String> dying = new HashSet<>();
 
     /**
      * @param stores the saved tunables of an instance by its name
@@ -78,6 +82,9 @@ public final class StackCore {
             if (vnets.containsKey(name)) {
                 throw new SocketException(Errno.EEXIST, "vnet " + name + " already exists");
             }
+            if (dying.contains(name)) {
+                throw new SocketException(Errno.EEXIST, "vnet " + name + " is still being destroyed (try again)");
+            }
             v = new Vnet(name, registry, stores.apply(name));
             vnets.put(name, v);
         }
@@ -95,15 +102,25 @@ public final class StackCore {
         Vnet v;
         synchronized (vnetLock) {
             v = vnets.remove(name);
+            if (v != null) {
+                dying.add(name);
+            }
         }
         if (v == null) {
             throw new SocketException(Errno.ENOENT, "no vnet named " + name);
         }
-        listeners.forEach(l -> l.removed(v));
-        for (ModuleEntry m : modules) {
-            m.leave(v);
+        try {
+            listeners.forEach(l -> l.removed(v));
+            for (ModuleEntry m : modules) {
+                m.leave(v);
+            }
+            v.destroy(registry);
+        } finally {
+            // a new instance of this name may join the protocol switch now that this one left
+            synchronized (vnetLock) {
+                dying.remove(name);
+            }
         }
-        v.destroy(registry);
     }
 
     public Vnet vnet(String name) {

@@ -197,6 +197,8 @@ public final class Vnet implements NetStack, VnetHooks {
 
     /** Destroys the instance: sockets first (protocols see aborts), then interfaces, then threads. */
     void destroy(ProtoSwRegistry registry) {
+        // before the protocols leave, so no socket can be made with a same-named successor's
+        sockets.shutdown();
         registry.removeVnet(name);
         slowtimo.stop();
         for (NetInterface ifp : ifs.list()) {

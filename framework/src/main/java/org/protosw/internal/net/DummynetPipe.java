@@ -256,12 +256,6 @@ public final class DummynetPipe implements LinkPipe {
         qCount--;
     }
 
-    /** Whether packets that crossed {@code p} may have been corrupted by it. */
-    static boolean mayCorrupt(LinkPipe p) {
-        DummynetPipe d = p instanceof Port port ? port.pipe : p instanceof DummynetPipe dp ? dp : null;
-        return d != null && d.config.corrupt() > 0;
-    }
-
     public PipeStats stats() {
         int qlen;
         long qb;

@@ -6,8 +6,8 @@ import org.protosw.spi.Packet;
  * The software loopback ({@code if_lo}): what the stack sends out of it comes straight back
  * in, as the same {@link Packet} object. Nothing on the way can damage the bytes, so the
  * packet is marked {@link Packet#M_CSUM_OK} and IP and the transports need not verify
- * checksums (unless an outbound pipe is set to corrupt packets). The MTU defaults to the largest an IPv4 datagram can be, so local traffic is
- * never fragmented.
+ * checksums (unless an outbound pipe, which may damage packets, is attached). The MTU
+ * defaults to the largest an IPv4 datagram can be, so local traffic is never fragmented.
  */
 public final class Loopback extends NetInterface {
     public static final String DEFAULT_NAME = "lo0";
@@ -33,8 +33,11 @@ public final class Loopback extends NetInterface {
             counters().oerrors.increment();
             return;
         }
-        // an outbound pipe that corrupts packets voids the promise that nothing damaged them
-        p.addFlags(DummynetPipe.mayCorrupt(pipe(false)) ? Packet.M_LOOP : Packet.M_LOOP | Packet.M_CSUM_OK);
+        // A packet that crossed an outbound pipe may have been damaged there, and whether
+        // the pipe corrupts is no guide: it may have been reconfigured while the packet sat
+        // in its delay line. A pipe that is detached or deleted flushes what it holds, so a
+        // packet arriving here with no pipe attached never crossed one.
+        p.addFlags(pipe(false) != null ? Packet.M_LOOP : Packet.M_LOOP | Packet.M_CSUM_OK);
         receive(p);
     }
 

@@ -51,6 +51,8 @@ public final class SocketLayer {
     private final GlobalLock tableLock;
     private final Set<SocketImpl> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
+    /** Set when the stack instance is being destroyed: it makes no more sockets. */
+    private volatile boolean shut;
 
     /**
      * @param vnet the stack instance's name (as given to {@link ProtoSwRegistry#addVnet})
@@ -115,6 +117,7 @@ public final class SocketLayer {
      *         attach returned no pcb, or what its attach threw
      */
     public Socket socket(int domain, int type, int protocol) throws SocketException {
+        checkNotShut();
         ProtoEntry entry = registry.find(domain, type, protocol);
         ProtoInstance pi = entry.instance(vnet);
         if (pi == null) {
@@ -144,10 +147,31 @@ public final class SocketLayer {
                 s.abortByCore();
                 throw new SocketException(Errno.EPROTONOSUPPORT, "socket: " + entry.name() + " is unloading");
             }
+            // The protocol instance was found by the vnet's name. Not shut yet means the
+            // instance is still this vnet's: a new vnet of the same name can only join the
+            // protocol switch after this one has left it, which happens after shutdown().
+            if (shut) {
+                s.abortByCore();
+                checkNotShut();
+            }
             insert(s);
             return s;
         } finally {
             pi.endCreate();
+        }
+    }
+
+    /**
+     * The stack instance is going away: from now on socket(2) fails with EPROTONOSUPPORT,
+     * also for an application that still holds this instance after a new one took its name.
+     */
+    public void shutdown() {
+        shut = true;
+    }
+
+    private void checkNotShut() throws SocketException {
+        if (shut) {
+            throw new SocketException(Errno.EPROTONOSUPPORT, "socket: vnet " + vnet + " was destroyed");
         }
     }
 

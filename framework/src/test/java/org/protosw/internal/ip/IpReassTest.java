@@ -71,6 +71,21 @@ class IpReassTest {
     }
 
     @Test
+    void theDatagramIsVouchedForOnlyWhenEveryFragmentWas() {
+        // every fragment came over a link that cannot damage data (lo0)
+        List<Packet> clean = fragments(11, 4000, 1500);
+        clean.forEach(f -> f.addFlags(Packet.M_CSUM_OK));
+        assertThat(feed(clean).flags() & Packet.M_CSUM_OK).isNotZero();
+        // one fragment did not (a pipe corrupted it): UDP must verify the whole datagram
+        List<Packet> mixed = fragments(12, 4000, 1500);
+        mixed.get(0).addFlags(Packet.M_CSUM_OK);
+        mixed.get(2).addFlags(Packet.M_CSUM_OK);
+        Packet whole = feed(mixed);
+        assertWhole(whole, 12, 4000);
+        assertThat(whole.flags() & Packet.M_CSUM_OK).isZero();
+    }
+
+    @Test
     void inOrder() {
         assertWhole(feed(fragments(1, 4000, 1500)), 1, 4000);
         assertThat(count("fragments")).isEqualTo(3);

@@ -39,6 +39,21 @@ class LoopbackTest {
     }
 
     @Test
+    void aPacketThatCrossedAnOutboundPipeIsNotVouchedFor() {
+        Loopback lo = new Loopback();
+        Sink sink = new Sink();
+        lo.setInputHandler(sink);
+        // a pipe that passes packets straight on: whether it could damage them is not known
+        lo.setPipe(false, (p, next) -> next.accept(p));
+        Packet p = Sink.numbered(8, 100);
+
+        lo.output(p, 0x7f000001);
+
+        assertThat(sink.arrivals()).hasSize(1);
+        assertThat(p.flags() & (Packet.M_LOOP | Packet.M_CSUM_OK)).isEqualTo(Packet.M_LOOP);
+    }
+
+    @Test
     void countsBothDirections() {
         Loopback lo = new Loopback();
         lo.setInputHandler(new Sink());

@@ -41,7 +41,8 @@ class DiagCommandTest {
         sh.stack.register(new TestDgramProto(), TestDgramProto.props("tdgram2", Shell.TDGRAM), "org.protosw.other [9] 2.0.0");
         String printed = out(() -> diag.diag());
         assertThat(printed.lines()).hasSize(1);
-        assertThat(printed).startsWith("refused: org.protosw.other [9] 2.0.0: ").contains("already served by", "org.protosw.test.dgram [7] 1.2.3");
+        assertThat(printed).startsWith("refused (EEXIST): tdgram2 (inet/dgram/253) from org.protosw.other [9] 2.0.0: ")
+                .contains("already served by", "org.protosw.test.dgram [7] 1.2.3");
     }
 
     @Test

@@ -47,6 +47,8 @@ final class UdpPcb implements Pcb {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Endpoints ends = Endpoints.UNBOUND;
     private volatile boolean removed;
+    /** Removed by the core's abort (unload, vnet removal), not by the application's close. */
+    private volatile boolean aborted;
     /** IP_TTL; negative until set: the stack's default. */
     private volatile int ttl = -1;
     private volatile int tos;
@@ -234,6 +236,7 @@ final class UdpPcb implements Pcb {
 
     @Override
     public void abort() {
+        aborted = true;
         release();
     }
 
@@ -296,11 +299,15 @@ final class UdpPcb implements Pcb {
     }
 
     /**
-     * A send racing with close must not put the entry back into the table; the application
-     * sees EBADF for calls after close, so the pcb answers the same.
+     * A request racing with close or abort must not put the entry back into the table. The
+     * application sees EBADF for calls after its close and ECONNABORTED after the core
+     * aborted the socket, so the pcb answers the same.
      */
     private void checkOpen(String request) throws SocketException {
         if (removed) {
+            if (aborted) {
+                throw new SocketException(Errno.ECONNABORTED, request + " on a socket the stack aborted");
+            }
             throw new SocketException(Errno.EBADF, request + " on a closed socket");
         }
     }

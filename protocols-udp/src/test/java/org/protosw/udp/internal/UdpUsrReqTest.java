@@ -255,6 +255,19 @@ class UdpUsrReqTest extends UdpTestbed {
     }
 
     @Test
+    void requestsRacingAnAbortAnswerEconnaborted() throws Exception {
+        Sock s = open();
+        s.pcb().abort();
+        // the socket layer reports ECONNABORTED after an abort; a request already past its
+        // check (racing a protocol unload) must not answer as if the application had closed
+        assertErrno(() -> s.pcb().send(Datagrams.payload(new byte[] {1}), addr(PEER, 9), 0), Errno.ECONNABORTED);
+        assertErrno(() -> s.pcb().bind(addr(0, 9000)), Errno.ECONNABORTED);
+        assertErrno(() -> s.pcb().connect(addr(PEER, 9)), Errno.ECONNABORTED);
+        assertThat(ctx.tables.get(0).list()).isEmpty();
+        assertThat(ctx.outputs).isEmpty();
+    }
+
+    @Test
     void concurrentFirstSendsBindOnce() throws Exception {
         Sock s = open();
         int threads = 4;
