@@ -14,6 +14,7 @@ import org.protosw.socket.SocketException;
 import org.protosw.spi.InPcb;
 import org.protosw.spi.InPcbTable;
 import org.protosw.spi.Packet;
+import org.protosw.wire.UdpHeader;
 import org.protosw.spi.Pcb;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSocket;
@@ -28,6 +29,9 @@ import org.protosw.spi.Tunable;
  * volatile reference, so the data path takes no lock and never sees a half-changed peer.
  */
 final class UdpPcb implements Pcb {
+    /** Largest payload: 65535 minus a minimal IPv4 header and the UDP header. */
+    static final int MAX_PAYLOAD = 65535 - 20 - UdpHeader.LENGTH;
+
     /** Default TTL when the stack has no {@code net.inet.ip.ttl} (RFC 1700's 64). */
     private static final int IPDEFTTL = 64;
 
@@ -129,8 +133,8 @@ final class UdpPcb implements Pcb {
     @Override
     public void send(Packet data, SockAddr to, int flags) throws SocketException {
         int len = data.length();
-        if (len > UdpHeader.MAX_PAYLOAD) {
-            throw new SocketException(Errno.EMSGSIZE, "send of " + len + " bytes (UDP carries at most " + UdpHeader.MAX_PAYLOAD + ")");
+        if (len > MAX_PAYLOAD) {
+            throw new SocketException(Errno.EMSGSIZE, "send of " + len + " bytes (UDP carries at most " + MAX_PAYLOAD + ")");
         }
         Endpoints e = ends;
         int dst;
@@ -160,13 +164,13 @@ final class UdpPcb implements Pcb {
         boolean dontRoute = (flags & MSG_DONTROUTE) != 0 || so.option(SockOpt.SO_DONTROUTE);
         int src = e.laddr() != 0 ? e.laddr() : udp.selectSource(dst, dontRoute);
 
-        int ulen = len + UdpHeader.LEN;
-        data.prepend(UdpHeader.LEN);
-        UdpHeader.fill(data, 0, e.lport(), dport, ulen);
+        int ulen = len + UdpHeader.LENGTH;
+        data.prepend(UdpHeader.LENGTH);
+        UdpHeader uh = new UdpHeader(data.array(), data.offset(), ulen)
+                .setSrcPort(e.lport()).setDstPort(dport).setLength(ulen).setChecksum(0);
         if (udp.checksumEnabled()) {
-            int sum = UdpHeader.checksum(data, 0, ulen, src, dst);
-            // A computed 0 goes out as all ones: 0 on the wire means "no checksum" (RFC 768).
-            UdpHeader.setSum(data, 0, sum == 0 ? 0xffff : sum);
+            // a computed 0 goes out as all ones: 0 on the wire means "no checksum" (RFC 768)
+            uh.fillChecksum(src, dst);
         }
         int ipflags = 0;
         if (dontFrag) {

@@ -16,6 +16,8 @@ import org.protosw.spi.IfNet;
 import org.protosw.spi.InPcb;
 import org.protosw.spi.InPcbTable;
 import org.protosw.spi.Packet;
+import org.protosw.wire.UdpHeader;
+import org.protosw.wire.WireStatus;
 import org.protosw.spi.Pcb;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSocket;
@@ -132,14 +134,15 @@ final class UdpProtocol implements Protocol {
 
     private void input(Packet p, int hlen) {
         int plen = p.length();
-        if (hlen < 20 || plen < hlen + UdpHeader.LEN) {
+        if (hlen < 20 || plen < hlen + UdpHeader.LENGTH) {
             stats.hdrops.increment();
             return;
         }
-        int ulen = UdpHeader.ulen(p, hlen);
         int ipPayload = plen - hlen;
+        UdpHeader uh = new UdpHeader(p.array(), p.offset() + hlen, ipPayload);
+        int ulen = uh.length();
         if (ulen != ipPayload) {
-            if (ulen > ipPayload || ulen < UdpHeader.LEN) {
+            if (uh.check() != WireStatus.OK) {
                 stats.badlen.increment();
                 return;
             }
@@ -148,15 +151,15 @@ final class UdpProtocol implements Protocol {
         }
         int src = p.get32(12);
         int dst = p.get32(16);
-        if (UdpHeader.sum(p, hlen) == 0) {
+        if (uh.checksum() == 0) {
             // RFC 768: an all-zero field means the sender computed no checksum.
             stats.nosum.increment();
-        } else if ((p.flags() & Packet.M_CSUM_OK) == 0 && UdpHeader.checksum(p, hlen, ulen, src, dst) != 0) {
+        } else if ((p.flags() & Packet.M_CSUM_OK) == 0 && !uh.checksumValid(src, dst)) {
             stats.badsum.increment();
             return;
         }
-        int sport = UdpHeader.sport(p, hlen);
-        int dport = UdpHeader.dport(p, hlen);
+        int sport = uh.srcPort();
+        int dport = uh.dstPort();
 
         if (isMulticast(dst) || ctx.isBroadcast(dst)) {
             multiInput(p, hlen, src, sport, dst, dport);
@@ -168,7 +171,7 @@ final class UdpProtocol implements Protocol {
             noSocket(p, src, sport, dst, dport);
             return;
         }
-        p.adj(hlen + UdpHeader.LEN);
+        p.adj(hlen + UdpHeader.LENGTH);
         if (pcb.deliver(p, src, sport)) {
             stats.delivered.increment();
         }
@@ -180,7 +183,7 @@ final class UdpProtocol implements Protocol {
      * The last one gets the packet itself, the others a copy.
      */
     private void multiInput(Packet p, int hlen, int src, int sport, int dst, int dport) {
-        p.adj(hlen + UdpHeader.LEN);
+        p.adj(hlen + UdpHeader.LENGTH);
         Fanout fanout = new Fanout(p, src, sport);
         table.forEachMatch(src, sport, dst, dport, fanout);
         if (fanout.finish()) {

@@ -168,7 +168,7 @@ class UdpOutputTest extends UdpTestbed {
         assertErrno(() -> unconnected.pcb().send(payload(text("x")), foreign, 0), Errno.EAFNOSUPPORT);
         assertErrno(() -> unconnected.pcb().send(payload(text("x")), addr(PEER, 0), 0), Errno.EADDRNOTAVAIL);
         assertErrno(() -> unconnected.pcb().send(payload(text("x")), addr(0, 53), 0), Errno.EADDRNOTAVAIL);
-        assertErrno(() -> unconnected.pcb().send(payload(new byte[UdpHeader.MAX_PAYLOAD + 1]), addr(PEER, 9), 0), Errno.EMSGSIZE);
+        assertErrno(() -> unconnected.pcb().send(payload(new byte[UdpPcb.MAX_PAYLOAD + 1]), addr(PEER, 9), 0), Errno.EMSGSIZE);
 
         Sock connected = open();
         connected.pcb().connect(addr(PEER, 9));
@@ -186,7 +186,7 @@ class UdpOutputTest extends UdpTestbed {
     @Test
     void largestDatagramIsAccepted() throws Exception {
         Sock s = open();
-        s.pcb().send(payload(new byte[UdpHeader.MAX_PAYLOAD]), addr(PEER, 9), 0);
+        s.pcb().send(payload(new byte[UdpPcb.MAX_PAYLOAD]), addr(PEER, 9), 0);
         byte[] u = ctx.outputs.get(0).bytes();
         assertThat(get16(u, 4)).isEqualTo(65515);
         assertThat(Datagrams.rfc768Sum(EM0_ADDR, PEER, u)).isZero();
