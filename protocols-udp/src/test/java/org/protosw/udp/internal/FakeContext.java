@@ -1,5 +1,7 @@
 package org.protosw.udp.internal;
 
+import org.protosw.internal.kern.SysctlTree;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -51,7 +53,8 @@ final class FakeContext implements ProtoContext {
     final List<Output> outputs = new ArrayList<>();
     final List<IcmpSent> icmpErrors = new ArrayList<>();
     final Map<Integer, IpInput> inputs = new HashMap<>();
-    final FakeSysctls sysctls = new FakeSysctls();
+    // the core's own tunable tree: plain Java, no OSGi
+    final SysctlTree sysctls = new SysctlTree();
     final List<FakePcbTable<?>> tables = new ArrayList<>();
     SocketException outputError;
 
@@ -140,7 +143,7 @@ final class FakeContext implements ProtoContext {
     }
 
     @Override
-    public FakeSysctls sysctl() {
+    public SysctlTree sysctl() {
         return sysctls;
     }
 

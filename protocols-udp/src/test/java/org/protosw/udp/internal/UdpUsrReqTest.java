@@ -58,7 +58,7 @@ class UdpUsrReqTest extends UdpTestbed {
         assertThat(ctx.inputs).containsKey(17);
         udp.destroy();
         assertThat(ctx.inputs).isEmpty();
-        assertThat(ctx.sysctls.nodes).isEmpty();
+        assertThat(ctx.sysctls.list()).isEmpty();
         // A fresh instance can start again in the same stack.
         UdpProtocol again = (UdpProtocol) new UdpProtoSw().init(ctx);
         assertThat(ctx.inputs).containsKey(17);
