@@ -1,12 +1,11 @@
 package org.protosw.udp.internal;
 
-import org.protosw.internal.kern.SysctlTree;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.protosw.internal.kern.SysctlTree;
 import org.protosw.socket.Errno;
 import org.protosw.socket.InAddr;
 import org.protosw.socket.SocketException;
