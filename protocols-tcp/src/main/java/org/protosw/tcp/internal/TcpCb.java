@@ -1095,7 +1095,7 @@ final class TcpCb implements Pcb, CcVars {
             }
         } else if (exitedFast) {
             cc.postRecovery(this);
-        } else if ((flags & (F_FASTRECOVERY | F_CONGRECOVERY)) == 0 || (flags & F_CONGRECOVERY) != 0) {
+        } else if ((flags & F_FASTRECOVERY) == 0) {
             cc.ackReceived(this, AckType.ACK);
         }
 
@@ -1753,7 +1753,8 @@ final class TcpCb implements Pcb, CcVars {
 
     @Override
     public boolean inRecovery() {
-        return (flags & (F_FASTRECOVERY | F_CONGRECOVERY)) != 0 && (flags & F_FASTRECOVERY) != 0;
+        // after a timeout the window grows again by slow start, so only fast recovery counts
+        return (flags & F_FASTRECOVERY) != 0;
     }
 
     @Override
