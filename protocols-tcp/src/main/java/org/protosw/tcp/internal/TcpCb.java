@@ -1,0 +1,1790 @@
+package org.protosw.tcp.internal;
+
+import static org.protosw.socket.SocketConstants.IPPROTO_TCP;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.protosw.socket.Errno;
+import org.protosw.socket.InAddr;
+import org.protosw.socket.InetSockAddr;
+import org.protosw.socket.SockAddr;
+import org.protosw.socket.SockOpt;
+import org.protosw.socket.SocketException;
+import org.protosw.spi.Callout;
+import org.protosw.spi.InPcb;
+import org.protosw.spi.InPcbTable;
+import org.protosw.spi.Packet;
+import org.protosw.spi.Pcb;
+import org.protosw.spi.ProtoContext;
+import org.protosw.spi.ProtoSocket;
+import org.protosw.spi.SockBuf;
+import org.protosw.tcp.TcpInfo;
+import org.protosw.tcp.TcpSockOpts;
+import org.protosw.tcp.cc.AckType;
+import org.protosw.tcp.cc.CcVars;
+import org.protosw.tcp.cc.CongestionControl;
+import org.protosw.tcp.cc.CongestionSignal;
+import org.protosw.wire.TcpHeader;
+import org.protosw.wire.TcpOptions;
+
+/**
+ * One TCP connection ({@code struct tcpcb} with its {@code inpcb}): the user requests, the
+ * per-connection half of {@code tcp_input} ({@code tcp_do_segment}), {@code tcp_output}
+ * and the timers.
+ *
+ * <p><b>Locking.</b> Everything here runs under {@link #lock}. The socket upcalls made
+ * under it only take socket-buffer or socket locks, which never call back into a pcb; the
+ * one that can (soisdisconnected on a connection still on a listen queue makes the core
+ * abort it) is deferred until the lock is released ({@link #unlock()}).
+ *
+ * <p><b>After the socket.</b> A closed connection lives on in the table (FIN_WAIT, CLOSING,
+ * LAST_ACK, TIME_WAIT) after the core detached the socket: it then keeps only the send
+ * buffer it still has to deliver, and in TIME_WAIT not even that.
+ */
+final class TcpCb implements Pcb, CcVars {
+    static final int HANDLED = 0;
+    static final int NOSOCKET = 1;
+    static final int RELOOKUP = 2;
+
+    private static final int TCP_MAXRXTSHIFT = 12;
+    private static final long RTO_MAX_US = 64_000_000L;
+    private static final int TSOPT_LEN = 12;
+    /** RFC 7323 §5.5: timestamps older than 24 days no longer protect against wrapping. */
+    private static final long PAWS_IDLE_MS = 24L * 24 * 3600 * 1000;
+
+    // t_flags
+    private static final int F_ACKNOW = 1;
+    private static final int F_DELACK = 1 << 1;
+    private static final int F_NEEDFIN = 1 << 2;
+    private static final int F_NODELAY = 1 << 3;
+    /** SS_NOFDREF: the application closed the socket (or the stack aborted it). */
+    private static final int F_SOCKCLOSED = 1 << 4;
+    private static final int F_DETACHED = 1 << 5;
+    private static final int F_FORCEDATA = 1 << 6;
+    private static final int F_REQ_SCALE = 1 << 7;
+    private static final int F_REQ_TSTMP = 1 << 8;
+    private static final int F_REQ_SACK = 1 << 9;
+    private static final int F_RCVD_SCALE = 1 << 10;
+    private static final int F_RCVD_TSTMP = 1 << 11;
+    private static final int F_SACK_PERMIT = 1 << 12;
+    private static final int F_FASTRECOVERY = 1 << 13;
+    private static final int F_CONGRECOVERY = 1 << 14;
+    private static final int F_RTTING = 1 << 15;
+    private static final int F_RECOVER_VALID = 1 << 16;
+
+    private final TcpProtocol tcp;
+    private final ProtoContext ctx;
+    private final TcpStats stats;
+    private final InPcbTable<TcpCb> table;
+    private final InPcb<TcpCb> inp;
+    final ReentrantLock lock = new ReentrantLock();
+    private final Callout rexmtTimer;
+    private final Callout delackTimer;
+    private final Callout msl2Timer;
+    private final TcpHeader oth = new TcpHeader();
+    private final byte[] optBuf = new byte[40];
+    private final int[] sackOut = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
+
+    private ProtoSocket so;
+    private SockBuf snd;
+    private SockBuf rcv;
+    private TcpReass reass = new TcpReass();
+    private CongestionControl cc;
+    private Object ccData;
+
+    private volatile TcpState state = TcpState.CLOSED;
+    private int flags;
+    private boolean pendingDisconnect;
+
+    private int laddr;
+    private int lport;
+    private int faddr;
+    private int fport;
+
+    private int iss;
+    private int irs;
+    private int sndUna;
+    private int sndNxt;
+    private int sndMax;
+    private long sndWnd;
+    private int sndWl1;
+    private int sndWl2;
+    private long maxSndWnd;
+    private int rcvNxt;
+    private int rcvAdv;
+    private long rcvWnd;
+    private int lastAckSent;
+    private int recover;
+    private int sndScale;
+    private int rcvScale;
+    private int requestRcvScale;
+
+    private int tsOffset;
+    private int tsRecent;
+    private long tsRecentAge;
+
+    /** Our MSS (what we announce), the peer's, and the payload of a full segment. */
+    private int ourMss;
+    private int userMss;
+    private int peerMss;
+    private int maxseg;
+
+    private long cwnd;
+    private long ssthresh = Long.MAX_VALUE / 4;
+    private long bytesThisAck;
+    private int dupacks;
+
+    private int rxtshift;
+    private long srtt;
+    private long rttvar;
+    private long rto;
+    private int rtseq;
+    private long rttStart;
+    private long connStart;
+    private long lastSend;
+    private long rexmtDeadline;
+    private boolean persistMode;
+    private long delackDeadline;
+    private long msl2Deadline;
+
+    private long totalRexmits;
+    private long sackBlocksSeen;
+    private int sackRcvdCount;
+    private final int[] sackRcvd = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
+
+    TcpCb(TcpProtocol tcp, ProtoSocket so) {
+        this.tcp = tcp;
+        this.ctx = tcp.context();
+        this.stats = tcp.stats();
+        this.table = tcp.table();
+        this.so = so;
+        this.snd = so.snd();
+        this.rcv = so.rcv();
+        this.inp = table.alloc(this);
+        this.rexmtTimer = ctx.newCallout(this::rexmtFired);
+        this.delackTimer = ctx.newCallout(this::delackFired);
+        this.msl2Timer = ctx.newCallout(this::msl2Fired);
+        this.rto = tcp.rexmitInitial.get() * 1000L;
+        this.cc = tcp.defaultCc();
+        cc.init(this);
+    }
+
+    // ==== locking and upcalls =============================================================
+
+    private void unlock() {
+        boolean disc = pendingDisconnect;
+        pendingDisconnect = false;
+        ProtoSocket s = so;
+        boolean live = (flags & F_DETACHED) == 0;
+        lock.unlock();
+        if (disc && s != null && live) {
+            s.soisdisconnected();
+        }
+    }
+
+    private boolean socketAlive() {
+        return so != null && (flags & F_DETACHED) == 0;
+    }
+
+    // ==== user requests =====================================================================
+
+    @Override
+    public void bind(SockAddr addr) throws SocketException {
+        InetSockAddr sin = inet(addr, "bind");
+        lock.lock();
+        try {
+            if (state != TcpState.CLOSED || (flags & F_SOCKCLOSED) != 0) {
+                throw new SocketException(Errno.EINVAL, "bind: socket is " + state);
+            }
+            if (isMulticastOrBroadcast(sin.addr().bits())) {
+                throw new SocketException(Errno.EADDRNOTAVAIL, "bind: TCP cannot bind " + sin.addr());
+            }
+            table.bind(inp, sin, so.option(SockOpt.SO_REUSEADDR), so.option(SockOpt.SO_REUSEPORT));
+        } finally {
+            unlock();
+        }
+    }
+
+    @Override
+    public void listen(int backlog) throws SocketException {
+        lock.lock();
+        try {
+            if (state != TcpState.CLOSED && state != TcpState.LISTEN) {
+                throw new SocketException(Errno.EINVAL, "listen: socket is " + state);
+            }
+            if (inp.lport() == 0) {
+                table.bind(inp, InetSockAddr.ANY, so.option(SockOpt.SO_REUSEADDR), so.option(SockOpt.SO_REUSEPORT));
+            }
+            state = TcpState.LISTEN;
+        } finally {
+            unlock();
+        }
+    }
+
+    /** {@code tcp_connect}: binds and picks the source if needed, then sends the SYN. */
+    @Override
+    public void connect(SockAddr addr) throws SocketException {
+        InetSockAddr sin = inet(addr, "connect");
+        lock.lock();
+        try {
+            if (state == TcpState.LISTEN) {
+                throw new SocketException(Errno.EOPNOTSUPP, "connect: socket is listening");
+            }
+            if (state != TcpState.CLOSED || inp.faddr() != 0) {
+                throw new SocketException(state.haveEstablished() ? Errno.EISCONN : Errno.EINVAL, "connect: socket is " + state);
+            }
+            int dst = sin.addr().bits();
+            if (isMulticastOrBroadcast(dst)) {
+                throw new SocketException(Errno.EADDRNOTAVAIL, "connect: TCP cannot connect to " + sin.addr());
+            }
+            table.connect(inp, sin);
+            laddr = inp.laddr();
+            lport = inp.lport();
+            faddr = inp.faddr();
+            fport = inp.fport();
+            iss = tcp.isn().isn(laddr, lport, faddr, fport);
+            tsOffset = tcp.isn().tsOffset(laddr, lport, faddr, fport);
+            sndUna = sndNxt = sndMax = iss;
+            recover = iss;
+            ourMss = announcedMss();
+            maxseg = Math.min(ourMss, tcp.mssdflt.getInt());
+            requestOptions();
+            connStart = System.nanoTime();
+            state = TcpState.SYN_SENT;
+            so.soisconnecting();
+            stats.connattempt.increment();
+            output();
+        } finally {
+            unlock();
+        }
+    }
+
+    @Override
+    public void disconnect() throws SocketException {
+        throw new SocketException(Errno.EOPNOTSUPP, "disconnect: a TCP connection ends with shutdown or close");
+    }
+
+    @Override
+    public void shutdown() throws SocketException {
+        lock.lock();
+        try {
+            usrClosed();
+            if (state != TcpState.CLOSED) {
+                output();
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    @Override
+    public void send(Packet data, SockAddr to, int msgFlags) throws SocketException {
+        lock.lock();
+        try {
+            TcpState st = state;
+            if ((flags & F_NEEDFIN) != 0 || !(st == TcpState.ESTABLISHED || st == TcpState.CLOSE_WAIT
+                    || st == TcpState.SYN_SENT || st == TcpState.SYN_RECEIVED)) {
+                throw new SocketException(st == TcpState.CLOSED ? Errno.ECONNRESET : Errno.EPIPE, "send: connection is " + st);
+            }
+            snd.appendStream(data);
+            output();
+        } finally {
+            unlock();
+        }
+    }
+
+    /** {@code tcp_usr_rcvd}: the application made room; the window may be worth announcing. */
+    @Override
+    public void rcvd(int msgFlags) {
+        lock.lock();
+        try {
+            if (state.haveEstablished() && !state.haveRcvdFin() && state != TcpState.TIME_WAIT) {
+                output();
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    @Override
+    public SockAddr accept() throws SocketException {
+        lock.lock();
+        try {
+            if (state == TcpState.CLOSED) {
+                throw new SocketException(Errno.ECONNABORTED, "accept: the connection was reset while queued");
+            }
+            return new InetSockAddr(new InAddr(faddr), fport);
+        } finally {
+            unlock();
+        }
+    }
+
+    @Override
+    public SockAddr sockaddr() {
+        return new InetSockAddr(new InAddr(inp.laddr()), inp.lport());
+    }
+
+    @Override
+    public SockAddr peeraddr() throws SocketException {
+        if (inp.faddr() == 0) {
+            throw new SocketException(Errno.ENOTCONN, "getpeername");
+        }
+        return new InetSockAddr(new InAddr(inp.faddr()), inp.fport());
+    }
+
+    @Override
+    public <T> void setOption(SockOpt<T> option, T value) throws SocketException {
+        lock.lock();
+        try {
+            if (option.equals(TcpSockOpts.TCP_NODELAY)) {
+                if (Boolean.TRUE.equals(value)) {
+                    flags |= F_NODELAY;
+                    if (state.haveEstablished()) {
+                        output();
+                    }
+                } else {
+                    flags &= ~F_NODELAY;
+                }
+            } else if (option.equals(TcpSockOpts.TCP_MAXSEG)) {
+                int v = (Integer) value;
+                if (v < 64 || v > 65495) {
+                    throw new SocketException(Errno.EINVAL, "TCP_MAXSEG must be 64..65495, got " + v);
+                }
+                userMss = v;
+                if (state.haveEstablished()) {
+                    maxseg = Math.min(maxseg, v);
+                }
+            } else if (option.equals(TcpSockOpts.TCP_INFO)) {
+                throw new SocketException(Errno.EINVAL, "TCP_INFO is read only");
+            } else {
+                throw new SocketException(Errno.ENOPROTOOPT, option.label() + " on a TCP socket");
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    @Override
+    public <T> T getOption(SockOpt<T> option) throws SocketException {
+        lock.lock();
+        try {
+            Object v;
+            if (option.equals(TcpSockOpts.TCP_NODELAY)) {
+                v = (flags & F_NODELAY) != 0;
+            } else if (option.equals(TcpSockOpts.TCP_MAXSEG)) {
+                v = state.haveEstablished() ? maxseg : (userMss > 0 ? userMss : tcp.mssdflt.getInt());
+            } else if (option.equals(TcpSockOpts.TCP_INFO)) {
+                v = info();
+            } else {
+                throw new SocketException(Errno.ENOPROTOOPT, option.label() + " on a TCP socket");
+            }
+            return option.cast(v);
+        } finally {
+            unlock();
+        }
+    }
+
+    TcpInfo info() {
+        return new TcpInfo(state.netstatName(), srtt, rttvar, currentRto(), maxseg, peerMss, cwnd, ssthresh, sndWnd,
+                rcvWnd, sndScale, rcvScale, (flags & F_RCVD_TSTMP) != 0 && (flags & F_REQ_TSTMP) != 0,
+                (flags & F_RCVD_SCALE) != 0 && (flags & F_REQ_SCALE) != 0, (flags & F_SACK_PERMIT) != 0, rxtshift,
+                totalRexmits, sackBlocksSeen, cc.name());
+    }
+
+    /** {@code tcp_usr_close} / {@code tcp_disconnect}. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            flags |= F_SOCKCLOSED;
+            reass.clear();
+            if (state == TcpState.LISTEN || state == TcpState.CLOSED) {
+                closeConnection();
+            } else if (so.linger() == 0) {
+                drop(null);
+            } else {
+                usrClosed();
+                if (state != TcpState.CLOSED) {
+                    output();
+                }
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    @Override
+    public void abort() {
+        lock.lock();
+        try {
+            flags |= F_SOCKCLOSED;
+            if (state != TcpState.CLOSED) {
+                drop(null);
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    @Override
+    public void detach() {
+        lock.lock();
+        try {
+            flags |= F_DETACHED | F_SOCKCLOSED;
+            pendingDisconnect = false;
+            rcv = null;
+            switch (state) {
+                case CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED -> {
+                    // nothing sent that a peer waits for, or a half-open connection: gone
+                    if (state != TcpState.CLOSED) {
+                        if (state.haveRcvdSyn()) {
+                            sendRst();
+                        }
+                        closeConnection();
+                    } else {
+                        release();
+                    }
+                }
+                case TIME_WAIT -> shrinkForTimeWait();
+                case FIN_WAIT_2 -> armMsl2(2 * tcp.msl.get());
+                default -> {
+                    // FIN_WAIT_1, CLOSING, LAST_ACK, ESTABLISHED/CLOSE_WAIT cannot be here
+                    // after close; they go on delivering the send buffer and the FIN
+                }
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    @Override
+    public String state() {
+        return state.netstatName();
+    }
+
+    TcpState tcpState() {
+        return state;
+    }
+
+    /** The protocol is going away with this connection still in the table. */
+    void unload() {
+        lock.lock();
+        try {
+            flags |= F_DETACHED | F_SOCKCLOSED;
+            if (state != TcpState.CLOSED) {
+                if (state.haveRcvdSyn() && state != TcpState.TIME_WAIT) {
+                    sendRst();
+                }
+                closeConnection();
+            } else {
+                release();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code tcp_usrclosed}: the application will send no more. */
+    private void usrClosed() {
+        switch (state) {
+            case CLOSED, LISTEN -> closeConnection();
+            case SYN_SENT, SYN_RECEIVED -> flags |= F_NEEDFIN;
+            case ESTABLISHED -> state = TcpState.FIN_WAIT_1;
+            case CLOSE_WAIT -> state = TcpState.LAST_ACK;
+            default -> {
+            }
+        }
+        if (state == TcpState.FIN_WAIT_2 && (flags & F_SOCKCLOSED) != 0) {
+            armMsl2(2 * tcp.msl.get());
+        }
+    }
+
+    // ==== connection end ===================================================================
+
+    /** {@code tcp_drop}: RST the peer when it knows us, report {@code errno}, close. */
+    private void drop(Errno errno) {
+        if (state.haveRcvdSyn()) {
+            sendRst();
+        }
+        if (state.haveEstablished()) {
+            stats.drops.increment();
+        } else {
+            stats.conndrops.increment();
+        }
+        if (errno != null && socketAlive()) {
+            so.setError(errno);
+        }
+        closeConnection();
+    }
+
+    private void sendRst() {
+        tcp.respond(laddr, lport, faddr, fport, sndNxt, rcvNxt, TcpHeader.RST | TcpHeader.ACK);
+    }
+
+    /** {@code tcp_close}: the connection is over; the table entry goes once the socket is gone. */
+    private void closeConnection() {
+        boolean wasOpen = state != TcpState.CLOSED && state != TcpState.LISTEN;
+        state = TcpState.CLOSED;
+        stopTimers();
+        reass.clear();
+        if (wasOpen) {
+            stats.closed.increment();
+        }
+        if ((flags & F_DETACHED) != 0) {
+            release();
+        } else {
+            pendingDisconnect = true;
+        }
+    }
+
+    private void release() {
+        stopTimers();
+        if (cc != null) {
+            cc.destroy(this);
+        }
+        table.remove(inp);
+        so = null;
+        snd = null;
+        rcv = null;
+    }
+
+    /** TIME_WAIT without a socket keeps the sequence state and the timer only (FreeBSD's tcptw). */
+    private void shrinkForTimeWait() {
+        so = null;
+        snd = null;
+        rcv = null;
+        reass = new TcpReass();
+        if (cc != null) {
+            cc.destroy(this);
+        }
+    }
+
+    private void enterTimeWait() {
+        state = TcpState.TIME_WAIT;
+        stopRexmt();
+        delackTimer.stop();
+        delackDeadline = 0;
+        armMsl2(2 * tcp.msl.get());
+        if ((flags & F_DETACHED) != 0) {
+            shrinkForTimeWait();
+        } else {
+            pendingDisconnect = true;
+        }
+    }
+
+    private void stopTimers() {
+        stopRexmt();
+        delackTimer.stop();
+        delackDeadline = 0;
+        msl2Timer.stop();
+        msl2Deadline = 0;
+    }
+
+    // ==== ICMP ===============================================================================
+
+    void ctlError(int type, int code, int seq) {
+        lock.lock();
+        try {
+            if (state == TcpState.CLOSED || state == TcpState.LISTEN || !Seq.inWindow(seq, sndUna, sndMax + 1)) {
+                return;
+            }
+            if (type == 3 && (code == 2 || code == 3) && state == TcpState.SYN_SENT) {
+                stats.conndrops.increment();
+                if (socketAlive()) {
+                    so.setError(Errno.ECONNREFUSED);
+                }
+                closeConnection();
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    // ==== input ===============================================================================
+
+    /** {@code tcp_do_segment} for this connection. Returns HANDLED, NOSOCKET or RELOOKUP. */
+    int input(Segment s) {
+        lock.lock();
+        boolean listener = false;
+        try {
+            switch (state) {
+                case CLOSED -> {
+                    return NOSOCKET;
+                }
+                case LISTEN -> listener = true;
+                case SYN_SENT -> synSentInput(s);
+                default -> {
+                    int r = synchronizedInput(s);
+                    if (r != HANDLED) {
+                        return r;
+                    }
+                }
+            }
+            if (!listener && state != TcpState.CLOSED) {
+                output();
+            }
+        } finally {
+            unlock();
+        }
+        if (listener) {
+            listenInput(s);
+        }
+        return HANDLED;
+    }
+
+    /** A segment for a listening socket: only a SYN opens a connection (RFC 9293 §3.10.7.2). */
+    private void listenInput(Segment s) {
+        if (s.has(TcpHeader.RST)) {
+            return;
+        }
+        if (s.has(TcpHeader.ACK)) {
+            tcp.respondRst(s);
+            return;
+        }
+        if (!s.has(TcpHeader.SYN) || s.has(TcpHeader.FIN)) {
+            return;
+        }
+        TcpCb[] made = new TcpCb[1];
+        ProtoSocket listenerSo = so;
+        if (listenerSo == null) {
+            return;
+        }
+        ProtoSocket child = listenerSo.sonewconn(cso -> made[0] = new TcpCb(tcp, cso));
+        if (child == null || made[0] == null) {
+            stats.listendrop.increment();
+            return;
+        }
+        int inheritedFlags = flags & F_NODELAY;
+        int inheritedMss = userMss;
+        TcpCb cb = made[0];
+        cb.lock.lock();
+        try {
+            cb.flags |= inheritedFlags;
+            cb.userMss = inheritedMss;
+            cb.passiveOpen(s);
+        } finally {
+            cb.unlock();
+        }
+    }
+
+    private void passiveOpen(Segment s) {
+        try {
+            table.insertConnected(inp, s.dst, s.dport, s.src, s.sport);
+        } catch (SocketException e) {
+            stats.listendrop.increment();
+            closeConnection();
+            return;
+        }
+        laddr = s.dst;
+        lport = s.dport;
+        faddr = s.src;
+        fport = s.sport;
+        iss = tcp.isn().isn(laddr, lport, faddr, fport);
+        tsOffset = tcp.isn().tsOffset(laddr, lport, faddr, fport);
+        sndUna = sndNxt = sndMax = iss;
+        recover = iss;
+        irs = s.seq;
+        rcvNxt = s.seq + 1;
+        rcvAdv = rcvNxt;
+        ourMss = announcedMss();
+        requestOptions();
+        synOptions(s);
+        sndWnd = s.win;
+        sndWl1 = s.seq;
+        sndWl2 = iss;
+        connStart = System.nanoTime();
+        state = TcpState.SYN_RECEIVED;
+        flags |= F_ACKNOW;
+        stats.accepts.increment();
+        output();
+    }
+
+    /** RFC 9293 §3.10.7.3. */
+    private void synSentInput(Segment s) {
+        if (s.has(TcpHeader.ACK) && (Seq.leq(s.ack, iss) || Seq.gt(s.ack, sndMax))) {
+            if (!s.has(TcpHeader.RST)) {
+                tcp.respondRst(s);
+            }
+            return;
+        }
+        if (s.has(TcpHeader.RST)) {
+            if (s.has(TcpHeader.ACK)) {
+                stats.conndrops.increment();
+                if (socketAlive()) {
+                    so.setError(Errno.ECONNREFUSED);
+                }
+                closeConnection();
+            }
+            return;
+        }
+        if (!s.has(TcpHeader.SYN)) {
+            return;
+        }
+        irs = s.seq;
+        rcvNxt = s.seq + 1;
+        rcvAdv = rcvNxt;
+        synOptions(s);
+        if (s.has(TcpHeader.ACK)) {
+            sndUna = s.ack;
+            if (Seq.lt(sndNxt, sndUna)) {
+                sndNxt = sndUna;
+            }
+            if ((flags & F_RCVD_TSTMP) != 0 && s.hasTs && s.tsEcr != 0) {
+                rttSample((tsNow() - s.tsEcr) * 1000L);
+            } else if ((flags & F_RTTING) != 0 && Seq.gt(s.ack, rtseq)) {
+                rttSample((System.nanoTime() - rttStart) / 1000);
+            }
+            stopRexmt();
+            rxtshift = 0;
+            sndWnd = (long) s.win << sndScale;
+            maxSndWnd = sndWnd;
+            sndWl1 = s.seq;
+            sndWl2 = s.ack;
+            flags |= F_ACKNOW;
+            established();
+            // data or a FIN riding on the SYN-ACK are left for the peer to send again
+        } else {
+            // simultaneous open (RFC 9293 Figure 8): answer with SYN,ACK from the same ISS
+            state = TcpState.SYN_RECEIVED;
+            sndWnd = s.win;
+            sndWl1 = s.seq;
+            sndWl2 = sndUna;
+            sndNxt = iss;
+            stopRexmt();
+            rxtshift = 0;
+            flags |= F_ACKNOW;
+        }
+    }
+
+    /** The options of a SYN: each RFC 7323 / 2018 option is used only when both sides offer it. */
+    private void synOptions(Segment s) {
+        peerMss = s.hasMss ? s.mss : tcp.mssdflt.getInt();
+        if ((flags & F_REQ_SCALE) != 0 && s.hasWs) {
+            flags |= F_RCVD_SCALE;
+            sndScale = Math.min(s.ws, TcpProtocol.TCP_MAX_WINSHIFT);
+            rcvScale = requestRcvScale;
+        } else {
+            flags &= ~(F_REQ_SCALE | F_RCVD_SCALE);
+            sndScale = 0;
+            rcvScale = 0;
+        }
+        if ((flags & F_REQ_TSTMP) != 0 && s.hasTs) {
+            flags |= F_RCVD_TSTMP;
+            tsRecent = s.tsVal;
+            tsRecentAge = System.nanoTime() / 1_000_000;
+        } else {
+            flags &= ~(F_REQ_TSTMP | F_RCVD_TSTMP);
+        }
+        if ((flags & F_REQ_SACK) != 0 && s.sackPermitted) {
+            flags |= F_SACK_PERMIT;
+        } else {
+            flags &= ~(F_REQ_SACK | F_SACK_PERMIT);
+        }
+        int eff = Math.min(Math.max(peerMss, 64), ourMss);
+        maxseg = eff - (tsOk() ? TSOPT_LEN : 0);
+    }
+
+    private boolean tsOk() {
+        return (flags & (F_REQ_TSTMP | F_RCVD_TSTMP)) == (F_REQ_TSTMP | F_RCVD_TSTMP);
+    }
+
+    private void established() {
+        state = TcpState.ESTABLISHED;
+        stats.connects.increment();
+        cc.connInit(this);
+        if ((flags & F_NEEDFIN) != 0) {
+            flags &= ~F_NEEDFIN;
+            state = TcpState.FIN_WAIT_1;
+        }
+        if (socketAlive()) {
+            so.soisconnected();
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4 with RFC 5961 and RFC 7323, in the order of FreeBSD's tcp_do_segment. */
+    private int synchronizedInput(Segment s) {
+        int origFlags = s.flags;
+        long nowMs = System.nanoTime() / 1_000_000;
+
+        // PAWS (RFC 7323 §5.3)
+        if (tsOk() && s.hasTs && !s.has(TcpHeader.RST) && tsRecent != 0 && Seq.lt(s.tsVal, tsRecent)) {
+            if (nowMs - tsRecentAge > PAWS_IDLE_MS) {
+                tsRecent = 0;
+            } else {
+                stats.pawsdrop.increment();
+                flags |= F_ACKNOW;
+                return HANDLED;
+            }
+        }
+
+        // a new SYN may end TIME_WAIT when it is clearly from a new incarnation (RFC 6191)
+        if (state == TcpState.TIME_WAIT && s.has(TcpHeader.SYN) && !s.has(TcpHeader.ACK) && !s.has(TcpHeader.RST)
+                && (Seq.gt(s.seq, rcvNxt) || (tsOk() && s.hasTs && Seq.gt(s.tsVal, tsRecent)))) {
+            closeConnection();
+            return RELOOKUP;
+        }
+
+        rcvWnd = Math.max(rcvSpace(), rcvAdv - rcvNxt);
+
+        // RST (RFC 5961 §3.2): only an exact match resets, one in the window earns a challenge ACK
+        if (s.has(TcpHeader.RST)) {
+            boolean inWin = Seq.inWindow(s.seq, rcvNxt, rcvNxt + (int) Math.max(rcvWnd, 1));
+            if (!inWin) {
+                stats.badrst.increment();
+                return HANDLED;
+            }
+            if (s.seq != rcvNxt) {
+                stats.badrst.increment();
+                challengeAck();
+                return HANDLED;
+            }
+            switch (state) {
+                case SYN_RECEIVED -> {
+                    stats.conndrops.increment();
+                    if (socketAlive()) {
+                        so.setError(Errno.ECONNREFUSED);
+                    }
+                }
+                case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> {
+                    stats.drops.increment();
+                    if (socketAlive()) {
+                        so.setError(Errno.ECONNRESET);
+                    }
+                }
+                default -> {
+                }
+            }
+            closeConnection();
+            return HANDLED;
+        }
+
+        // SYN in a synchronized state (RFC 5961 §4): challenge ACK
+        if (s.has(TcpHeader.SYN) && state != TcpState.SYN_RECEIVED) {
+            stats.badsyn.increment();
+            challengeAck();
+            return HANDLED;
+        }
+        if (state == TcpState.SYN_RECEIVED && s.has(TcpHeader.SYN) && !s.has(TcpHeader.ACK)) {
+            if (s.seq == irs) {
+                // the peer did not hear our SYN,ACK: say it again now
+                sndNxt = iss;
+                flags |= F_ACKNOW;
+            }
+            return HANDLED;
+        }
+
+        int tiwin = s.win;
+        // trim what was received already
+        int todrop = rcvNxt - s.seq;
+        if (todrop > 0) {
+            if (s.has(TcpHeader.SYN)) {
+                s.flags &= ~TcpHeader.SYN;
+                s.seq++;
+                todrop--;
+            }
+            if (todrop > s.tlen || (todrop == s.tlen && !s.has(TcpHeader.FIN))) {
+                s.flags &= ~TcpHeader.FIN;
+                flags |= F_ACKNOW;
+                todrop = s.tlen;
+                stats.rcvduppack.increment();
+                stats.rcvdupbyte.add(todrop);
+            } else {
+                stats.rcvpartduppack.increment();
+            }
+            if (todrop > 0) {
+                s.trimFront(todrop);
+            } else if (s.tlen == 0 && Seq.lt(s.seq, rcvNxt)) {
+                s.seq = rcvNxt;
+            }
+        }
+
+        // new data for a socket the application closed: nobody will read it (RFC 9293 §3.10.7.4)
+        if ((flags & F_SOCKCLOSED) != 0 && s.tlen > 0 && state.ordinal() > TcpState.CLOSE_WAIT.ordinal()) {
+            stats.rcvafterclose.increment();
+            drop(null);
+            return HANDLED;
+        }
+
+        // trim what lies beyond the window
+        todrop = (s.seq + s.tlen) - (rcvNxt + (int) rcvWnd);
+        if (todrop > 0) {
+            stats.rcvpackafterwin.increment();
+            if (todrop >= s.tlen) {
+                if (rcvWnd == 0 && s.seq == rcvNxt) {
+                    stats.rcvwinprobe.increment();
+                }
+                flags |= F_ACKNOW;
+                if (!(rcvWnd == 0 && s.seq == rcvNxt) || !s.has(TcpHeader.ACK)) {
+                    return HANDLED;
+                }
+            }
+            s.trimBack(Math.min(todrop, s.tlen));
+            s.flags &= ~(TcpHeader.PSH | TcpHeader.FIN);
+        }
+
+        // RFC 7323 §4.3: remember the timestamp of the segment that lines up with our ACK
+        if (s.hasTs && tsOk() && Seq.leq(s.seq, lastAckSent)
+                && Seq.leq(lastAckSent, s.seq + s.tlen + ((s.flags & (TcpHeader.SYN | TcpHeader.FIN)) != 0 ? 1 : 0))) {
+            tsRecent = s.tsVal;
+            tsRecentAge = nowMs;
+        }
+
+        if (!s.has(TcpHeader.ACK)) {
+            return HANDLED;
+        }
+
+        boolean synAcked = false;
+        if (state == TcpState.SYN_RECEIVED) {
+            if (Seq.leq(s.ack, sndUna) || Seq.gt(s.ack, sndMax)) {
+                tcp.respondRst(s);
+                return HANDLED;
+            }
+            tiwin = s.win;
+            sndWnd = (long) tiwin << sndScale;
+            sndWl1 = s.seq - 1;
+            synAcked = true;
+            established();
+        }
+        long scaledWin = (long) tiwin << sndScale;
+
+        // ACK processing (RFC 5961 §5.2 range check first)
+        if (Seq.lt(s.ack, sndUna - (int) Math.min(maxSndWnd, Integer.MAX_VALUE))) {
+            challengeAck();
+            return HANDLED;
+        }
+        if (Seq.gt(s.ack, sndMax)) {
+            stats.rcvacktoomuch.increment();
+            flags |= F_ACKNOW;
+            return HANDLED;
+        }
+        if (s.sackCount > 0 && (flags & F_SACK_PERMIT) != 0) {
+            storeSack(s);
+        }
+
+        if (Seq.leq(s.ack, sndUna) && !synAcked) {
+            if (s.tlen == 0 && scaledWin == sndWnd && !s.has(TcpHeader.FIN) && sndMax != sndUna && s.ack == sndUna) {
+                stats.rcvdupack.increment();
+                dupAck();
+            } else if (s.tlen > 0 || scaledWin != sndWnd) {
+                dupacks = 0;
+            }
+        } else {
+            newAck(s, synAcked);
+            if (state == TcpState.CLOSED) {
+                return HANDLED;
+            }
+        }
+
+        // window update (RFC 9293 §3.10.7.4, SND.WL1/WL2)
+        if (Seq.lt(sndWl1, s.seq) || (sndWl1 == s.seq && (Seq.lt(sndWl2, s.ack) || (sndWl2 == s.ack && scaledWin > sndWnd)))) {
+            if (s.tlen == 0 && sndWl2 == s.ack && scaledWin > sndWnd) {
+                stats.rcvwinupd.increment();
+            }
+            sndWnd = scaledWin;
+            sndWl1 = s.seq;
+            sndWl2 = s.ack;
+            maxSndWnd = Math.max(maxSndWnd, sndWnd);
+            if (persistMode && sndWnd > 0) {
+                stopRexmt();
+                rxtshift = 0;
+                sndNxt = sndUna;
+            }
+        }
+
+        processData(s);
+
+        if (state == TcpState.TIME_WAIT && (origFlags & TcpHeader.FIN) != 0) {
+            // a FIN again: our last ACK was lost; answer and wait the full 2*MSL again
+            flags |= F_ACKNOW;
+            armMsl2(2 * tcp.msl.get());
+        }
+        return HANDLED;
+    }
+
+    private void dupAck() {
+        dupacks++;
+        if ((flags & F_FASTRECOVERY) != 0) {
+            // RFC 5681 §3.2 step 4: each further duplicate means a segment left the network
+            cwnd += maxseg;
+            return;
+        }
+        if (dupacks == 3) {
+            // RFC 6582 §3.2 step 2: a new recovery only when the ACK lies beyond "recover"
+            if ((flags & F_RECOVER_VALID) != 0 && Seq.leq(sndUna, recover)) {
+                return;
+            }
+            stats.sndrexmitfast.increment();
+            stats.recoveryEpisodes.increment();
+            cc.congSignal(this, CongestionSignal.NDUPACK);
+            flags |= F_FASTRECOVERY | F_RECOVER_VALID;
+            flags &= ~F_RTTING;
+            recover = sndMax;
+            stopRexmt();
+            int onxt = sndNxt;
+            long threshold = ssthresh;
+            sndNxt = sndUna;
+            cwnd = maxseg;
+            output();
+            cwnd = threshold + 3L * maxseg;
+            if (Seq.gt(onxt, sndNxt)) {
+                sndNxt = onxt;
+            }
+        } else {
+            cc.ackReceived(this, AckType.DUPACK);
+        }
+    }
+
+    private void newAck(Segment s, boolean synAcked) {
+        int acked = s.ack - sndUna;
+        if (synAcked) {
+            // the SYN occupied one sequence number
+            sndUna++;
+            acked--;
+        }
+        boolean partial = false;
+        if ((flags & F_FASTRECOVERY) != 0) {
+            if (Seq.lt(s.ack, recover)) {
+                partial = true;
+            } else {
+                flags &= ~F_FASTRECOVERY;
+            }
+        }
+        if ((flags & F_CONGRECOVERY) != 0 && Seq.geq(s.ack, recover)) {
+            flags &= ~F_CONGRECOVERY;
+        }
+        boolean exitedFast = !partial && dupacks >= 3 && (flags & F_FASTRECOVERY) == 0 && (flags & F_RECOVER_VALID) != 0
+                && Seq.geq(s.ack, recover);
+        dupacks = 0;
+
+        // RTT (RFC 6298 with Karn, or RFC 7323 RTTM)
+        if (tsOk() && s.hasTs && s.tsEcr != 0 && Seq.leq(s.tsEcr, tsNow())) {
+            rttSample(Math.max(0, tsNow() - s.tsEcr) * 1000L);
+        } else if ((flags & F_RTTING) != 0 && Seq.gt(s.ack, rtseq)) {
+            rttSample((System.nanoTime() - rttStart) / 1000);
+        }
+
+        int held = snd == null ? 0 : snd.cc();
+        boolean finAcked = false;
+        int dataAcked = acked;
+        if (acked > held) {
+            dataAcked = held;
+            finAcked = state.finQueued();
+        }
+        if (dataAcked > 0 && snd != null) {
+            snd.drop(dataAcked);
+        }
+        sndUna = s.ack;
+        if (Seq.lt(sndNxt, sndUna)) {
+            sndNxt = sndUna;
+        }
+        stats.rcvackpack.increment();
+        stats.rcvackbyte.add(dataAcked);
+        bytesThisAck = dataAcked;
+
+        if (partial) {
+            // RFC 6582 §3.2 step 5: resend the next hole at once, deflate by what was acked
+            int onxt = sndNxt;
+            long ocwnd = cwnd;
+            sndNxt = sndUna;
+            cwnd = maxseg;
+            output();
+            cwnd = Math.max(ocwnd - dataAcked + maxseg, maxseg);
+            if (Seq.gt(onxt, sndNxt)) {
+                sndNxt = onxt;
+            }
+        } else if (exitedFast) {
+            cc.postRecovery(this);
+        } else if ((flags & F_FASTRECOVERY) == 0) {
+            cc.ackReceived(this, AckType.ACK);
+        }
+
+        if (sndUna == sndMax) {
+            stopRexmt();
+        } else if (!persistMode) {
+            armRexmt();
+        }
+        if (dataAcked > 0 && socketAlive()) {
+            so.sowwakeup();
+        }
+
+        if (finAcked) {
+            switch (state) {
+                case FIN_WAIT_1 -> {
+                    state = TcpState.FIN_WAIT_2;
+                    if ((flags & F_SOCKCLOSED) != 0) {
+                        armMsl2(2 * tcp.msl.get());
+                    }
+                }
+                case CLOSING -> enterTimeWait();
+                case LAST_ACK -> closeConnection();
+                default -> {
+                }
+            }
+        }
+    }
+
+    private void storeSack(Segment s) {
+        int n = 0;
+        for (int i = 0; i < s.sackCount; i++) {
+            int l = s.sack[2 * i];
+            int r = s.sack[2 * i + 1];
+            // RFC 2018: only blocks above the cumulative ACK and inside what we sent count
+            if (Seq.lt(l, r) && Seq.gt(r, sndUna) && Seq.leq(r, sndMax)) {
+                sackRcvd[2 * n] = l;
+                sackRcvd[2 * n + 1] = r;
+                n++;
+            }
+        }
+        sackRcvdCount = n;
+        sackBlocksSeen += n;
+    }
+
+    /** Queues in-order data to the socket, out-of-order data to the reassembly queue; then the FIN. */
+    private void processData(Segment s) {
+        boolean fin = s.has(TcpHeader.FIN);
+        if ((s.tlen > 0 || fin) && !state.haveRcvdFin() && state != TcpState.CLOSED) {
+            boolean wake = false;
+            if (s.seq == rcvNxt && reass.isEmpty()) {
+                if (s.tlen > 0) {
+                    int n = s.tlen;
+                    rcvNxt += n;
+                    stats.rcvpack.increment();
+                    stats.rcvbyte.add(n);
+                    if (tcp.delayedAck.get() != 0 && (flags & F_DELACK) == 0 && !fin) {
+                        flags |= F_DELACK;
+                        armDelack();
+                    } else {
+                        flags |= F_ACKNOW;
+                    }
+                    if (rcv != null) {
+                        rcv.appendStream(s.takePayload());
+                        wake = true;
+                    }
+                }
+            } else if (Seq.geq(s.seq, rcvNxt)) {
+                if (s.tlen > 0) {
+                    stats.rcvoopack.increment();
+                    stats.rcvoobyte.add(s.tlen);
+                }
+                int segSeq = s.seq;
+                reass.insert(segSeq, s.takePayload(), fin);
+                fin = false;
+                flags |= F_ACKNOW;
+                TcpReass.Seg q;
+                while ((q = reass.pollInOrder(rcvNxt)) != null) {
+                    int n = q.len();
+                    rcvNxt += n;
+                    stats.rcvpack.increment();
+                    stats.rcvbyte.add(n);
+                    if (n > 0 && rcv != null) {
+                        rcv.appendStream(q.data);
+                        wake = true;
+                    }
+                    if (q.fin) {
+                        fin = true;
+                        reass.clear();
+                        break;
+                    }
+                }
+            } else {
+                fin = false;
+            }
+            if (wake && socketAlive()) {
+                so.sorwakeup();
+            }
+        } else if (!state.haveRcvdFin() || s.tlen > 0) {
+            fin = fin && state.haveRcvdFin() ? false : fin;
+        }
+        if (fin && !state.haveRcvdFin()) {
+            rcvNxt++;
+            flags |= F_ACKNOW;
+            if (socketAlive()) {
+                so.socantrcvmore();
+            }
+            switch (state) {
+                case SYN_RECEIVED, ESTABLISHED -> state = TcpState.CLOSE_WAIT;
+                case FIN_WAIT_1 -> state = TcpState.CLOSING;
+                case FIN_WAIT_2 -> enterTimeWait();
+                default -> {
+                }
+            }
+        }
+    }
+
+    /** RFC 5961 §7: challenge ACKs are plain ACKs of where we are. */
+    private void challengeAck() {
+        stats.challengeAck.increment();
+        flags |= F_ACKNOW;
+    }
+
+    // ==== RTT and timers =====================================================================
+
+    /** RFC 6298 §2: one RTT sample in microseconds. */
+    private void rttSample(long r) {
+        stats.rttupdated.increment();
+        flags &= ~F_RTTING;
+        if (srtt == 0) {
+            srtt = Math.max(r, 1);
+            rttvar = r / 2;
+        } else {
+            long delta = Math.abs(srtt - r);
+            rttvar = (3 * rttvar + delta) / 4;
+            srtt = Math.max((7 * srtt + r) / 8, 1);
+        }
+        // G, the clock granularity, is 1 ms
+        rto = srtt + Math.max(1000, 4 * rttvar);
+        rxtshift = 0;
+    }
+
+    private long currentRto() {
+        long min = tcp.rexmitMin.get() * 1000L;
+        long base = Math.max(rto, min);
+        long v = rxtshift >= 20 ? RTO_MAX_US : base << rxtshift;
+        return Math.min(Math.max(v, min), RTO_MAX_US);
+    }
+
+    private void armRexmt() {
+        long us = currentRto();
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+            long left = TimeUnit.MILLISECONDS.toMicros(tcp.keepinit.get()) - (System.nanoTime() - connStart) / 1000;
+            us = Math.max(1000, Math.min(us, left));
+        }
+        persistMode = false;
+        rexmtDeadline = System.nanoTime() + us * 1000;
+        rexmtTimer.reset(us, TimeUnit.MICROSECONDS);
+    }
+
+    private void stopRexmt() {
+        rexmtDeadline = 0;
+        persistMode = false;
+        rexmtTimer.stop();
+    }
+
+    private void armPersist() {
+        long base = Math.max(srtt + 4 * rttvar, tcp.rexmitInitial.get() * 1000L);
+        long us = rxtshift >= 20 ? Long.MAX_VALUE / 4 : base << rxtshift;
+        us = Math.max(us, tcp.persmin.get() * 1000L);
+        us = Math.min(us, tcp.persmax.get() * 1000L);
+        persistMode = true;
+        rexmtDeadline = System.nanoTime() + us * 1000;
+        rexmtTimer.reset(us, TimeUnit.MICROSECONDS);
+    }
+
+    private void armDelack() {
+        long ms = tcp.delacktime.get();
+        delackDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        delackTimer.reset(ms, TimeUnit.MILLISECONDS);
+    }
+
+    private void armMsl2(long ms) {
+        msl2Deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        msl2Timer.reset(ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** A callout may run after it was stopped or moved: act only when its deadline is due. */
+    private static boolean due(long deadline) {
+        return deadline != 0 && System.nanoTime() - deadline >= -TimeUnit.MILLISECONDS.toNanos(2);
+    }
+
+    /** {@code tcp_timer_rexmt} and {@code tcp_timer_persist}. */
+    private void rexmtFired() {
+        lock.lock();
+        try {
+            if (!due(rexmtDeadline) || state == TcpState.CLOSED) {
+                return;
+            }
+            rexmtDeadline = 0;
+            if (persistMode) {
+                persistFired();
+                return;
+            }
+            if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+                boolean expired = (System.nanoTime() - connStart) / 1_000_000 >= tcp.keepinit.get();
+                if (++rxtshift > tcp.synRetries.get() || expired) {
+                    stats.timeoutdrop.increment();
+                    drop(Errno.ETIMEDOUT);
+                    return;
+                }
+            } else if (++rxtshift > TCP_MAXRXTSHIFT) {
+                stats.timeoutdrop.increment();
+                drop(Errno.ETIMEDOUT);
+                return;
+            }
+            stats.rexmttimeo.increment();
+            if (state.haveEstablished()) {
+                if (rxtshift == 1) {
+                    cc.congSignal(this, CongestionSignal.RTO);
+                } else {
+                    cwnd = maxseg;
+                }
+                flags |= F_CONGRECOVERY | F_RECOVER_VALID;
+                flags &= ~F_FASTRECOVERY;
+                recover = sndMax;
+            }
+            flags &= ~F_RTTING;
+            dupacks = 0;
+            sndNxt = sndUna;
+            output();
+            if (rexmtDeadline == 0 && state != TcpState.CLOSED && sndUna != sndMax) {
+                armRexmt();
+            }
+        } catch (RuntimeException e) {
+            stats.inerrors.increment();
+        } finally {
+            unlock();
+        }
+    }
+
+    private void persistFired() {
+        stats.persisttimeo.increment();
+        if (rxtshift < TCP_MAXRXTSHIFT) {
+            rxtshift++;
+        }
+        sndNxt = sndUna;
+        flags |= F_FORCEDATA;
+        output();
+        flags &= ~F_FORCEDATA;
+        if (sndWnd == 0 && snd != null && snd.cc() > 0 && state != TcpState.CLOSED) {
+            armPersist();
+        }
+    }
+
+    private void delackFired() {
+        lock.lock();
+        try {
+            if (!due(delackDeadline) || state == TcpState.CLOSED) {
+                return;
+            }
+            delackDeadline = 0;
+            if ((flags & F_DELACK) != 0) {
+                flags &= ~F_DELACK;
+                flags |= F_ACKNOW;
+                stats.delack.increment();
+                output();
+            }
+        } catch (RuntimeException e) {
+            stats.inerrors.increment();
+        } finally {
+            unlock();
+        }
+    }
+
+    /** The end of TIME_WAIT, or of FIN_WAIT_2 for a socket nobody holds any more. */
+    private void msl2Fired() {
+        lock.lock();
+        try {
+            if (!due(msl2Deadline)) {
+                return;
+            }
+            msl2Deadline = 0;
+            if (state == TcpState.TIME_WAIT || (state == TcpState.FIN_WAIT_2 && (flags & F_SOCKCLOSED) != 0)) {
+                closeConnection();
+            }
+        } catch (RuntimeException e) {
+            stats.inerrors.increment();
+        } finally {
+            unlock();
+        }
+    }
+
+    // ==== output =============================================================================
+
+    private int announcedMss() {
+        int mss = tcp.mssFor(faddr);
+        if (userMss > 0) {
+            mss = Math.min(mss, userMss);
+        }
+        return mss;
+    }
+
+    private void requestOptions() {
+        long rfc1323 = tcp.rfc1323.get();
+        if (rfc1323 == 1 || rfc1323 == 2) {
+            flags |= F_REQ_SCALE;
+            int space = rcv == null ? 65535 : rcv.hiwat();
+            int shift = 0;
+            while (shift < TcpProtocol.TCP_MAX_WINSHIFT && ((long) TcpProtocol.TCP_MAXWIN << shift) < space) {
+                shift++;
+            }
+            requestRcvScale = shift;
+        }
+        if (rfc1323 == 1 || rfc1323 == 3) {
+            flags |= F_REQ_TSTMP;
+        }
+        if (tcp.sack.get() != 0) {
+            flags |= F_REQ_SACK;
+        }
+    }
+
+    private int tsNow() {
+        return (int) (System.nanoTime() / 1_000_000) + tsOffset;
+    }
+
+    private long rcvSpace() {
+        if (rcv == null) {
+            return 0;
+        }
+        return Math.min(rcv.space(), (long) TcpProtocol.TCP_MAXWIN << rcvScale);
+    }
+
+    /** {@code tcp_output}: sends what the windows, Nagle and the flags allow. */
+    private void output() {
+        if (state == TcpState.CLOSED || state == TcpState.LISTEN) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (sndMax == sndUna && state.haveEstablished() && lastSend != 0 && (now - lastSend) / 1000 >= currentRto()) {
+            cc.afterIdle(this);
+        }
+        for (int guard = 0; guard < 1024; guard++) {
+            if (!outputOne()) {
+                return;
+            }
+        }
+    }
+
+    /** One segment, or false when there is nothing to send now. */
+    private boolean outputOne() {
+        boolean synState = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
+        int off = sndNxt - sndUna;
+        long sendwin = Math.min(sndWnd, cwnd);
+        int avail = (snd == null || synState) ? 0 : snd.cc();
+        int thflags = switch (state) {
+            case SYN_SENT -> TcpHeader.SYN;
+            case SYN_RECEIVED -> TcpHeader.SYN | TcpHeader.ACK;
+            default -> TcpHeader.ACK;
+        };
+        if (synState) {
+            if (sndNxt != iss) {
+                thflags &= ~TcpHeader.SYN;
+                if (state == TcpState.SYN_SENT) {
+                    return false;
+                }
+            }
+            sendwin = 0;
+        }
+        if ((flags & F_FORCEDATA) != 0 && sendwin == 0 && off < avail) {
+            sendwin = 1;
+        }
+        long lenL = Math.min(avail, sendwin) - off;
+        int len;
+        if (lenL < 0) {
+            len = 0;
+            if (sendwin == 0 && !synState && off > 0 && off <= avail) {
+                // the window closed under data in flight: back off and probe
+                stopRexmt();
+                rxtshift = 0;
+                sndNxt = sndUna;
+                off = 0;
+            }
+        } else {
+            len = (int) Math.min(lenL, Integer.MAX_VALUE);
+        }
+        int optlen = optionsLength(thflags);
+        int maxData = Math.max(1, effectiveMss() - optlen);
+        if (len > maxData) {
+            len = maxData;
+        }
+        // the FIN follows the last byte of the stream: set it on the segment that ends there
+        boolean fin = state.finQueued() && !synState && off + len == avail;
+        if (fin) {
+            thflags |= TcpHeader.FIN;
+        }
+
+        boolean send = false;
+        if (len > 0) {
+            boolean idle = sndMax == sndUna;
+            if (len >= maxseg || len == maxData) {
+                send = true;
+            } else if ((idle || (flags & F_NODELAY) != 0) && off + len >= avail) {
+                send = true;
+            } else if ((flags & F_FORCEDATA) != 0) {
+                send = true;
+            } else if (maxSndWnd > 0 && len >= maxSndWnd / 2) {
+                send = true;
+            } else if (Seq.lt(sndNxt, sndMax)) {
+                send = true;
+            }
+        }
+        boolean winUpdate = false;
+        if (!send && state.haveEstablished() && !state.haveRcvdFin() && rcv != null) {
+            long win = rcvSpace();
+            long advertised = rcvAdv - rcvNxt;
+            long adv = win - advertised;
+            if (adv > 0 && ((advertised == 0 && adv >= maxseg) || adv >= 2L * maxseg || 2 * adv >= rcv.hiwat())) {
+                send = true;
+                winUpdate = true;
+            }
+        }
+        if ((flags & F_ACKNOW) != 0) {
+            send = true;
+        }
+        if ((thflags & TcpHeader.SYN) != 0) {
+            send = true;
+        }
+        if (fin) {
+            send = true;
+        }
+        if (!send) {
+            if (avail > off && !rexmtTimer.pending() && rexmtDeadline == 0 && state.haveEstablished()) {
+                rxtshift = 0;
+                armPersist();
+            }
+            return false;
+        }
+        transmit(thflags, len, off);
+        if (winUpdate && len == 0 && (flags & F_ACKNOW) == 0) {
+            stats.sndwinup.increment();
+        }
+        return true;
+    }
+
+    private int effectiveMss() {
+        int eff = maxseg + (tsOk() ? TSOPT_LEN : 0);
+        return Math.max(eff, 64);
+    }
+
+    private int optionsLength(int thflags) {
+        if ((thflags & TcpHeader.SYN) != 0) {
+            return 20;
+        }
+        int n = tsOk() ? TSOPT_LEN : 0;
+        if ((flags & F_SACK_PERMIT) != 0 && !reass.isEmpty()) {
+            int blocks = Math.min(reass.segments(), (40 - n - 2) / 8);
+            n += 4 + 8 * Math.min(blocks, TcpOptions.MAX_SACK_BLOCKS);
+        }
+        return n;
+    }
+
+    /** Builds one segment at {@code snd_nxt} with {@code len} bytes of the send buffer from {@code off}. */
+    private void transmit(int thflags, int len, int off) {
+        byte[] ob = optBuf;
+        int optlen = 0;
+        boolean syn = (thflags & TcpHeader.SYN) != 0;
+        if (syn) {
+            optlen += TcpOptions.writeMss(ob, optlen, ourMss);
+            boolean offerWs = (flags & F_REQ_SCALE) != 0 && (state == TcpState.SYN_SENT || (flags & F_RCVD_SCALE) != 0);
+            if (offerWs) {
+                optlen += TcpOptions.writeNop(ob, optlen);
+                optlen += TcpOptions.writeWindowScale(ob, optlen, requestRcvScale);
+            }
+            boolean offerSack = (flags & F_REQ_SACK) != 0 && (state == TcpState.SYN_SENT || (flags & F_SACK_PERMIT) != 0);
+            boolean offerTs = (flags & F_REQ_TSTMP) != 0 && (state == TcpState.SYN_SENT || (flags & F_RCVD_TSTMP) != 0);
+            if (offerSack) {
+                if (!offerTs) {
+                    optlen += TcpOptions.writeNop(ob, optlen);
+                    optlen += TcpOptions.writeNop(ob, optlen);
+                }
+                optlen += TcpOptions.writeSackPermitted(ob, optlen);
+            } else if (offerTs) {
+                optlen += TcpOptions.writeNop(ob, optlen);
+                optlen += TcpOptions.writeNop(ob, optlen);
+            }
+            if (offerTs) {
+                optlen += TcpOptions.writeTimestamp(ob, optlen, tsNow(), state == TcpState.SYN_RECEIVED ? tsRecent : 0);
+            }
+        } else {
+            if (tsOk()) {
+                optlen += TcpOptions.writeNop(ob, optlen);
+                optlen += TcpOptions.writeNop(ob, optlen);
+                optlen += TcpOptions.writeTimestamp(ob, optlen, tsNow(), tsRecent);
+            }
+            if ((flags & F_SACK_PERMIT) != 0 && !reass.isEmpty()) {
+                int max = Math.min((40 - optlen - 2) / 8, TcpOptions.MAX_SACK_BLOCKS);
+                int n = reass.sackBlocks(sackOut, max);
+                if (n > 0) {
+                    optlen += TcpOptions.writeNop(ob, optlen);
+                    optlen += TcpOptions.writeNop(ob, optlen);
+                    optlen += TcpOptions.writeSack(ob, optlen, sackOut, n);
+                    stats.sackSndBlocks.add(n);
+                }
+            }
+        }
+        optlen = TcpOptions.pad(ob, 0, optlen);
+        int hlen = TcpHeader.MIN_LENGTH + optlen;
+
+        long win = rcvSpace();
+        if (win < (rcv == null ? 0 : rcv.hiwat()) / 4 && win < maxseg) {
+            win = 0;
+        }
+        long advertised = rcvAdv - rcvNxt;
+        if (win < advertised) {
+            win = advertised;
+        }
+        int wfield = syn ? (int) Math.min(win, TcpProtocol.TCP_MAXWIN)
+                : (int) Math.min(win >> rcvScale, TcpProtocol.TCP_MAXWIN);
+
+        Packet p = ctx.allocate(hlen + len);
+        byte[] b = p.array();
+        int o = p.offset();
+        System.arraycopy(ob, 0, b, o + TcpHeader.MIN_LENGTH, optlen);
+        if (len > 0) {
+            snd.copyOut(off, b, o + hlen, len);
+        }
+        int seq = sndNxt;
+        boolean ack = (thflags & TcpHeader.ACK) != 0;
+        if (len > 0 && (off + len == (snd == null ? 0 : snd.cc()))) {
+            thflags |= TcpHeader.PSH;
+        }
+        TcpHeader th = oth.wrap(b, o, hlen + len);
+        th.setSrcPort(lport).setDstPort(fport).setSeq(seq).setAck(ack ? rcvNxt : 0).setHeaderLength(hlen)
+                .setFlags(thflags).setWindow(wfield).setUrgentPointer(0).setChecksum(0);
+        th.fillChecksum(laddr, faddr);
+
+        // bookkeeping before the packet leaves (a loopback peer may answer at once)
+        boolean rexmit = Seq.lt(sndNxt, sndMax);
+        if (len > 0) {
+            if (rexmit) {
+                stats.sndrexmitpack.increment();
+                stats.sndrexmitbyte.add(len);
+                totalRexmits++;
+            } else {
+                stats.sndpack.increment();
+                stats.sndbyte.add(len);
+            }
+            if ((flags & F_FORCEDATA) != 0 && sndWnd == 0) {
+                stats.sndprobe.increment();
+            }
+        } else if (syn || (thflags & TcpHeader.FIN) != 0) {
+            stats.sndctrl.increment();
+        } else {
+            stats.sndacks.increment();
+        }
+        stats.sndtotal.increment();
+        int startSeq = sndNxt;
+        if (syn) {
+            sndNxt++;
+        }
+        sndNxt += len;
+        if ((thflags & TcpHeader.FIN) != 0) {
+            sndNxt++;
+        }
+        if (Seq.gt(sndNxt, sndMax)) {
+            sndMax = sndNxt;
+            if ((flags & F_RTTING) == 0 && !tsOk()) {
+                flags |= F_RTTING;
+                rtseq = startSeq;
+                rttStart = System.nanoTime();
+                stats.segstimed.increment();
+            }
+        }
+        if (sndNxt != sndUna && (len > 0 || syn || (thflags & TcpHeader.FIN) != 0)
+                && (rexmtDeadline == 0 || persistMode) && !((flags & F_FORCEDATA) != 0 && sndWnd == 0)) {
+            armRexmt();
+        }
+        if (win > 0 && Seq.gt(rcvNxt + (int) win, rcvAdv)) {
+            rcvAdv = rcvNxt + (int) win;
+        }
+        rcvWnd = win;
+        if (ack) {
+            lastAckSent = rcvNxt;
+        }
+        flags &= ~(F_ACKNOW | F_DELACK);
+        if (delackDeadline != 0) {
+            delackDeadline = 0;
+            delackTimer.stop();
+        }
+        lastSend = System.nanoTime();
+        try {
+            ctx.ipOutput(p, laddr, faddr, IPPROTO_TCP, -1, 0, 0);
+        } catch (SocketException e) {
+            // lost like any segment: the retransmission timer covers it
+            stats.outerrors.increment();
+        }
+    }
+
+    // ==== CcVars ==============================================================================
+
+    @Override
+    public long cwnd() {
+        return cwnd;
+    }
+
+    @Override
+    public void setCwnd(long cwnd) {
+        this.cwnd = cwnd;
+    }
+
+    @Override
+    public long ssthresh() {
+        return ssthresh;
+    }
+
+    @Override
+    public void setSsthresh(long ssthresh) {
+        this.ssthresh = ssthresh;
+    }
+
+    @Override
+    public int maxseg() {
+        return maxseg;
+    }
+
+    @Override
+    public long bytesThisAck() {
+        return bytesThisAck;
+    }
+
+    @Override
+    public long flightSize() {
+        return sndMax - sndUna;
+    }
+
+    @Override
+    public long sndWnd() {
+        return sndWnd;
+    }
+
+    @Override
+    public long maxWindow() {
+        return (long) TcpProtocol.TCP_MAXWIN << sndScale;
+    }
+
+    @Override
+    public long srttMicros() {
+        return srtt;
+    }
+
+    @Override
+    public int rxtShift() {
+        return rxtshift;
+    }
+
+    @Override
+    public boolean inRecovery() {
+        // after a timeout the window grows again by slow start, so only fast recovery counts
+        return (flags & F_FASTRECOVERY) != 0;
+    }
+
+    @Override
+    public Object data() {
+        return ccData;
+    }
+
+    @Override
+    public void setData(Object data) {
+        this.ccData = data;
+    }
+
+    // ==== helpers ===========================================================================
+
+    private static boolean isMulticastOrBroadcast(int a) {
+        return (a >>> 28) == 0xe || a == -1;
+    }
+
+    private static InetSockAddr inet(SockAddr addr, String request) throws SocketException {
+        if (addr == null) {
+            throw new SocketException(Errno.EINVAL, request + " without an address");
+        }
+        if (!(addr instanceof InetSockAddr sin)) {
+            throw new SocketException(Errno.EAFNOSUPPORT, request + " to a non-IPv4 address " + addr);
+        }
+        return sin;
+    }
+
+    @Override
+    public String toString() {
+        return "tcp " + new InAddr(laddr) + ":" + lport + " -> " + new InAddr(faddr) + ":" + fport + " " + state;
+    }
+}

@@ -1,0 +1,57 @@
+package org.protosw.tcp.internal;
+
+import static org.protosw.socket.SocketConstants.AF_INET;
+import static org.protosw.socket.SocketConstants.IPPROTO_TCP;
+import static org.protosw.socket.SocketConstants.SOCK_STREAM;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.osgi.service.component.annotations.Component;
+import org.protosw.socket.SocketException;
+import org.protosw.spi.ProtoContext;
+import org.protosw.spi.ProtoSw;
+import org.protosw.spi.ProtoSwEntry;
+import org.protosw.spi.Protocol;
+
+/** TCP's protocol switch entry ({@code inetsw} for SOCK_STREAM/IPPROTO_TCP). */
+@Component(service = ProtoSw.class)
+@ProtoSwEntry(domain = AF_INET, type = SOCK_STREAM, protocol = IPPROTO_TCP, name = "tcp",
+        flags = {ProtoSwEntry.PR_CONNREQUIRED, ProtoSwEntry.PR_WANTRCVD})
+public final class TcpProtoSw implements ProtoSw {
+    /** Each stack instance's TCP, for the protocol's own diagnostics and tests. */
+    private final Map<String, TcpProtocol> instances = new ConcurrentHashMap<>();
+
+    @Override
+    public Protocol init(ProtoContext ctx) throws SocketException {
+        TcpProtocol tcp = TcpProtocol.init(ctx);
+        instances.put(ctx.vnet(), tcp);
+        return new Protocol() {
+            @Override
+            public org.protosw.spi.Pcb attach(org.protosw.spi.ProtoSocket so) throws SocketException {
+                return tcp.attach(so);
+            }
+
+            @Override
+            public void ctlinput(org.protosw.spi.IcmpError error) {
+                tcp.ctlinput(error);
+            }
+
+            @Override
+            public Map<String, Long> statistics() {
+                return tcp.statistics();
+            }
+
+            @Override
+            public void destroy() {
+                instances.remove(ctx.vnet(), tcp);
+                tcp.destroy();
+            }
+        };
+    }
+
+    /** The TCP of a stack instance, or null. */
+    TcpProtocol instance(String vnet) {
+        return instances.get(vnet);
+    }
+}

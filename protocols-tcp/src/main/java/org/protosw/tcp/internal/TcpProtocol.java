@@ -1,0 +1,354 @@
+package org.protosw.tcp.internal;
+
+import static org.protosw.socket.SocketConstants.IPPROTO_TCP;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.protosw.socket.Errno;
+import org.protosw.socket.InAddr;
+import org.protosw.socket.SocketException;
+import org.protosw.spi.InPcb;
+import org.protosw.spi.InPcbTable;
+import org.protosw.spi.Packet;
+import org.protosw.spi.Pcb;
+import org.protosw.spi.ProtoContext;
+import org.protosw.spi.ProtoSocket;
+import org.protosw.spi.Protocol;
+import org.protosw.spi.Registration;
+import org.protosw.spi.Route;
+import org.protosw.spi.Tunable;
+import org.protosw.tcp.cc.CongestionControl;
+import org.protosw.wire.TcpHeader;
+import org.protosw.wire.WireStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * TCP in one stack instance (the VNET state of {@code tcp_subr.c}): the pcb table, the
+ * tunables, the statistics, the ISN secret, {@code tcp_input}'s checks and demultiplexing,
+ * and {@code tcp_respond} for segments that belong to no connection.
+ */
+final class TcpProtocol implements Protocol {
+    private static final Logger LOG = LoggerFactory.getLogger(TcpProtocol.class);
+
+    static final String SYSCTL_SENDSPACE = "net.inet.tcp.sendspace";
+    static final String SYSCTL_RECVSPACE = "net.inet.tcp.recvspace";
+    static final String SYSCTL_MSSDFLT = "net.inet.tcp.mssdflt";
+    static final String SYSCTL_MSL = "net.inet.tcp.msl";
+    static final String SYSCTL_DELAYED_ACK = "net.inet.tcp.delayed_ack";
+    static final String SYSCTL_DELACKTIME = "net.inet.tcp.delacktime";
+    static final String SYSCTL_RFC1323 = "net.inet.tcp.rfc1323";
+    static final String SYSCTL_SACK = "net.inet.tcp.sack.enable";
+    static final String SYSCTL_REXMIT_MIN = "net.inet.tcp.rexmit_min";
+    static final String SYSCTL_REXMIT_INITIAL = "net.inet.tcp.rexmit_initial";
+    static final String SYSCTL_SYN_RETRIES = "net.inet.tcp.syn_retries";
+    static final String SYSCTL_KEEPINIT = "net.inet.tcp.keepinit";
+    static final String SYSCTL_PERSMIN = "net.inet.tcp.persmin";
+    static final String SYSCTL_PERSMAX = "net.inet.tcp.persmax";
+    static final String SYSCTL_BLACKHOLE = "net.inet.tcp.blackhole";
+
+    /** The largest window without scaling (RFC 9293) and the largest shift (RFC 7323). */
+    static final int TCP_MAXWIN = 65535;
+    static final int TCP_MAX_WINSHIFT = 14;
+
+    private final ProtoContext ctx;
+    private final TcpStats stats = new TcpStats();
+    private final IsnGenerator isn = new IsnGenerator();
+    private final CongestionControl defaultCc = new NewReno();
+    private final List<Tunable> tunables = new ArrayList<>();
+    private final ThreadLocal<Segment> scratch = ThreadLocal.withInitial(Segment::new);
+    private final PpsRateCheck errorLogLimit = new PpsRateCheck(1);
+    private InPcbTable<TcpCb> table;
+    private Registration input;
+
+    Tunable sendspace;
+    Tunable recvspace;
+    Tunable mssdflt;
+    Tunable msl;
+    Tunable delayedAck;
+    Tunable delacktime;
+    Tunable rfc1323;
+    Tunable sack;
+    Tunable rexmitMin;
+    Tunable rexmitInitial;
+    Tunable synRetries;
+    Tunable keepinit;
+    Tunable persmin;
+    Tunable persmax;
+    Tunable blackhole;
+
+    private TcpProtocol(ProtoContext ctx) {
+        this.ctx = ctx;
+    }
+
+    static TcpProtocol init(ProtoContext ctx) throws SocketException {
+        TcpProtocol tcp = new TcpProtocol(ctx);
+        try {
+            tcp.sendspace = tcp.tunable(SYSCTL_SENDSPACE, 32768, 1, 16 << 20, "send buffer of new TCP sockets");
+            tcp.recvspace = tcp.tunable(SYSCTL_RECVSPACE, 65536, 1, 16 << 20, "receive buffer of new TCP sockets");
+            tcp.mssdflt = tcp.tunable(SYSCTL_MSSDFLT, 536, 88, 65495, "MSS assumed when the peer announces none");
+            tcp.msl = tcp.tunable(SYSCTL_MSL, 30000, 1, 600_000, "maximum segment lifetime in ms (TIME_WAIT lasts twice this)");
+            tcp.delayedAck = tcp.tunable(SYSCTL_DELAYED_ACK, 1, 0, 1, "delay ACKs (RFC 1122: at least every second full segment)");
+            tcp.delacktime = tcp.tunable(SYSCTL_DELACKTIME, 40, 1, 500, "delayed ACK timeout in ms");
+            tcp.rfc1323 = tcp.tunable(SYSCTL_RFC1323, 1, 0, 3, "RFC 7323: 1 window scaling and timestamps, 2 scaling only, 3 timestamps only, 0 neither");
+            tcp.sack = tcp.tunable(SYSCTL_SACK, 1, 0, 1, "offer and accept SACK (RFC 2018)");
+            tcp.rexmitMin = tcp.tunable(SYSCTL_REXMIT_MIN, 200, 1, 60_000, "minimum retransmission timeout in ms");
+            tcp.rexmitInitial = tcp.tunable(SYSCTL_REXMIT_INITIAL, 1000, 1, 60_000, "retransmission timeout before the first RTT sample, in ms (RFC 6298)");
+            tcp.synRetries = tcp.tunable(SYSCTL_SYN_RETRIES, 6, 0, 12, "SYN and SYN-ACK retransmissions before a connection attempt fails");
+            tcp.keepinit = tcp.tunable(SYSCTL_KEEPINIT, 75_000, 1, 3_600_000, "longest a connection attempt may take, in ms");
+            tcp.persmin = tcp.tunable(SYSCTL_PERSMIN, 5000, 1, 600_000, "minimum persist (zero window probe) interval in ms");
+            tcp.persmax = tcp.tunable(SYSCTL_PERSMAX, 60_000, 1, 600_000, "maximum persist interval in ms");
+            tcp.blackhole = tcp.tunable(SYSCTL_BLACKHOLE, 0, 0, 2, "no RST for segments to closed ports (1: only for SYNs, 2: for all)");
+            tcp.table = ctx.newPcbTable("tcp");
+            tcp.input = ctx.ipprotoRegister(IPPROTO_TCP, tcp::tcpInput);
+        } catch (IllegalArgumentException e) {
+            tcp.destroy();
+            throw new SocketException(Errno.EEXIST, "tcp init in " + ctx.vnet() + ": " + e.getMessage(), e);
+        } catch (SocketException | RuntimeException e) {
+            tcp.destroy();
+            throw e;
+        }
+        return tcp;
+    }
+
+    private Tunable tunable(String name, long def, long min, long max, String description) {
+        Tunable t = ctx.sysctl().register(name, def, min, max, description);
+        tunables.add(t);
+        return t;
+    }
+
+    ProtoContext context() {
+        return ctx;
+    }
+
+    InPcbTable<TcpCb> table() {
+        return table;
+    }
+
+    TcpStats stats() {
+        return stats;
+    }
+
+    IsnGenerator isn() {
+        return isn;
+    }
+
+    CongestionControl defaultCc() {
+        return defaultCc;
+    }
+
+    @Override
+    public Pcb attach(ProtoSocket so) throws SocketException {
+        so.soreserve(sendspace.getInt(), recvspace.getInt());
+        return new TcpCb(this, so);
+    }
+
+    /** The MSS to offer towards {@code dst}: the route's MTU less the IP and TCP headers. */
+    int mssFor(int dst) {
+        Route rt = ctx.routeLookup(dst);
+        if (rt == null || rt.ifp() == null) {
+            return mssdflt.getInt();
+        }
+        return Math.max(rt.effectiveMtu() - 40, 64);
+    }
+
+    // ---- tcp_input ---------------------------------------------------------------------
+
+    /** The IP layer hands a segment whose data start at the IPv4 header; never throws. */
+    void tcpInput(Packet p, int hlen) {
+        stats.rcvtotal.increment();
+        try {
+            input(p, hlen);
+        } catch (RuntimeException e) {
+            stats.inerrors.increment();
+            if (errorLogLimit.check()) {
+                LOG.warn("tcp input in {} dropped a segment after an internal error", ctx.vnet(), e);
+            }
+        }
+    }
+
+    private void input(Packet p, int hlen) {
+        int len = p.length() - hlen;
+        if (hlen < 20 || len < TcpHeader.MIN_LENGTH) {
+            stats.rcvshort.increment();
+            return;
+        }
+        Segment s = scratch.get();
+        TcpHeader th = s.th.wrap(p.array(), p.offset() + hlen, len);
+        WireStatus st = th.check();
+        if (st != WireStatus.OK) {
+            if (st == WireStatus.TRUNCATED && len >= TcpHeader.MIN_LENGTH) {
+                stats.rcvbadoff.increment();
+            } else if (st == WireStatus.BAD_DATA_OFFSET) {
+                stats.rcvbadoff.increment();
+            } else {
+                stats.rcvshort.increment();
+            }
+            return;
+        }
+        int src = p.get32(12);
+        int dst = p.get32(16);
+        if ((p.flags() & (Packet.M_BCAST | Packet.M_MCAST)) != 0 || (dst >>> 28) == 0xe || ctx.isBroadcast(dst)
+                || src == 0 || (src >>> 28) == 0xe) {
+            // TCP is unicast only: RFC 1122 §4.2.3.10
+            return;
+        }
+        if ((p.flags() & Packet.M_CSUM_OK) == 0 && !th.checksumValid(src, dst)) {
+            stats.rcvbadsum.increment();
+            return;
+        }
+        if (th.options(s.opts).parse() != WireStatus.OK) {
+            // what came before the bad option stands; the segment itself is still good data
+            stats.rcvbadopt.increment();
+        }
+        s.p = p;
+        s.src = src;
+        s.dst = dst;
+        s.sport = th.srcPort();
+        s.dport = th.dstPort();
+        s.seq = th.seq();
+        s.ack = th.ack();
+        s.flags = th.flags() & 0xff;
+        s.win = th.window();
+        s.dataOff = th.payloadOffset();
+        s.tlen = th.payloadLength();
+        s.readOptions();
+        if (s.sackCount > 0) {
+            stats.sackRcvBlocks.add(s.sackCount);
+        }
+        if (s.sport == 0 || s.dport == 0) {
+            return;
+        }
+        for (int attempt = 0; attempt < 2; attempt++) {
+            InPcb<TcpCb> inp = table.lookup(src, s.sport, dst, s.dport, true);
+            TcpCb cb = inp == null ? null : inp.owner();
+            if (cb == null) {
+                break;
+            }
+            int r = cb.input(s);
+            if (r == TcpCb.RELOOKUP) {
+                // a TIME_WAIT connection gave way to a new SYN: look again for the listener
+                continue;
+            }
+            if (r == TcpCb.HANDLED) {
+                s.p = null;
+                return;
+            }
+            break;
+        }
+        noSocket(s);
+        s.p = null;
+    }
+
+    /** RFC 9293 §3.10.7.1: a segment for no connection is answered by a RST unless it is one. */
+    private void noSocket(Segment s) {
+        stats.noport.increment();
+        if (s.has(TcpHeader.RST)) {
+            return;
+        }
+        long bh = blackhole.get();
+        if (bh == 2 || (bh == 1 && s.has(TcpHeader.SYN))) {
+            return;
+        }
+        respondRst(s);
+    }
+
+    /** The RST that answers {@code s} (RFC 9293 §3.10.7.1). */
+    void respondRst(Segment s) {
+        if (s.has(TcpHeader.ACK)) {
+            respond(s.dst, s.dport, s.src, s.sport, s.ack, 0, TcpHeader.RST);
+        } else {
+            int seglen = s.tlen + (s.has(TcpHeader.SYN) ? 1 : 0) + (s.has(TcpHeader.FIN) ? 1 : 0);
+            respond(s.dst, s.dport, s.src, s.sport, 0, s.seq + seglen, TcpHeader.RST | TcpHeader.ACK);
+        }
+    }
+
+    /** {@code tcp_respond}: a bare control segment outside any connection. */
+    void respond(int laddr, int lport, int faddr, int fport, int seq, int ack, int flags) {
+        Packet p = ctx.allocate(TcpHeader.MIN_LENGTH);
+        TcpHeader th = new TcpHeader(p.array(), p.offset(), TcpHeader.MIN_LENGTH);
+        th.setSrcPort(lport).setDstPort(fport).setSeq(seq).setAck(ack).setHeaderLength(TcpHeader.MIN_LENGTH)
+                .setFlags(flags).setWindow(0).setUrgentPointer(0).setChecksum(0);
+        th.fillChecksum(laddr, faddr);
+        if ((flags & TcpHeader.RST) != 0) {
+            stats.sndrst.increment();
+        } else {
+            stats.sndacks.increment();
+        }
+        stats.sndtotal.increment();
+        try {
+            ctx.ipOutput(p, laddr, faddr, IPPROTO_TCP, -1, 0, 0);
+        } catch (SocketException e) {
+            stats.outerrors.increment();
+        }
+    }
+
+    /**
+     * {@code tcp_ctlinput}: an ICMP error quoting a segment we sent. A port or protocol
+     * unreachable ends a connection attempt (ECONNREFUSED); other errors are soft: they are
+     * reported only if the connection then times out, as BSD does.
+     */
+    @Override
+    public void ctlinput(org.protosw.spi.IcmpError error) {
+        try {
+            Packet q = error.inner();
+            if (q == null || q.length() < 28) {
+                return;
+            }
+            int vhl = q.get8(0);
+            int ihl = (vhl & 0xf) << 2;
+            if ((vhl >>> 4) != 4 || ihl < 20 || q.length() < ihl + 8 || q.get8(9) != IPPROTO_TCP) {
+                return;
+            }
+            int src = q.get32(12);
+            int dst = q.get32(16);
+            int sport = q.get16(ihl);
+            int dport = q.get16(ihl + 2);
+            int seq = q.get32(ihl + 4);
+            InPcb<TcpCb> inp = table.lookup(dst, dport, src, sport, false);
+            TcpCb cb = inp == null ? null : inp.owner();
+            if (cb != null) {
+                cb.ctlError(error.type(), error.code(), seq);
+            }
+        } catch (RuntimeException e) {
+            stats.inerrors.increment();
+            if (errorLogLimit.check()) {
+                LOG.warn("tcp ctlinput in {} failed on {}", ctx.vnet(), error, e);
+            }
+        }
+    }
+
+    @Override
+    public Map<String, Long> statistics() {
+        return stats.snapshot();
+    }
+
+    /**
+     * Connections that outlived their sockets (closing, TIME_WAIT) end with the protocol:
+     * those still exchanging data reset their peer so it does not wait for nothing.
+     */
+    @Override
+    public void destroy() {
+        if (table != null) {
+            for (InPcb<TcpCb> inp : table.list()) {
+                TcpCb cb = inp.owner();
+                if (cb != null) {
+                    cb.unload();
+                }
+            }
+        }
+        if (input != null) {
+            input.close();
+        }
+        for (Tunable t : tunables) {
+            t.close();
+        }
+        tunables.clear();
+    }
+
+    String describe(int addr, int port) {
+        return new InAddr(addr) + ":" + port;
+    }
+}

@@ -1,0 +1,127 @@
+package org.protosw.tcp.internal;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/** {@code struct tcpstat}: the counters behind {@code netstat -s -p tcp}, in FreeBSD's wording. */
+final class TcpStats {
+    final LongAdder sndtotal = new LongAdder();
+    final LongAdder sndpack = new LongAdder();
+    final LongAdder sndbyte = new LongAdder();
+    final LongAdder sndrexmitpack = new LongAdder();
+    final LongAdder sndrexmitbyte = new LongAdder();
+    final LongAdder sndacks = new LongAdder();
+    final LongAdder delack = new LongAdder();
+    final LongAdder sndprobe = new LongAdder();
+    final LongAdder sndwinup = new LongAdder();
+    final LongAdder sndctrl = new LongAdder();
+    final LongAdder sndrst = new LongAdder();
+    final LongAdder outerrors = new LongAdder();
+
+    final LongAdder rcvtotal = new LongAdder();
+    final LongAdder rcvackpack = new LongAdder();
+    final LongAdder rcvackbyte = new LongAdder();
+    final LongAdder rcvdupack = new LongAdder();
+    final LongAdder rcvacktoomuch = new LongAdder();
+    final LongAdder rcvpack = new LongAdder();
+    final LongAdder rcvbyte = new LongAdder();
+    final LongAdder rcvduppack = new LongAdder();
+    final LongAdder rcvdupbyte = new LongAdder();
+    final LongAdder rcvpartduppack = new LongAdder();
+    final LongAdder rcvoopack = new LongAdder();
+    final LongAdder rcvoobyte = new LongAdder();
+    final LongAdder rcvpackafterwin = new LongAdder();
+    final LongAdder rcvwinprobe = new LongAdder();
+    final LongAdder rcvwinupd = new LongAdder();
+    final LongAdder rcvafterclose = new LongAdder();
+    final LongAdder rcvbadsum = new LongAdder();
+    final LongAdder rcvbadoff = new LongAdder();
+    final LongAdder rcvshort = new LongAdder();
+    final LongAdder rcvbadopt = new LongAdder();
+    final LongAdder pawsdrop = new LongAdder();
+    final LongAdder noport = new LongAdder();
+    final LongAdder badrst = new LongAdder();
+    final LongAdder badsyn = new LongAdder();
+    final LongAdder challengeAck = new LongAdder();
+    final LongAdder sackRcvBlocks = new LongAdder();
+    final LongAdder sackSndBlocks = new LongAdder();
+    final LongAdder inerrors = new LongAdder();
+
+    final LongAdder connattempt = new LongAdder();
+    final LongAdder accepts = new LongAdder();
+    final LongAdder listendrop = new LongAdder();
+    final LongAdder connects = new LongAdder();
+    final LongAdder drops = new LongAdder();
+    final LongAdder conndrops = new LongAdder();
+    final LongAdder closed = new LongAdder();
+    final LongAdder rttupdated = new LongAdder();
+    final LongAdder segstimed = new LongAdder();
+    final LongAdder rexmttimeo = new LongAdder();
+    final LongAdder timeoutdrop = new LongAdder();
+    final LongAdder persisttimeo = new LongAdder();
+    final LongAdder sndrexmitfast = new LongAdder();
+    final LongAdder recoveryEpisodes = new LongAdder();
+
+    Map<String, Long> snapshot() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("packets sent", sndtotal.sum());
+        m.put("data packets sent", sndpack.sum());
+        m.put("data bytes sent", sndbyte.sum());
+        m.put("data packets retransmitted", sndrexmitpack.sum());
+        m.put("data bytes retransmitted", sndrexmitbyte.sum());
+        m.put("ack-only packets", sndacks.sum());
+        m.put("ack-only packets delayed", delack.sum());
+        m.put("window probe packets", sndprobe.sum());
+        m.put("window update packets", sndwinup.sum());
+        m.put("control packets", sndctrl.sum());
+        m.put("resets sent", sndrst.sum());
+        m.put("output errors", outerrors.sum());
+        m.put("packets received", rcvtotal.sum());
+        m.put("acks", rcvackpack.sum());
+        m.put("bytes acked", rcvackbyte.sum());
+        m.put("duplicate acks", rcvdupack.sum());
+        m.put("acks for unsent data", rcvacktoomuch.sum());
+        m.put("packets received in-sequence", rcvpack.sum());
+        m.put("bytes received in-sequence", rcvbyte.sum());
+        m.put("completely duplicate packets", rcvduppack.sum());
+        m.put("completely duplicate bytes", rcvdupbyte.sum());
+        m.put("packets with some dup. data", rcvpartduppack.sum());
+        m.put("out-of-order packets", rcvoopack.sum());
+        m.put("out-of-order bytes", rcvoobyte.sum());
+        m.put("packets of data after window", rcvpackafterwin.sum());
+        m.put("window probes", rcvwinprobe.sum());
+        m.put("window update packets received", rcvwinupd.sum());
+        m.put("packets received after close", rcvafterclose.sum());
+        m.put("discarded for bad checksums", rcvbadsum.sum());
+        m.put("discarded for bad header offset fields", rcvbadoff.sum());
+        m.put("discarded because packet too short", rcvshort.sum());
+        m.put("discarded for bad options", rcvbadopt.sum());
+        m.put("discarded due to PAWS", pawsdrop.sum());
+        m.put("dropped due to no socket", noport.sum());
+        m.put("bad resets", badrst.sum());
+        m.put("bad SYNs in synchronized states", badsyn.sum());
+        m.put("challenge ACKs sent", challengeAck.sum());
+        m.put("SACK blocks received", sackRcvBlocks.sum());
+        m.put("SACK blocks sent", sackSndBlocks.sum());
+        long errors = inerrors.sum();
+        if (errors != 0) {
+            m.put("dropped due to internal errors", errors);
+        }
+        m.put("connection requests", connattempt.sum());
+        m.put("connection accepts", accepts.sum());
+        m.put("listen queue overflows", listendrop.sum());
+        m.put("connections established (including accepts)", connects.sum());
+        m.put("connections closed (including drops)", closed.sum());
+        m.put("connections dropped", drops.sum());
+        m.put("embryonic connections dropped", conndrops.sum());
+        m.put("segments updated rtt", rttupdated.sum());
+        m.put("segments timed", segstimed.sum());
+        m.put("retransmit timeouts", rexmttimeo.sum());
+        m.put("connections dropped by rexmit timeout", timeoutdrop.sum());
+        m.put("persist timeouts", persisttimeo.sum());
+        m.put("fast retransmits", sndrexmitfast.sum());
+        m.put("recovery episodes", recoveryEpisodes.sum());
+        return m;
+    }
+}

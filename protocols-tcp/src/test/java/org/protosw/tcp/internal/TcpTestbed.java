@@ -1,0 +1,153 @@
+package org.protosw.tcp.internal;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.protosw.internal.kern.StandaloneStack;
+import org.protosw.internal.kern.Vnet;
+import org.protosw.internal.net.Epair;
+import org.protosw.internal.net.PipeConfig;
+import org.protosw.socket.InAddr;
+import org.protosw.socket.InetSockAddr;
+import org.protosw.socket.Socket;
+import org.protosw.socket.SocketConstants;
+import org.protosw.socket.SocketException;
+import org.protosw.spi.IfAddr;
+import org.protosw.spi.ProtoSwEntry;
+
+/**
+ * The real core without OSGi, TCP registered as its bundle would, and two stack instances
+ * joined by an epair: {@code a} (the default instance, 10.0.0.1) and {@code b} (10.0.0.2).
+ */
+final class TcpTestbed implements AutoCloseable {
+    static final InAddr A = InAddr.of(10, 0, 0, 1);
+    static final InAddr B = InAddr.of(10, 0, 0, 2);
+
+    final StandaloneStack stack;
+    final TcpProtoSw sw = new TcpProtoSw();
+    final Vnet a;
+    final Vnet b;
+    final Epair pair;
+    private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+
+    TcpTestbed() throws Exception {
+        stack = new StandaloneStack();
+        stack.register(sw, Map.of(
+                ProtoSwEntry.DOMAIN, SocketConstants.AF_INET,
+                ProtoSwEntry.TYPE, SocketConstants.SOCK_STREAM,
+                ProtoSwEntry.PROTOCOL, SocketConstants.IPPROTO_TCP,
+                ProtoSwEntry.NAME, "tcp",
+                ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_CONNREQUIRED, ProtoSwEntry.PR_WANTRCVD}), "org.protosw.tcp (test)");
+        a = stack.stack();
+        b = stack.createVnet("b");
+        pair = new Epair(stack.core().nextEpairUnit());
+        a.attachInterface(pair.a());
+        b.attachInterface(pair.b());
+        a.addAddress(pair.a(), new IfAddr(A, 24, InAddr.of(10, 0, 0, 255)));
+        b.addAddress(pair.b(), new IfAddr(B, 24, InAddr.of(10, 0, 0, 255)));
+        pair.a().setUp(true);
+        pair.b().setUp(true);
+    }
+
+    TcpProtocol tcp(Vnet v) {
+        return sw.instance(v.name());
+    }
+
+    /** A pipe on both ends' outbound side, e.g. "delay 20ms plr 0.02 seed 3". */
+    void pipes(String config) throws SocketException {
+        a.pipes().config(1, PipeConfig.parse(config + " seed 11"));
+        a.pipes().attach(1, pair.a(), false);
+        b.pipes().config(1, PipeConfig.parse(config + " seed 17"));
+        b.pipes().attach(1, pair.b(), false);
+    }
+
+    static Socket tcpSocket(Vnet v) throws SocketException {
+        return v.socket(SocketConstants.AF_INET, SocketConstants.SOCK_STREAM, SocketConstants.IPPROTO_TCP);
+    }
+
+    static Socket listener(Vnet v, InAddr addr, int port, int backlog) throws SocketException {
+        Socket s = tcpSocket(v);
+        s.bind(new InetSockAddr(addr, port));
+        s.listen(backlog);
+        return s;
+    }
+
+    <T> Future<T> async(Callable<T> task) {
+        return pool.submit(task);
+    }
+
+    static byte[] randomBytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sends all of {@code data}, in writes of at most {@code chunk} bytes. */
+    static void sendAll(Socket s, byte[] data, int chunk) throws SocketException {
+        int off = 0;
+        while (off < data.length) {
+            int n = Math.min(chunk, data.length - off);
+            ByteBuffer bb = ByteBuffer.wrap(data, off, n);
+            while (bb.hasRemaining()) {
+                s.send(bb);
+            }
+            off += n;
+        }
+    }
+
+    /** Reads until end of stream (or {@code max} bytes); returns what arrived. */
+    static byte[] readAll(Socket s, int max) throws SocketException {
+        byte[] out = new byte[max];
+        int got = 0;
+        while (got < max) {
+            int n = s.recv(ByteBuffer.wrap(out, got, max - got));
+            if (n <= 0) {
+                break;
+            }
+            got += n;
+        }
+        return java.util.Arrays.copyOf(out, got);
+    }
+
+    /** Waits (bounded) for a condition; true when it held in time. */
+    static boolean eventually(long timeoutMs, java.util.function.BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (System.nanoTime() < deadline) {
+            if (cond.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(5);
+        }
+        return cond.getAsBoolean();
+    }
+
+    long stat(Vnet v, String name) {
+        Long x = tcp(v).statistics().get(name);
+        if (x == null) {
+            throw new IllegalArgumentException("no TCP statistic '" + name + "'");
+        }
+        return x;
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        stack.close();
+    }
+}
