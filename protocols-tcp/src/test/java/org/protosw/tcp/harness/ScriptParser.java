@@ -1,0 +1,216 @@
+package org.protosw.tcp.harness;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import org.protosw.wire.TcpHeader;
+
+/**
+ * Reads a segment script. Each line is a time and an action:
+ *
+ * <pre>
+ * 0      socket s
+ * +0     bind s 8080
+ * +0     listen s 1
+ * +0     &lt; S 0:0(0) win 65535 &lt;mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7&gt;
+ * +0     &gt; S. 0:0(0) ack 1 win * &lt;mss 1460,sackOK,TS val * ecr 100,nop,wscale *&gt;
+ * +.1    &lt; . 1:1(0) ack 1 win 1024 &lt;nop,nop,TS val 101 ecr *&gt;
+ * +0     accept s c
+ * +.04~+.06 &gt; . 1:1(0) ack 101     # a range of acceptable times
+ * +0     quiet                       # nothing was sent meanwhile
+ * </pre>
+ *
+ * Times are seconds: absolute from the start, or {@code +} relative to the previous line.
+ * {@code #} starts a comment. Errors name the line and what is accepted.
+ */
+final class ScriptParser {
+    private ScriptParser() {
+    }
+
+    static List<Step> parse(String text) {
+        List<Step> steps = new ArrayList<>();
+        String[] lines = text.split("\n", -1);
+        for (int n = 1; n <= lines.length; n++) {
+            String raw = lines[n - 1];
+            int hash = raw.indexOf('#');
+            String line = (hash >= 0 ? raw.substring(0, hash) : raw).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            int sp = line.indexOf(' ');
+            String timeWord = sp < 0 ? line : line.substring(0, sp);
+            String rest = sp < 0 ? "" : line.substring(sp + 1).strip();
+            steps.add(action(when(timeWord, n), rest, n));
+        }
+        return steps;
+    }
+
+    private static Step.When when(String w, int line) {
+        String[] parts = w.split("~", -1);
+        if (parts.length > 2) {
+            throw fail(line, "bad time '" + w + "' (accepted: T, +T or T~T2 in seconds)");
+        }
+        boolean relative = parts[0].startsWith("+");
+        if (parts.length == 2 && parts[1].startsWith("+") != relative) {
+            throw fail(line, "time range " + w + " mixes absolute and relative times");
+        }
+        double a = time(parts[0], line);
+        double b = parts.length == 2 ? time(parts[1], line) : a;
+        if (b < a) {
+            throw fail(line, "time range " + w + " ends before it starts");
+        }
+        return new Step.When(a, b, relative);
+    }
+
+    private static double time(String w, int line) {
+        try {
+            return Double.parseDouble(w.startsWith("+") ? w.substring(1) : w);
+        } catch (NumberFormatException e) {
+            throw fail(line, "bad time '" + w + "' (accepted: T, +T or T~T2 in seconds)");
+        }
+    }
+
+    private static Step action(Step.When t, String rest, int line) {
+        if (rest.startsWith("<")) {
+            return new Step.Inject(t, segment(rest.substring(1).strip(), line), line);
+        }
+        if (rest.startsWith(">")) {
+            return new Step.Expect(t, segment(rest.substring(1).strip(), line), line);
+        }
+        if (rest.equals("quiet")) {
+            return new Step.Quiet(t, line);
+        }
+        String expect = null;
+        int eq = rest.indexOf(" = ");
+        if (eq >= 0) {
+            expect = rest.substring(eq + 3).strip();
+            rest = rest.substring(0, eq).strip();
+        }
+        boolean async = rest.endsWith("&");
+        if (async) {
+            rest = rest.substring(0, rest.length() - 1).strip();
+        }
+        List<String> words = new ArrayList<>(Arrays.asList(rest.split("\\s+")));
+        String verb = words.remove(0);
+        return new Step.Call(t, verb, List.copyOf(words), expect, async, line);
+    }
+
+    /** {@code FLAGS SEQ:END(LEN) [ack N] [win N|*] [<options>]}. */
+    static Segment segment(String s, int line) {
+        String opts = null;
+        int lt = s.indexOf('<');
+        if (lt >= 0) {
+            int gt = s.lastIndexOf('>');
+            if (gt < lt) {
+                throw fail(line, "options not closed with '>'");
+            }
+            opts = s.substring(lt + 1, gt).strip();
+            s = s.substring(0, lt).strip();
+        }
+        String[] w = s.split("\\s+");
+        if (w.length < 2) {
+            throw fail(line, "a segment needs flags and SEQ:END(LEN), e.g. 'S. 0:0(0) ack 1'");
+        }
+        int flags = flags(w[0], line);
+        String range = w[1];
+        int colon = range.indexOf(':');
+        int paren = range.indexOf('(');
+        if (colon < 0 || paren < colon || !range.endsWith(")")) {
+            throw fail(line, "bad sequence range '" + range + "' (accepted: START:END(LEN))");
+        }
+        long seq;
+        long end;
+        int len;
+        try {
+            seq = Long.parseLong(range.substring(0, colon));
+            end = Long.parseLong(range.substring(colon + 1, paren));
+            len = Integer.parseInt(range.substring(paren + 1, range.length() - 1));
+        } catch (NumberFormatException e) {
+            throw fail(line, "bad sequence range '" + range + "' (accepted: START:END(LEN))");
+        }
+        if (end - seq != len) {
+            throw fail(line, "sequence range " + range + " does not add up");
+        }
+        Long ack = null;
+        Integer win = null;
+        for (int i = 2; i < w.length; i++) {
+            switch (w[i]) {
+                case "ack" -> ack = Long.parseLong(need(w, ++i, "ack", line));
+                case "win" -> {
+                    String v = need(w, ++i, "win", line);
+                    win = v.equals("*") ? null : Integer.parseInt(v);
+                }
+                default -> throw fail(line, "unexpected '" + w[i] + "' in a segment (accepted: ack N, win N|*, <options>)");
+            }
+        }
+        return new Segment(flags, seq, len, ack, win, opts == null ? null : options(opts, line), line);
+    }
+
+    private static String need(String[] w, int i, String what, int line) {
+        if (i >= w.length) {
+            throw fail(line, "'" + what + "' needs a value");
+        }
+        return w[i];
+    }
+
+    private static int flags(String w, int line) {
+        int f = 0;
+        for (char c : w.toCharArray()) {
+            f |= switch (c) {
+                case 'S' -> TcpHeader.SYN;
+                case 'F' -> TcpHeader.FIN;
+                case 'R' -> TcpHeader.RST;
+                case 'P' -> TcpHeader.PSH;
+                case 'U' -> TcpHeader.URG;
+                case '.' -> TcpHeader.ACK;
+                default -> throw fail(line, "bad flag '" + c + "' in '" + w + "' (accepted: S F R P U .)");
+            };
+        }
+        return f;
+    }
+
+    private static List<Segment.Option> options(String s, int line) {
+        List<Segment.Option> out = new ArrayList<>();
+        if (s.isEmpty()) {
+            return out;
+        }
+        for (String o : s.split(",")) {
+            String[] w = o.strip().split("\\s+");
+            switch (w[0]) {
+                case "nop", "eol", "sackOK" -> out.add(new Segment.Option(w[0], null, null));
+                case "mss", "wscale" -> out.add(new Segment.Option(w[0], value(w, 1, line), null));
+                case "TS" -> {
+                    if (w.length != 5 || !w[1].equals("val") || !w[3].equals("ecr")) {
+                        throw fail(line, "bad timestamp option '" + o.strip() + "' (accepted: TS val N ecr N, * for any)");
+                    }
+                    out.add(new Segment.Option("TS", value(w, 2, line), value(w, 4, line)));
+                }
+                case "sack" -> {
+                    for (int i = 1; i < w.length; i++) {
+                        String[] ab = w[i].split(":");
+                        out.add(new Segment.Option("sack", Long.parseLong(ab[0]), Long.parseLong(ab[1])));
+                    }
+                }
+                default -> throw fail(line, "unknown option '" + w[0] + "' (accepted: mss, wscale, sackOK, TS, sack, nop, eol)");
+            }
+        }
+        return out;
+    }
+
+    private static Long value(String[] w, int i, int line) {
+        String v = need(w, i, w[0], line);
+        if (v.equals("*")) {
+            return null;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw fail(line, "'" + v + "' is not a number (or *) in option " + w[0]);
+        }
+    }
+
+    static IllegalArgumentException fail(int line, String what) {
+        return new IllegalArgumentException("line " + line + ": " + what);
+    }
+}
