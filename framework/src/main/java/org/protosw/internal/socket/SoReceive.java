@@ -41,6 +41,8 @@ final class SoReceive {
                 return receiveRecord(s, dst, flags, meta, nb);
             }
             return receiveStream(s, dst, flags, nb);
+        } catch (SocketException e) {
+            throw s.asAborted(e);
         } catch (RuntimeException | LinkageError e) {
             throw s.protoFailure("recv", e);
         } finally {

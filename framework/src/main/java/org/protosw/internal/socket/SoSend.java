@@ -32,6 +32,8 @@ final class SoSend {
                 return sendRecord(s, src, flags, to);
             }
             return sendStream(s, src, flags, to, nb);
+        } catch (SocketException e) {
+            throw s.asAborted(e);
         } catch (RuntimeException | LinkageError e) {
             throw s.protoFailure("send", e);
         } finally {

@@ -128,6 +128,21 @@ public final class SocketImpl implements Socket, AttachedSocket {
         return new SocketException(Errno.ECONNABORTED, so.protoName + " socket aborted by the stack (protocol unloaded or stack instance removed)");
     }
 
+    /**
+     * Once the core aborted the socket, a call that was in flight reports ECONNABORTED
+     * whatever it failed with (a protocol's EPIPE because the peer was torn down first, say):
+     * DESIGN.md promises that callers of an aborted socket wake with ECONNABORTED.
+     */
+    SocketException asAborted(SocketException e) {
+        int v = ref.get();
+        if ((v & ABORTED) != 0 && (v & CLOSED) == 0 && e.errno() != Errno.ECONNABORTED) {
+            SocketException a = dead(v);
+            a.addSuppressed(e);
+            return a;
+        }
+        return e;
+    }
+
     boolean isAborted() {
         return (ref.get() & ABORTED) != 0;
     }
