@@ -1,6 +1,7 @@
 package org.protosw.inetd.internal;
 
 import static org.protosw.socket.SocketConstants.AF_INET;
+import static org.protosw.socket.SocketConstants.IPPROTO_UDP;
 import static org.protosw.socket.SocketConstants.SOCK_DGRAM;
 
 import java.nio.ByteBuffer;
@@ -10,6 +11,7 @@ import org.protosw.socket.InAddr;
 import org.protosw.socket.InetSockAddr;
 import org.protosw.socket.NetStack;
 import org.protosw.socket.RecvInfo;
+import org.protosw.socket.SockOpt;
 import org.protosw.socket.Socket;
 import org.protosw.socket.SocketException;
 import org.slf4j.Logger;
@@ -23,6 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class DatagramService extends InetService {
     private static final Logger LOG = LoggerFactory.getLogger(DatagramService.class);
     private static final long JOIN_MS = 5000;
+    /** The largest UDP payload IPv4 can carry. */
+    private static final int MAX_DGRAM = 65535 - 20 - 8;
 
     private final Socket socket;
     private final Thread thread;
@@ -38,8 +42,12 @@ public final class DatagramService extends InetService {
         if (kind == ServiceKind.HTTP) {
             throw new SocketException(Errno.EPROTOTYPE, "http runs over tcp only");
         }
-        Socket so = stack.socket(AF_INET, SOCK_DGRAM, 0);
+        Socket so = stack.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
         try {
+            // the default send space (FreeBSD's 9216) would refuse to echo a larger datagram;
+            // the receive space holds a few of the largest
+            so.setOption(SockOpt.SO_SNDBUF, MAX_DGRAM);
+            so.setOption(SockOpt.SO_RCVBUF, Math.max(so.getOption(SockOpt.SO_RCVBUF), 4 * MAX_DGRAM));
             so.bind(new InetSockAddr(InAddr.ANY, port));
         } catch (SocketException e) {
             so.close();

@@ -1,6 +1,7 @@
 package org.protosw.inetd.internal;
 
 import static org.protosw.socket.SocketConstants.AF_INET;
+import static org.protosw.socket.SocketConstants.IPPROTO_TCP;
 import static org.protosw.socket.SocketConstants.SOCK_STREAM;
 
 import java.io.IOException;
@@ -44,7 +45,7 @@ public final class StreamService extends InetService {
 
     static StreamService start(String name, ServiceKind kind, NetStack stack, int port, Path root, StreamHandler handler)
             throws SocketException {
-        Socket so = stack.socket(AF_INET, SOCK_STREAM, 0);
+        Socket so = stack.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
         try {
             so.setOption(SockOpt.SO_REUSEADDR, true);
             so.bind(new InetSockAddr(InAddr.ANY, port));
