@@ -21,8 +21,11 @@ import org.protosw.socket.NetStack;
  * {@code net:inetd}: starts, stops and lists the small services on the stack's sockets.
  * It tracks every {@link NetStack} service (one per vnet); when a vnet goes away its services
  * stop, and when this bundle stops every service stops and its sockets close.
+ *
+ * <p>Immediate: the running services live in this instance, and Gogo releases the service
+ * after each command, which would deactivate a delayed component (and stop them all).
  */
-@Component(service = InetdCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=inetd"})
+@Component(service = InetdCommand.class, immediate = true, property = {"osgi.command.scope=net", "osgi.command.function=inetd"})
 public final class InetdCommand {
     static final String USAGE = "inetd start echo|discard|chargen tcp|udp [PORT] [-j vnet]"
             + " | inetd start http [PORT] --root DIR [-j vnet] | inetd stop NAME | inetd list";
