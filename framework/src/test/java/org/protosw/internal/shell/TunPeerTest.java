@@ -170,11 +170,21 @@ class TunPeerTest {
     }
 
     @Test
+    void stoppingTheCoreClosesTheDeviceAndStopsItsThread() throws Exception {
+        long fdsBefore = openFds();
+        createTun("host", HOST + "/24");
+        assertThat(openFds()).isGreaterThan(fdsBefore);
+        sh.close();
+        sh = null;
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("tun-tun0"));
+        assertThat(openFds()).isEqualTo(fdsBefore);
+        assertThat(ns.exec("ip", "link", "show", "tun0").exit()).isNotZero();
+    }
+
+    @Test
     void aNameInUseIsOneLineAndLeavesNothingOpen() throws Exception {
         createTun();
         long fds = openFds();
-        String msg = ns.inside(() -> error(() -> ifconfig.ifconfig("-j", "b", "tun0", "create")));
-        assertThat(msg).isNotEmpty();
         sh.command(new VnetCommand()).vnet("create", "b");
         String busy = ns.inside(() -> error(() -> ifconfig.ifconfig("-j", "b", "tun0", "create")));
         assertThat(busy).isEqualTo("ifconfig: tun0: cannot attach the tun device: the name tun0 is in use (another process holds that tun device)");
