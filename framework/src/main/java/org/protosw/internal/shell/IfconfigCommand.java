@@ -8,6 +8,8 @@ import org.osgi.service.component.annotations.Component;
 import org.protosw.internal.kern.Vnet;
 import org.protosw.internal.net.Epair;
 import org.protosw.internal.net.NetInterface;
+import org.protosw.internal.net.Tun;
+import org.protosw.internal.net.TunHost;
 import org.protosw.socket.InAddr;
 import org.protosw.spi.IfAddr;
 import org.protosw.spi.IfNet;
@@ -15,14 +17,21 @@ import org.protosw.spi.IfNet;
 /** {@code net:ifconfig}: list, create, destroy and configure interfaces, as ifconfig(8). */
 @Component(service = IfconfigCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=ifconfig"})
 public final class IfconfigCommand extends NetCommand {
-    static final String USAGE = "ifconfig [-j vnet] [-a] [IF] | ifconfig [-j vnet] epair create | ifconfig [-j vnet] IF destroy"
+    static final String USAGE = "ifconfig [-j vnet] [-a] [IF] | ifconfig [-j vnet] epair create"
+            + " | ifconfig [-j vnet] tunN create [mtu N] [inet ADDR/LEN] [host ADDR/LEN] | ifconfig [-j vnet] IF destroy"
             + " | ifconfig [-j vnet] IF [inet ADDR[/LEN] [alias|delete|-alias]] [-alias ADDR] [mtu N] [up|down] [vnet NAME]";
 
     @Descriptor("list and configure interfaces, as ifconfig(8)\n"
             + "  ifconfig [-j vnet] [-a]                 list the interfaces of a vnet (-a: all, the default anyway)\n"
             + "  ifconfig [-j vnet] IF                   show one interface\n"
             + "  ifconfig [-j vnet] epair create         create an epair (two joined interfaces epairNa/epairNb)\n"
-            + "  ifconfig [-j vnet] IF destroy           destroy an interface (an epair's peer goes with it)\n"
+            + "  ifconfig [-j vnet] tunN create [mtu N] [inet ADDR/LEN] [host ADDR/LEN]\n"
+            + "                                          open the Linux TUN device tunN (needs root or CAP_NET_ADMIN and\n"
+            + "                                          /dev/net/tun); inet: the stack's address on it; host: configure\n"
+            + "                                          and bring up the kernel's side (runs ip(8); outside a network\n"
+            + "                                          namespace only RFC 5737 networks are accepted)\n"
+            + "  ifconfig [-j vnet] IF destroy           destroy an interface (an epair's peer goes with it; a tun\n"
+            + "                                          device is closed and its thread stopped)\n"
             + "  ifconfig [-j vnet] IF inet A.B.C.D[/LEN] [alias]\n"
             + "                                          add an address and the route to its network\n"
             + "                                          (no /LEN: the classful mask, /8, /16 or /24)\n"
@@ -47,6 +56,10 @@ public final class IfconfigCommand extends NetCommand {
         }
         String name = args.next("interface name");
         if (args.flag("create")) {
+            if (name.startsWith("tun")) {
+                createTun(args, v, name);
+                return;
+            }
             args.end();
             create(v, name);
             return;
@@ -85,7 +98,8 @@ public final class IfconfigCommand extends NetCommand {
     private void create(Vnet v, String name) {
         if (!name.equals("epair")) {
             // the unit is picked by the core (epair0, epair1...), so "epair5 create" would not honour its number
-            throw new CommandException("ifconfig: cannot create '" + name + "' (accepted: epair create, which makes a pair epairNa/epairNb)");
+            throw new CommandException("ifconfig: cannot create '" + name
+                    + "' (accepted: epair create, which makes a pair epairNa/epairNb, or tunN create)");
         }
         int unit = core().nextEpairUnit();
         Epair pair = new Epair(unit);
@@ -101,6 +115,67 @@ public final class IfconfigCommand extends NetCommand {
             return null;
         });
         System.out.println(pair.a().name());
+    }
+
+    /**
+     * {@code tunN create [mtu N] [inet ADDR/LEN] [host ADDR/LEN]}: every setting is checked
+     * before the device is opened, and a failure after that closes it again, so a failed
+     * command leaves no device, thread or descriptor behind.
+     */
+    private void createTun(Args args, Vnet v, String name) {
+        int mtu = Tun.DEFAULT_MTU;
+        String inet = null;
+        String host = null;
+        while (!args.isEmpty()) {
+            String word = args.next("setting");
+            switch (word) {
+                case "mtu" -> mtu = args.nextInt("mtu", NetInterface.MIN_MTU, NetInterface.MAX_MTU);
+                case "inet" -> inet = args.next("address after 'inet' (A.B.C.D/LEN)");
+                case "host" -> host = args.next("address after 'host' (A.B.C.D/LEN)");
+                default -> throw args.fail("unknown setting '" + word + "' for " + name + " create (accepted: mtu N, inet ADDR/LEN, host ADDR/LEN)");
+            }
+        }
+        IfAddr local = inet == null ? null : prefixed(args, inet, "inet");
+        IfAddr remote = host == null ? null : prefixed(args, host, "host");
+        if (v.interfaces().byName(name) != null) {
+            throw new CommandException("ifconfig: interface " + name + " already exists in vnet " + v.name());
+        }
+        if (remote != null) {
+            // refuse before anything is opened
+            int len = remote.prefixLength();
+            core("ifconfig", () -> {
+                TunHost.checkAllowed(remote.addr(), len);
+                return null;
+            });
+        }
+        int m = mtu;
+        Tun tun = core("ifconfig", () -> Tun.open(name, m));
+        try {
+            core("ifconfig", () -> {
+                v.attachInterface(tun);
+                if (local != null) {
+                    v.addAddress(tun, local);
+                }
+                if (remote != null) {
+                    TunHost.configure(tun.deviceName(), m, remote.addr(), remote.prefixLength());
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            v.detachInterface(tun);
+            tun.destroy();
+            throw e;
+        }
+    }
+
+    private static IfAddr prefixed(Args args, String spec, String what) {
+        int slash = spec.indexOf('/');
+        if (slash < 0) {
+            throw args.fail("give the " + what + " address with its prefix length, as A.B.C.D/LEN ('" + spec + "')");
+        }
+        InAddr addr = parseAddr(args, spec.substring(0, slash));
+        int len = (int) args.parseLong(spec.substring(slash + 1), what + " prefix length", 1, 32);
+        return new IfAddr(addr, len, null);
     }
 
     private void destroy(Vnet v, NetInterface ifp) {

@@ -121,7 +121,7 @@ class IfconfigCommandTest {
         assertThat(error(() -> ifconfig.ifconfig("-j"))).startsWith("ifconfig: missing vnet name after -j");
         assertThat(error(() -> ifconfig.ifconfig("-j", "nope"))).isEqualTo("ifconfig: no vnet named 'nope' (known: default)");
         assertThat(error(() -> ifconfig.ifconfig("eth0"))).isEqualTo("ifconfig: interface eth0 does not exist in vnet default (known: lo0)");
-        assertThat(error(() -> ifconfig.ifconfig("tun0", "create"))).contains("cannot create 'tun0'", "accepted: epair create");
+        assertThat(error(() -> ifconfig.ifconfig("gif0", "create"))).contains("cannot create 'gif0'", "accepted: epair create", "tunN create");
         assertThat(error(() -> ifconfig.ifconfig("epair5", "create"))).contains("cannot create 'epair5'", "accepted: epair create");
         assertThat(error(() -> ifconfig.ifconfig("epair", "create", "now"))).startsWith("ifconfig: unexpected 'now'");
         assertThat(dflt.interfaces().list()).hasSize(1);
@@ -162,5 +162,19 @@ class IfconfigCommandTest {
         assertThat(error(() -> ifconfig.ifconfig("epair0a", "vnet"))).startsWith("ifconfig: missing vnet name after 'vnet'");
         assertThat(error(() -> ifconfig.ifconfig("epair0a", "vnet", "nope"))).isEqualTo("ifconfig: no vnet named 'nope' (known: default, b)");
         assertThat(dflt.interfaces().byName("epair0a")).isNotNull();
+    }
+
+    @Test
+    void tunCreateChecksItsSettingsBeforeOpeningAnything() {
+        assertThat(error(() -> ifconfig.ifconfig("tun0", "create", "speed", "10")))
+                .startsWith("ifconfig: unknown setting 'speed' for tun0 create (accepted: mtu N, inet ADDR/LEN, host ADDR/LEN)");
+        assertThat(error(() -> ifconfig.ifconfig("tun0", "create", "mtu", "65536"))).contains("mtu 65536 is out of range (accepted: 68 to 65535)");
+        assertThat(error(() -> ifconfig.ifconfig("tun0", "create", "host", "192.0.2.2"))).contains("A.B.C.D/LEN");
+        if (!org.protosw.internal.net.TunHost.inOtherNetns()) {
+            assertThat(error(() -> ifconfig.ifconfig("tun0", "create", "host", "10.9.8.7/24")))
+                    .startsWith("ifconfig: host 10.9.8.7/24 refused: in the host's own network namespace only RFC 5737 networks");
+        }
+        assertThat(dflt.interfaces().byName("tun0")).isNull();
+        assertThat(error(() -> ifconfig.ifconfig("lo0", "create"))).contains("or tunN create");
     }
 }
