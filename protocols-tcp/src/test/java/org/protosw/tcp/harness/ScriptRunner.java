@@ -83,8 +83,7 @@ final class ScriptRunner implements AutoCloseable {
                     case Step.Inject in -> {
                         sleepUntil(deadline(in.when(), false));
                         noUnexpected(s.line());
-                        link.inject(encode(in.segment()));
-                        lastEvent = System.nanoTime();
+                        lastEvent = injectAndSettle(encode(in.segment()));
                         log.add(String.format("%8.3f < %s", now(), in.segment()));
                     }
                     case Step.Expect ex -> expect(ex);
@@ -289,6 +288,21 @@ final class ScriptRunner implements AutoCloseable {
     }
 
     // ---- inbound segments --------------------------------------------------------------
+
+    /**
+     * Hands a segment to the stack and waits until its input worker has processed it, so
+     * a state check on the next line sees its effect (input runs on the stack's threads).
+     */
+    private long injectAndSettle(byte[] packet) throws InterruptedException {
+        long before = vnet.netisr().handledTotal();
+        long at = System.nanoTime();
+        link.inject(packet);
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (vnet.netisr().handledTotal() <= before && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        return at;
+    }
 
     private byte[] encode(Segment s) {
         if (localPort == 0) {
