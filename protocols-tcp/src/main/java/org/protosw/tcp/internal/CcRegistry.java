@@ -37,8 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>Algorithms leaving.</b> A service cannot refuse to go away, so when one does, its
  * connections are moved to the default (keeping their window); when the default itself goes,
  * the default becomes NewReno first, with a warning, and returns to the configured name when
- * that algorithm registers again. NewReno cannot disappear: besides its service this class
- * keeps an instance of its own, used whenever no {@code newreno} service is registered.
+ * that algorithm registers again. Where a refusal is possible it is made: {@code tcp:cc
+ * unload} does not unload the default (nor NewReno). NewReno cannot disappear: besides its
+ * service this class keeps an instance of its own, used whenever no {@code newreno} service
+ * is registered.
  *
  * <p>Lookups ({@link #lookup}, {@link #defaultAlgo}) take no lock: connections call them
  * under their own lock, which changes here take after this object's monitor.

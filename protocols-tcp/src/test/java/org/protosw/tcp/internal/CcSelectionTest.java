@@ -4,6 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.protosw.tcp.internal.TcpTestbed.*;
 
+import java.lang.reflect.Proxy;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -11,6 +20,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.dto.BundleDTO;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+import org.osgi.util.promise.Promise;
+import org.osgi.util.promise.Promises;
 import org.protosw.internal.net.PipeConfig;
 import org.protosw.socket.Errno;
 import org.protosw.socket.InetSockAddr;
@@ -250,6 +268,140 @@ class CcSelectionTest {
         }
     }
 
+    /** SCR as far as tcp:cc uses it: disabling a component unregisters its service, as SCR would. */
+    private static final class FakeScr implements ServiceComponentRuntime {
+        final Map<ComponentDescriptionDTO, CongestionControl> impls = new HashMap<>();
+        final Set<ComponentDescriptionDTO> disabled = new HashSet<>();
+        final CcRegistry reg;
+
+        FakeScr(CcRegistry reg) {
+            this.reg = reg;
+        }
+
+        ComponentDescriptionDTO add(String name, CongestionControl impl) {
+            ComponentDescriptionDTO d = new ComponentDescriptionDTO();
+            d.name = "cc." + name;
+            d.serviceInterfaces = new String[] {CongestionControl.class.getName()};
+            d.properties = Map.of(CongestionControl.NAME_PROPERTY, name);
+            d.bundle = new BundleDTO();
+            d.bundle.id = 7;
+            d.bundle.symbolicName = "org.protosw.tcp";
+            impls.put(d, impl);
+            return d;
+        }
+
+        @Override
+        public Collection<ComponentDescriptionDTO> getComponentDescriptionDTOs(Bundle... bundles) {
+            return List.copyOf(impls.keySet());
+        }
+
+        @Override
+        public ComponentDescriptionDTO getComponentDescriptionDTO(Bundle bundle, String name) {
+            return impls.keySet().stream().filter(d -> d.name.equals(name)).findFirst().orElse(null);
+        }
+
+        @Override
+        public Collection<ComponentConfigurationDTO> getComponentConfigurationDTOs(ComponentDescriptionDTO description) {
+            return List.of();
+        }
+
+        @Override
+        public boolean isComponentEnabled(ComponentDescriptionDTO description) {
+            return !disabled.contains(description);
+        }
+
+        @Override
+        public Promise<Void> enableComponent(ComponentDescriptionDTO description) {
+            if (disabled.remove(description)) {
+                reg.register(description.properties.get(CongestionControl.NAME_PROPERTY).toString(), impls.get(description),
+                        "org.protosw.tcp [7]");
+            }
+            return Promises.resolved(null);
+        }
+
+        @Override
+        public Promise<Void> disableComponent(ComponentDescriptionDTO description) {
+            if (disabled.add(description)) {
+                reg.unregister(impls.get(description));
+            }
+            return Promises.resolved(null);
+        }
+    }
+
+    @Test
+    void ccUnloadRefusesTheDefaultAndMovesConnectionsOtherwise() throws Exception {
+        CcCommand cmd = new CcCommand(reg);
+        assertThatThrownBy(() -> cmd.cc("unload", "cubic")).hasToString(
+                "cc unload: cubic is the default algorithm and stays loaded; pick another first (tcp:cc set default NAME)");
+        assertThatThrownBy(() -> cmd.cc("unload", "newreno")).hasToString(
+                "cc unload: newreno is TCP's fallback algorithm and stays loaded");
+        cmd.cc("set", "default", "newreno");
+        assertThatThrownBy(() -> cmd.cc("unload", "cubic")).hasToString(
+                "cc unload: the Declarative Services runtime is not available");
+        FakeScr scr = new FakeScr(reg);
+        scr.add("cubic", reg.lookup("cubic").impl());
+        scr.add("newreno", reg.lookup("newreno").impl());
+        cmd.scr = scr;
+        try (Socket l = listener(tb.b, B, 8700, 4)) {
+            Flow f = flow(l, 8700, 512 << 10, "cubic");
+            assertThat(cmd.cc("unload", "cubic")).isEqualTo(
+                    "unloaded cubic: 1 connection(s) moved to newreno (tcp:cc load cubic brings it back)\n");
+            assertThat(f.algo()).isEqualTo("newreno");
+            assertThat(reg.names()).containsExactly("newreno");
+            assertThat(cmd.cc()).containsPattern("(?m)^cubic\\s+-\\s+org.protosw.tcp \\[7\\] \\(unloaded\\)$");
+            assertThatThrownBy(() -> f.client().setOption(TcpSockOpts.TCP_CONGESTION, "cubic"))
+                    .isInstanceOfSatisfying(SocketException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT))
+                    .hasMessageContaining("available: newreno");
+            assertThat(cmd.cc("load", "cubic")).isEqualTo("loaded cubic\n");
+            assertThatThrownBy(() -> cmd.cc("load", "cubic")).hasToString("cc load: cubic is loaded already");
+            f.client().setOption(TcpSockOpts.TCP_CONGESTION, "cubic");
+            f.check();
+            f.client().close();
+            f.server().close();
+        }
+    }
+
+    @Test
+    void theDefaultIsSavedInConfigurationAdminAndReadBack() {
+        Dictionary<String, Object> saved = new Hashtable<>();
+        String[] pid = new String[1];
+        Configuration config = (Configuration) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {Configuration.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getProperties" -> saved.isEmpty() ? null : saved;
+                    case "updateIfDifferent" -> {
+                        @SuppressWarnings("unchecked")
+                        Dictionary<String, Object> d = (Dictionary<String, Object>) args[0];
+                        saved.put(CcRegistry.PROP_ALGORITHM, d.get(CcRegistry.PROP_ALGORITHM));
+                        yield true;
+                    }
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+        ConfigurationAdmin cm = (ConfigurationAdmin) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ConfigurationAdmin.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("getConfiguration") && args.length == 1) {
+                        pid[0] = (String) args[0];
+                        return config;
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        CcCommand cmd = new CcCommand(reg);
+        assertThat(cmd.cc("set", "default", "newreno")).isEqualTo(
+                "default: cubic -> newreno (not saved: Configuration Admin is not running)\n");
+        cmd.configAdmin = cm;
+        assertThat(cmd.cc("set", "default", "cubic")).isEqualTo("default: newreno -> cubic\n");
+        assertThat(pid[0]).isEqualTo("org.protosw.tcp.cc");
+        assertThat(saved.get("algorithm")).isEqualTo("cubic");
+        // what DS hands the registry when the configuration changes (or is edited in etc/)
+        reg.modified(Map.of("algorithm", "newreno"));
+        assertThat(reg.defaultAlgo().name()).isEqualTo("newreno");
+        reg.modified(Map.of());
+        assertThat(reg.defaultAlgo().name()).isEqualTo("cubic");
+        reg.modified(Map.of("algorithm", "vegas"));
+        assertThat(reg.defaultAlgo().name()).isEqualTo("cubic");
+        assertThat(reg.configuredDefault()).isEqualTo("vegas");
+        assertThat(cmd.cc()).contains("configured default 'vegas' is not available: new connections use cubic");
+    }
+
     @Test
     void ccCommandErrorsAreOneLine() {
         CcCommand cmd = new CcCommand(reg);
@@ -258,8 +410,12 @@ class CcSelectionTest {
                 .hasToString("cc set default: no congestion control algorithm 'vegas' (available: cubic, newreno)");
         assertThatThrownBy(() -> cmd.cc("set", "vegas")).hasToString(
                 "cc set: expected 'set default NAME' (usage: " + CcCommand.USAGE + ")");
-        assertThatThrownBy(() -> cmd.cc("unload", "cubic")).hasToString(
-                "cc: unknown subcommand 'unload cubic' (usage: " + CcCommand.USAGE + ")");
+        assertThatThrownBy(() -> cmd.cc("frob", "cubic")).hasToString(
+                "cc: unknown subcommand 'frob cubic' (usage: " + CcCommand.USAGE + ")");
+        assertThatThrownBy(() -> cmd.cc("unload")).hasToString(
+                "cc unload: expected one algorithm name (usage: " + CcCommand.USAGE + ")");
+        assertThatThrownBy(() -> cmd.cc("unload", "vegas")).hasToString(
+                "cc unload: no congestion control algorithm 'vegas' (available: cubic, newreno)");
         assertThat(reg.defaultAlgo().name()).isEqualTo("cubic");
     }
 }

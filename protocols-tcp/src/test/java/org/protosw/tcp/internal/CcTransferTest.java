@@ -68,8 +68,9 @@ class CcTransferTest {
                 assertThat(sha256(got)).isEqualTo(sha256(data));
                 double bps = SIZE * 8.0 / secs;
                 System.out.printf("%s: %d MiB over 10 Mbit/s, 50 ms RTT, 1%% loss: %.2f s, %.2f Mbit/s = %.0f%% of the link"
-                        + " (%d segments retransmitted, cwnd at the end %d, ssthresh %d)%n", algo, SIZE >> 20, secs,
-                        bps / 1e6, 100 * bps / LINK_BPS, info.totalRetransmits(), info.cwnd(), info.ssthresh());
+                        + " (%d segments retransmitted, %d fast retransmits, %d timeouts, cwnd at the end %d, ssthresh %d)%n",
+                        algo, SIZE >> 20, secs, bps / 1e6, 100 * bps / LINK_BPS, info.totalRetransmits(),
+                        tb.stat(tb.a, "fast retransmits"), tb.stat(tb.a, "retransmit timeouts"), info.cwnd(), info.ssthresh());
                 return info;
             }
         }
