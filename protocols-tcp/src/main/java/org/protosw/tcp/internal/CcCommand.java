@@ -52,7 +52,8 @@ public final class CcCommand {
     }
 
     @Descriptor("TCP congestion control algorithms (mod_cc): which exist and which new connections use\n"
-            + "  cc [list]               name, default marker (*), connections using it, providing bundle\n"
+            + "  cc [list]               name, default marker (*), connections using it (listening sockets\n"
+            + "                          included), providing bundle\n"
             + "  cc set default NAME     the algorithm of new connections (existing ones keep theirs),\n"
             + "                          saved in Configuration Admin (PID " + CcRegistry.PID + ", property "
             + CcRegistry.PROP_ALGORITHM + ")\n"
