@@ -42,6 +42,13 @@ public interface CcVars {
     /** True while in loss recovery (fast recovery or after a timeout). */
     boolean inRecovery();
 
+    /**
+     * The connection's clock: microseconds from an arbitrary origin, never going back.
+     * Algorithms that grow the window with time (CUBIC) read it here rather than from the JVM,
+     * so they follow the same time as TCP's timers.
+     */
+    long nowMicros();
+
     /** The algorithm's private state for this connection, or null. */
     Object data();
 

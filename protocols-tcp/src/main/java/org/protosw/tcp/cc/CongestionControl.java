@@ -4,13 +4,21 @@ import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * A congestion control algorithm ({@code struct cc_algo}). One instance serves many
- * connections: per-connection state goes in {@link CcVars#setData}. Every hook runs under
- * the connection's lock and must be short and must not block.
+ * connections: per-connection state goes in {@link CcVars#setData} ({@code cc_data}), set
+ * up in {@link #init} and dropped in {@link #destroy}. Every hook runs under the
+ * connection's lock and must be short and must not block.
+ *
+ * <p>An algorithm is offered to TCP by registering it as an OSGi service of this type with
+ * the service property {@value #NAME_PROPERTY} (its name, e.g. {@code cubic}): that is
+ * FreeBSD's {@code cc_register_algo}, and unregistering the service is
+ * {@code cc_deregister_algo}. TCP then moves the connections that used it to the default
+ * algorithm (calling {@link #destroy} on each first), so the service may leave at any time.
+ * A service without the property, or with a name already taken, is ignored (logged).
  */
 @ConsumerType
 public interface CongestionControl {
-    /** The name shown to administrators and used to pick it, e.g. {@code newreno}. */
-    String name();
+    /** The service property that names the algorithm; names are what administrators type. */
+    String NAME_PROPERTY = "tcp.cc.name";
 
     /** {@code cb_init}: a connection starts using this algorithm; set up its private data. */
     default void init(CcVars ccv) {

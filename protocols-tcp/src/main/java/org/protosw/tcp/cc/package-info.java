@@ -5,6 +5,19 @@
  * {@code after_idle}) and hands it the connection's variables as
  * {@link org.protosw.tcp.cc.CcVars}. An algorithm changes only the congestion window and
  * the slow start threshold; loss detection and recovery stay with TCP.
+ *
+ * <p><b>Shipping an algorithm.</b> Register a {@code CongestionControl} service with the
+ * property {@code tcp.cc.name=NAME} (a DS component is enough). TCP's own {@code newreno}
+ * and {@code cubic} are registered that way. When the service goes away, the connections
+ * using it move to the default algorithm.
+ *
+ * <p><b>Choosing one.</b> New connections use the default: {@code cubic} unless
+ * {@code tcp:cc set default NAME} chose another, saved in Configuration Admin (PID
+ * {@code org.protosw.tcp.cc}, property {@code algorithm}). FreeBSD keeps this name in the
+ * string sysctl {@code net.inet.tcp.cc.algorithm}; protosw's sysctls hold integers, hence
+ * the command. A socket picks its own with
+ * {@link org.protosw.tcp.TcpSockOpts#TCP_CONGESTION}; an accepted connection starts with
+ * its listener's.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.0.0")

@@ -1,5 +1,6 @@
 package org.protosw.tcp.internal;
 
+import org.osgi.service.component.annotations.Component;
 import org.protosw.tcp.cc.AckType;
 import org.protosw.tcp.cc.CcVars;
 import org.protosw.tcp.cc.CongestionControl;
@@ -8,9 +9,12 @@ import org.protosw.tcp.cc.CongestionSignal;
 /**
  * NewReno's window arithmetic (RFC 5681, RFC 6582's cwnd rules, RFC 3465 appropriate byte
  * counting with L = 2, RFC 6928's initial window), as FreeBSD's {@code cc_newreno}.
- * The recovery itself (which segment to resend, partial ACKs) is TCP's.
+ * The recovery itself (which segment to resend, partial ACKs) is TCP's. Registered as a
+ * service like any other algorithm; {@link CcRegistry} also keeps an instance of its own so
+ * TCP always has an algorithm to fall back to.
  */
-final class NewReno implements CongestionControl {
+@Component(service = CongestionControl.class, property = CongestionControl.NAME_PROPERTY + "=" + NewReno.NAME)
+public final class NewReno implements CongestionControl {
     static final String NAME = "newreno";
     /** RFC 6928: ten segments. */
     private static final int INITIAL_SEGMENTS = 10;
@@ -20,11 +24,6 @@ final class NewReno implements CongestionControl {
     /** Bytes acknowledged since cwnd last grew in congestion avoidance. */
     private static final class Data {
         long bytesAcked;
-    }
-
-    @Override
-    public String name() {
-        return NAME;
     }
 
     @Override

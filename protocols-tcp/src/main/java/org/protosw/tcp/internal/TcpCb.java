@@ -90,7 +90,10 @@ final class TcpCb implements Pcb, CcVars {
     private SockBuf snd;
     private SockBuf rcv;
     private TcpReass reass = new TcpReass();
+    /** The algorithm (volatile for listings; the data path reads {@link #cc}) and whether its init ran. */
+    private volatile CcAlgo ccAlgo;
     private CongestionControl cc;
+    private boolean ccInited;
     private Object ccData;
 
     private volatile TcpState state = TcpState.CLOSED;
@@ -166,8 +169,88 @@ final class TcpCb implements Pcb, CcVars {
         this.delackTimer = ctx.newCallout(this::delackFired);
         this.msl2Timer = ctx.newCallout(this::msl2Fired);
         this.rto = tcp.rexmitInitial.get() * 1000L;
-        this.cc = tcp.defaultCc();
+        // under the lock: the table already lists this connection, so an algorithm leaving
+        // now waits for the choice below and then moves it
+        lock.lock();
+        try {
+            ccAttach(defaultCc());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private CcAlgo defaultCc() {
+        CcRegistry reg = tcp.ccRegistry();
+        for (int i = 0; i < 4; i++) {
+            CcAlgo a = reg.defaultAlgo();
+            if (!a.gone()) {
+                return a;
+            }
+        }
+        return reg.lookup(NewReno.NAME);
+    }
+
+    // ==== congestion control algorithm =========================================================
+
+    private void ccAttach(CcAlgo a) {
+        ccAlgo = a;
+        cc = a.impl();
+        ccData = null;
         cc.init(this);
+        ccInited = true;
+    }
+
+    private void ccDetach() {
+        if (ccInited) {
+            ccInited = false;
+            cc.destroy(this);
+        }
+        ccData = null;
+    }
+
+    CcAlgo ccAlgo() {
+        return ccAlgo;
+    }
+
+    /**
+     * Hands the connection to another algorithm (lock held). What the connection learned
+     * about the path stays: the new algorithm starts from the current window and threshold
+     * (made sane), not from the initial window.
+     */
+    private void switchCc(CcAlgo to) {
+        if (to == ccAlgo) {
+            return;
+        }
+        boolean live = ccInited;
+        long ocwnd = cwnd;
+        long ossthresh = ssthresh;
+        ccDetach();
+        if (!live) {
+            // closed or in TIME_WAIT: no hook will run again, only the name is shown
+            ccAlgo = to;
+            cc = to.impl();
+            return;
+        }
+        ccAttach(to);
+        if (state.haveEstablished()) {
+            cc.connInit(this);
+            cwnd = Math.clamp(ocwnd, maxseg, Math.max(maxseg, maxWindow()));
+            ssthresh = Math.max(ossthresh, 2L * maxseg);
+        }
+    }
+
+    /** The registry moves this connection off an algorithm that went away; true when it used it. */
+    boolean moveCc(CcAlgo from, CcAlgo to) {
+        lock.lock();
+        try {
+            if (ccAlgo != from) {
+                return false;
+            }
+            switchCc(to);
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     // ==== locking and upcalls =============================================================
@@ -355,6 +438,19 @@ final class TcpCb implements Pcb, CcVars {
                 if (state.haveEstablished()) {
                     maxseg = Math.min(maxseg, v);
                 }
+            } else if (option.equals(TcpSockOpts.TCP_CONGESTION)) {
+                String name = (String) value;
+                if (name == null || name.isBlank()) {
+                    throw new SocketException(Errno.EINVAL, "TCP_CONGESTION needs an algorithm name");
+                }
+                CcAlgo a = tcp.ccRegistry().lookup(name.trim());
+                // checked under the lock: an algorithm marked gone is being moved off, and
+                // the move reaches this connection only after this request
+                if (a == null || a.gone()) {
+                    throw new SocketException(Errno.ENOENT, "TCP_CONGESTION: no congestion control algorithm '" + name
+                            + "' (available: " + String.join(", ", tcp.ccRegistry().names()) + ")");
+                }
+                switchCc(a);
             } else if (option.equals(TcpSockOpts.TCP_INFO)) {
                 throw new SocketException(Errno.EINVAL, "TCP_INFO is read only");
             } else {
@@ -374,6 +470,8 @@ final class TcpCb implements Pcb, CcVars {
                 v = (flags & F_NODELAY) != 0;
             } else if (option.equals(TcpSockOpts.TCP_MAXSEG)) {
                 v = state.haveEstablished() ? maxseg : (userMss > 0 ? userMss : tcp.mssdflt.getInt());
+            } else if (option.equals(TcpSockOpts.TCP_CONGESTION)) {
+                v = ccAlgo.name();
             } else if (option.equals(TcpSockOpts.TCP_INFO)) {
                 v = info();
             } else {
@@ -389,7 +487,7 @@ final class TcpCb implements Pcb, CcVars {
         return new TcpInfo(state.netstatName(), srtt, rttvar, currentRto(), maxseg, peerMss, cwnd, ssthresh, sndWnd,
                 rcvWnd, sndScale, rcvScale, (flags & F_RCVD_TSTMP) != 0 && (flags & F_REQ_TSTMP) != 0,
                 (flags & F_RCVD_SCALE) != 0 && (flags & F_REQ_SCALE) != 0, (flags & F_SACK_PERMIT) != 0, rxtshift,
-                totalRexmits, sackBlocksSeen, cc.name());
+                totalRexmits, sackBlocksSeen, ccAlgo.name());
     }
 
     /** {@code tcp_usr_close} / {@code tcp_disconnect}. */
@@ -540,9 +638,7 @@ final class TcpCb implements Pcb, CcVars {
 
     private void release() {
         stopTimers();
-        if (cc != null) {
-            cc.destroy(this);
-        }
+        ccDetach();
         table.remove(inp);
         so = null;
         snd = null;
@@ -555,9 +651,7 @@ final class TcpCb implements Pcb, CcVars {
         snd = null;
         rcv = null;
         reass = new TcpReass();
-        if (cc != null) {
-            cc.destroy(this);
-        }
+        ccDetach();
     }
 
     private void enterTimeWait() {
@@ -662,6 +756,10 @@ final class TcpCb implements Pcb, CcVars {
         try {
             cb.flags |= inheritedFlags;
             cb.userMss = inheritedMss;
+            // as FreeBSD's syncache: the connection uses the listener's algorithm
+            if (!ccAlgo.gone()) {
+                cb.switchCc(ccAlgo);
+            }
             cb.passiveOpen(s);
         } finally {
             cb.unlock();
@@ -1755,6 +1853,11 @@ final class TcpCb implements Pcb, CcVars {
     public boolean inRecovery() {
         // after a timeout the window grows again by slow start, so only fast recovery counts
         return (flags & F_FASTRECOVERY) != 0;
+    }
+
+    @Override
+    public long nowMicros() {
+        return System.nanoTime() / 1000;
     }
 
     @Override

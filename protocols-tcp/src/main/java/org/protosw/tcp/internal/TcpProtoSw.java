@@ -7,7 +7,9 @@ import static org.protosw.socket.SocketConstants.SOCK_STREAM;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSw;
@@ -21,11 +23,23 @@ import org.protosw.spi.Protocol;
 public final class TcpProtoSw implements ProtoSw {
     /** Each stack instance's TCP, for the protocol's own diagnostics and tests. */
     private final Map<String, TcpProtocol> instances = new ConcurrentHashMap<>();
+    private final CcRegistry ccRegistry;
+
+    @Activate
+    public TcpProtoSw(@Reference CcRegistry ccRegistry) {
+        this.ccRegistry = ccRegistry;
+    }
+
+    /** Outside OSGi: with this bundle's own congestion control algorithms. */
+    TcpProtoSw() {
+        this(CcRegistry.withBuiltins());
+    }
 
     @Override
     public Protocol init(ProtoContext ctx) throws SocketException {
-        TcpProtocol tcp = TcpProtocol.init(ctx);
+        TcpProtocol tcp = TcpProtocol.init(ctx, ccRegistry);
         instances.put(ctx.vnet(), tcp);
+        ccRegistry.attach(tcp);
         return new Protocol() {
             @Override
             public org.protosw.spi.Pcb attach(org.protosw.spi.ProtoSocket so) throws SocketException {
@@ -45,9 +59,14 @@ public final class TcpProtoSw implements ProtoSw {
             @Override
             public void destroy() {
                 instances.remove(ctx.vnet(), tcp);
+                ccRegistry.detach(tcp);
                 tcp.destroy();
             }
         };
+    }
+
+    CcRegistry ccRegistry() {
+        return ccRegistry;
     }
 
     /** The TCP of a stack instance, or null. */

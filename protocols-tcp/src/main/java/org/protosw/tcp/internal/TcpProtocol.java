@@ -19,7 +19,6 @@ import org.protosw.spi.Protocol;
 import org.protosw.spi.Registration;
 import org.protosw.spi.Route;
 import org.protosw.spi.Tunable;
-import org.protosw.tcp.cc.CongestionControl;
 import org.protosw.wire.TcpHeader;
 import org.protosw.wire.WireStatus;
 import org.slf4j.Logger;
@@ -56,7 +55,7 @@ final class TcpProtocol implements Protocol {
     private final ProtoContext ctx;
     private final TcpStats stats = new TcpStats();
     private final IsnGenerator isn = new IsnGenerator();
-    private final CongestionControl defaultCc = new NewReno();
+    private final CcRegistry ccRegistry;
     private final List<Tunable> tunables = new ArrayList<>();
     private final ThreadLocal<Segment> scratch = ThreadLocal.withInitial(Segment::new);
     private final PpsRateCheck errorLogLimit = new PpsRateCheck(1);
@@ -79,12 +78,13 @@ final class TcpProtocol implements Protocol {
     Tunable persmax;
     Tunable blackhole;
 
-    private TcpProtocol(ProtoContext ctx) {
+    private TcpProtocol(ProtoContext ctx, CcRegistry ccRegistry) {
         this.ctx = ctx;
+        this.ccRegistry = ccRegistry;
     }
 
-    static TcpProtocol init(ProtoContext ctx) throws SocketException {
-        TcpProtocol tcp = new TcpProtocol(ctx);
+    static TcpProtocol init(ProtoContext ctx, CcRegistry ccRegistry) throws SocketException {
+        TcpProtocol tcp = new TcpProtocol(ctx, ccRegistry);
         try {
             tcp.sendspace = tcp.tunable(SYSCTL_SENDSPACE, 32768, 1, 16 << 20, "send buffer of new TCP sockets");
             tcp.recvspace = tcp.tunable(SYSCTL_RECVSPACE, 65536, 1, 16 << 20, "receive buffer of new TCP sockets");
@@ -135,8 +135,8 @@ final class TcpProtocol implements Protocol {
         return isn;
     }
 
-    CongestionControl defaultCc() {
-        return defaultCc;
+    CcRegistry ccRegistry() {
+        return ccRegistry;
     }
 
     @Override
