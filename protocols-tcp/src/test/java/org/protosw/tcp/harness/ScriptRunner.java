@@ -22,9 +22,8 @@ import org.protosw.socket.Socket;
 import org.protosw.socket.SocketConstants;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.IfAddr;
-import org.protosw.spi.ProtoSwEntry;
 import org.protosw.tcp.TcpSockOpts;
-import org.protosw.tcp.internal.TcpProtoSw;
+import org.protosw.tcp.internal.StandaloneTcp;
 import org.protosw.wire.Checksum;
 import org.protosw.wire.Ipv4Header;
 import org.protosw.wire.TcpHeader;
@@ -60,12 +59,7 @@ final class ScriptRunner implements AutoCloseable {
 
     ScriptRunner() throws Exception {
         stack = new StandaloneStack();
-        stack.register(new TcpProtoSw(), Map.of(
-                ProtoSwEntry.DOMAIN, SocketConstants.AF_INET,
-                ProtoSwEntry.TYPE, SocketConstants.SOCK_STREAM,
-                ProtoSwEntry.PROTOCOL, SocketConstants.IPPROTO_TCP,
-                ProtoSwEntry.NAME, "tcp",
-                ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_CONNREQUIRED, ProtoSwEntry.PR_WANTRCVD}), "org.protosw.tcp (harness)");
+        stack.register(StandaloneTcp.newProtoSw(), StandaloneTcp.properties(), "org.protosw.tcp (harness)");
         vnet = stack.stack();
         link = new HarnessLink("harness0", 1500);
         vnet.attachInterface(link);
