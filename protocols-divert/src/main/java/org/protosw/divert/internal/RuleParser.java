@@ -116,7 +116,11 @@ final class RuleParser {
         int slash = w.indexOf('/');
         if (slash >= 0) {
             a = w.substring(0, slash);
-            len = integer(w.substring(slash + 1), "prefix length in '" + w + "'", 0, 32);
+            String l = w.substring(slash + 1);
+            if (l.isEmpty() || l.length() > 2 || !l.chars().allMatch(Character::isDigit) || Integer.parseInt(l) > 32) {
+                throw new IllegalArgumentException("bad prefix length '" + l + "' in '" + w + "' (accepted: 0 to 32)");
+            }
+            len = Integer.parseInt(l);
         }
         try {
             return new int[] {InAddr.parse(a).bits(), len};
