@@ -33,16 +33,16 @@ public final class DiverterCommand {
     private final Map<Key, Running> running = new ConcurrentHashMap<>();
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    void addStack(NetStack s) {
+    public void addStack(NetStack s) {
         stacks.put(s.name(), s);
     }
 
-    void removeStack(NetStack s) {
+    public void removeStack(NetStack s) {
         stacks.remove(s.name(), s);
     }
 
     @Deactivate
-    void deactivate() {
+    public void deactivate() {
         for (Key k : List.copyOf(running.keySet())) {
             stop(k);
         }
@@ -60,7 +60,8 @@ public final class DiverterCommand {
         System.out.print(execute(argv));
     }
 
-    String execute(String... argv) {
+    /** Runs one command line and returns what it prints (for programs that embed the stack without a shell). */
+    public String execute(String... argv) {
         Words w = new Words("diverter", USAGE, argv);
         String verb = w.nextOr("list");
         switch (verb) {

@@ -35,7 +35,7 @@ public final class RuleCommand {
     }
 
     /** Runs one command line and returns what it prints. */
-    String execute(String... argv) {
+    public String execute(String... argv) {
         Words w = new Words("rule", USAGE, argv);
         String verb = w.nextOr("list");
         String vnet = w.vnet();
