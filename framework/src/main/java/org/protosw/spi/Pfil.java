@@ -25,4 +25,16 @@ public interface Pfil {
      * interface.
      */
     void reinject(Packet p, int direction, IfNet ifp, int order);
+
+    /**
+     * {@code ip_reass} for a hook that must see whole datagrams (divert reassembles inbound
+     * fragments before diverting them, as FreeBSD's {@code ipfw_divert} does): an inbound
+     * fragment joins the instance's reassembly queues. Returns the whole datagram (a new
+     * packet, header first, fragment fields cleared, with the fragment's receiving
+     * interface) when this fragment completed it, null when the fragment was queued or
+     * dropped (the hook then returns {@link PfilHook#CONSUMED}), and {@code p} itself when
+     * it is no fragment. The reassembled datagram is not in any hook's path: a hook that does
+     * not keep it passes it on with {@link #reinject}.
+     */
+    Packet reassemble(Packet p);
 }

@@ -116,6 +116,12 @@ public final class IpLayer {
             public void outbound(Packet p) {
                 outputReinjected(p);
             }
+
+            @Override
+            public Packet reassemble(Packet p) {
+                int hlen = (p.get8(Ipv4Header.OFF_VHL) & 0xf) << 2;
+                return reass.input(p, hlen);
+            }
         });
         protox.set(SocketConstants.IPPROTO_ICMP, new Handler(icmp::input, null));
     }

@@ -14,6 +14,8 @@ import org.protosw.spi.Packet;
 import org.protosw.spi.Pfil;
 import org.protosw.spi.PfilHook;
 import org.protosw.spi.Registration;
+import org.protosw.wire.Ipv4Header;
+import org.protosw.wire.WireStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,9 @@ public final class PfilHead implements Pfil {
 
         /** An outbound packet (complete header) passed the OUT hooks: route, fragment, send. */
         void outbound(Packet p);
+
+        /** An inbound fragment (checked header) for the reassembly queues: the whole datagram or null. */
+        Packet reassemble(Packet p);
     }
 
     private record Hook(String name, int directions, int order, long seq, PfilHook hook) {
@@ -155,6 +160,19 @@ public final class PfilHead implements Pfil {
         } else {
             continuation.outbound(p);
         }
+    }
+
+    @Override
+    public Packet reassemble(Packet p) {
+        if (p.length() < Ipv4Header.MIN_LENGTH
+                || (p.get16(Ipv4Header.OFF_FRAG) & (Ipv4Header.FLAG_MF | Ipv4Header.OFFMASK)) == 0) {
+            return p;
+        }
+        if (Ipv4Header.check(p.array(), p.offset(), p.length()) != WireStatus.OK) {
+            reinjectDropped.increment();
+            return null;
+        }
+        return continuation.reassemble(p);
     }
 
     /** Hook names per direction in run order, for the shell. */

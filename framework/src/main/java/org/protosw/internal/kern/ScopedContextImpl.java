@@ -64,6 +64,11 @@ final class ScopedContextImpl implements ScopedContext {
             public void reinject(Packet p, int direction, IfNet ifp, int order) {
                 vnet.ip().pfil().reinject(p, direction, ifp, order);
             }
+
+            @Override
+            public Packet reassemble(Packet p) {
+                return vnet.ip().pfil().reassemble(p);
+            }
         };
     }
 

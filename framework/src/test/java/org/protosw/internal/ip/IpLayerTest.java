@@ -573,6 +573,38 @@ class IpLayerTest {
     }
 
     @Test
+    void aHookThatNeedsWholeDatagramsReassemblesInboundFragments() {
+        List<Packet> whole = new ArrayList<>();
+        Pfil pfil = s.ip.pfil();
+        pfil.addHook("divert", Pfil.IN, 10, (p, dir, ifp) -> {
+            Packet w = pfil.reassemble(p);
+            if (w == p) {
+                return PfilHook.PASS;
+            }
+            if (w != null) {
+                whole.add(w);
+            }
+            return PfilHook.CONSUMED;
+        });
+        byte[] data = bytes(16, 7);
+        s.em0.inject(packet(PEER0, EM0, PROTO, 64, Ipv4Header.FLAG_MF, Arrays.copyOfRange(data, 0, 8)));
+        assertThat(whole).as("queued until complete").isEmpty();
+        s.em0.inject(packet(PEER0, EM0, PROTO, 64, 1, Arrays.copyOfRange(data, 8, 16)));
+        assertThat(whole).hasSize(1);
+        Packet w = whole.get(0);
+        assertThat(w.length()).isEqualTo(36);
+        assertThat(hdr(w).isFragment()).isFalse();
+        assertThat(Arrays.copyOfRange(w.toByteArray(), 20, 36)).isEqualTo(data);
+        assertThat(w.rcvif()).isSameAs(s.em0);
+        assertThat(delivered).isEmpty();
+
+        pfil.reinject(w, Pfil.IN, s.em0, 10);
+        assertThat(delivered).as("the whole datagram goes on after the hook").hasSize(1);
+        Packet plain = packet(PEER0, EM0, PROTO, bytes(4, 1));
+        assertThat(pfil.reassemble(plain)).as("no fragment: the packet itself").isSameAs(plain);
+    }
+
+    @Test
     void outputHooksSeeTheWholeDatagramBeforeFragmentation() throws Exception {
         List<Packet> held = new ArrayList<>();
         List<Integer> lengths = new ArrayList<>();

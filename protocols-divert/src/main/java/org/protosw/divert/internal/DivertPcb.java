@@ -1,0 +1,162 @@
+package org.protosw.divert.internal;
+
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.protosw.socket.Errno;
+import org.protosw.socket.InAddr;
+import org.protosw.socket.InetSockAddr;
+import org.protosw.socket.SockAddr;
+import org.protosw.socket.SocketException;
+import org.protosw.spi.IfNet;
+import org.protosw.spi.Packet;
+import org.protosw.spi.Pcb;
+import org.protosw.spi.ProtoSocket;
+import org.protosw.wire.Ipv4Header;
+import org.protosw.wire.WireStatus;
+
+/**
+ * The pcb of one divert socket: its divert port ({@code bind}), {@code div_output} for what
+ * the application writes back, and the delivery of diverted packets.
+ */
+final class DivertPcb implements Pcb {
+    private final DivertProtocol div;
+    private final ProtoSocket so;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile int port;
+    private volatile boolean removed;
+    private volatile boolean aborted;
+
+    DivertPcb(DivertProtocol div, ProtoSocket so) {
+        this.div = div;
+        this.so = so;
+    }
+
+    int port() {
+        return port;
+    }
+
+    void setPort(int port) {
+        this.port = port;
+    }
+
+    /** The divert port is the port of the address; its IP address means nothing (divert(4)). */
+    @Override
+    public void bind(SockAddr addr) throws SocketException {
+        if (!(addr instanceof InetSockAddr sin)) {
+            throw new SocketException(addr == null ? Errno.EINVAL : Errno.EAFNOSUPPORT,
+                    "bind: a divert socket takes an InetSockAddr whose port is the divert port, got " + addr);
+        }
+        lock.lock();
+        try {
+            checkOpen("bind");
+            if (port != 0) {
+                throw new SocketException(Errno.EINVAL, "bind: the socket is bound to divert port " + port + " already");
+            }
+            div.bind(this, sin.port());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * {@code div_output}: the data are a whole IP packet. To the wildcard address it goes
+     * out; to an address of this host it comes in on that address's interface. The port of
+     * the address is the rule number to resume after (what recvfrom reported).
+     */
+    @Override
+    public void send(Packet data, SockAddr to, int flags) throws SocketException {
+        if (!(to instanceof InetSockAddr sin)) {
+            throw new SocketException(to == null ? Errno.EDESTADDRREQ : Errno.EAFNOSUPPORT,
+                    "sendto on a divert socket needs an InetSockAddr (wildcard: outbound, local address: inbound), got " + to);
+        }
+        checkOpen("send");
+        WireStatus st = Ipv4Header.check(data.array(), data.offset(), data.length());
+        if (st != WireStatus.OK) {
+            throw new SocketException(Errno.EINVAL, "send: the data are no IPv4 packet (" + st + ")");
+        }
+        int total = data.get16(Ipv4Header.OFF_TOTAL_LENGTH);
+        if (total < data.length()) {
+            data.setLength(total);
+        }
+        int addr = sin.addr().bits();
+        if (addr == 0) {
+            div.reinjectOut(data, sin.port());
+        } else {
+            div.reinjectIn(data, addr, sin.port());
+        }
+    }
+
+    /** {@code div_input}'s delivery: false when the receive buffer has no room. */
+    boolean deliver(Packet p, int rule, IfNet inbound) {
+        if (removed) {
+            return false;
+        }
+        InetSockAddr from;
+        String ifname = null;
+        if (inbound != null) {
+            var addrs = inbound.addresses();
+            InAddr a = addrs.isEmpty() ? InAddr.ANY : addrs.getFirst().addr();
+            from = new InetSockAddr(a, rule);
+            ifname = inbound.name();
+        } else {
+            from = new InetSockAddr(InAddr.ANY, rule);
+        }
+        if (!so.rcv().appendAddr(p, from, ifname)) {
+            return false;
+        }
+        so.sorwakeup();
+        return true;
+    }
+
+    @Override
+    public SockAddr sockaddr() {
+        return new InetSockAddr(InAddr.ANY, port);
+    }
+
+    @Override
+    public SockAddr peeraddr() throws SocketException {
+        throw new SocketException(Errno.ENOTCONN, "getpeername: divert sockets have no peer");
+    }
+
+    @Override
+    public void close() {
+        release();
+    }
+
+    @Override
+    public void abort() {
+        aborted = true;
+        release();
+    }
+
+    @Override
+    public void detach() {
+        release();
+    }
+
+    private void checkOpen(String request) throws SocketException {
+        if (removed) {
+            if (aborted) {
+                throw new SocketException(Errno.ECONNABORTED, request + " on a socket the stack aborted");
+            }
+            throw new SocketException(Errno.EBADF, request + " on a closed socket");
+        }
+    }
+
+    private void release() {
+        lock.lock();
+        try {
+            if (!removed) {
+                removed = true;
+                div.unbind(this);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "divert port " + port;
+    }
+}
