@@ -61,8 +61,13 @@ public final class Bench {
         out.println();
         out.printf(Locale.ROOT, "%-14s %16s %16s %8s  %s%n", "case", "protosw", "kernel", "ratio", "unit");
         for (Result r : results) {
-            out.printf(Locale.ROOT, "%-14s %16.0f %16.0f %7.2fx  %s%n", r.name, r.protosw, r.kernel, r.protosw / r.kernel, r.unit);
+            out.printf(Locale.ROOT, "%-14s %16s %16s %7.2fx  %s%n", r.name, figure(r.protosw), figure(r.kernel), r.protosw / r.kernel, r.unit);
         }
+    }
+
+    /** Whole numbers for rates in the thousands, two decimals for small ones (Gbit/s). */
+    private static String figure(double v) {
+        return String.format(Locale.ROOT, v >= 1000 ? "%,.0f" : "%.2f", v);
     }
 
     private record Result(String name, String unit, double protosw, double kernel) {

@@ -5,7 +5,7 @@ import java.util.List;
 
 /** One benchmark, measured on both stacks. */
 interface BenchCase {
-    List<String> NAMES = List.of("udp-rate", "socket-churn");
+    List<String> NAMES = List.of("udp-rate", "socket-churn", "tcp-bulk", "tcp-bulk-1m", "tcp-rr", "tcp-connect");
 
     /** What the figures count, per second. */
     String unit();
@@ -18,6 +18,10 @@ interface BenchCase {
         return switch (name) {
             case "udp-rate" -> new UdpRate();
             case "socket-churn" -> new SocketChurn();
+            case "tcp-bulk" -> new TcpBulk(0);
+            case "tcp-bulk-1m" -> new TcpBulk(1 << 20);
+            case "tcp-rr" -> new TcpRr();
+            case "tcp-connect" -> new TcpConnect();
             default -> throw new IllegalArgumentException(name);
         };
     }

@@ -36,7 +36,7 @@ class DistributionIT {
     void oneShotCommandListsTheBundlesAndExitsZero() throws Exception {
         Run run = protosw("-c", "lb -s");
         assertThat(run.status()).as(run.toString()).isZero();
-        assertThat(run.out()).contains("org.protosw.framework").contains("org.protosw.udp");
+        assertThat(run.out()).contains("org.protosw.framework").contains("org.protosw.udp").contains("org.protosw.tcp");
         assertThat(run.err()).as("stderr").isEmpty();
     }
 
@@ -51,10 +51,12 @@ class DistributionIT {
     }
 
     @Test
-    void theSwitchTableListsUdpWithItsBundle() throws Exception {
+    void theSwitchTableListsUdpAndTcpWithTheirBundles() throws Exception {
         Run run = protosw("-c", "net:protocols");
         assertThat(run.status()).as(run.toString()).isZero();
         assertThat(run.out().lines().filter(l -> l.matches("inet\\s+dgram\\s+17\\s+udp\\s+org\\.protosw\\.udp\\s+\\d+\\s+1\\.0\\.0\\S*\\s+active\\s+0.*")))
+                .as(run.out()).hasSize(1);
+        assertThat(run.out().lines().filter(l -> l.matches("inet\\s+stream\\s+6\\s+tcp\\s+org\\.protosw\\.tcp\\s+\\d+\\s+1\\.0\\.0\\S*\\s+active\\s+0.*")))
                 .as(run.out()).hasSize(1);
     }
 

@@ -1,5 +1,6 @@
 package org.protosw.spi;
 
+import java.util.List;
 import java.util.Map;
 
 import org.osgi.annotation.versioning.ConsumerType;
@@ -29,6 +30,15 @@ public interface Protocol {
      */
     default Map<String, Long> statistics() {
         return Map.of();
+    }
+
+    /**
+     * Connections this protocol keeps after their socket was detached (TCP delivering the
+     * rest of its send buffer and FIN, TIME_WAIT): what {@code netstat} shows after the
+     * sockets. Read by management commands, never on the data path.
+     */
+    default List<ConnectionInfo> orphans() {
+        return List.of();
     }
 
     /**

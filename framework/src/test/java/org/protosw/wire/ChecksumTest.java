@@ -24,6 +24,35 @@ class ChecksumTest {
         assertThat(Checksum.compute(b, 0, b.length)).isEqualTo(0x220d);
     }
 
+    /** RFC 1071's definition word by word: what the 8-byte-at-a-time sum must equal. */
+    private static int sum16(byte[] b, int off, int len, int initial) {
+        long sum = initial & 0xffffffffL;
+        for (int i = 0; i < len; i += 2) {
+            sum += ((b[off + i] & 0xff) << 8) | (i + 1 < len ? b[off + i + 1] & 0xff : 0);
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return (int) sum;
+    }
+
+    @Test
+    void wideSumEqualsTheWordByWordDefinitionAtAnyOffsetAndLength() {
+        Random r = new Random(1071);
+        byte[] b = new byte[70_000];
+        r.nextBytes(b);
+        for (int k = 0; k < 2000; k++) {
+            int off = r.nextInt(64);
+            int len = k < 100 ? k : r.nextInt(b.length - off);
+            int initial = k % 3 == 0 ? 0 : r.nextInt(0x3ffff);
+            assertThat(Checksum.sum(b, off, len, initial)).as("off %d len %d initial %x", off, len, initial).isEqualTo(sum16(b, off, len, initial));
+        }
+        byte[] ones = new byte[65536];
+        java.util.Arrays.fill(ones, (byte) 0xff);
+        assertThat(Checksum.sum(ones, 0, ones.length, 0xffff)).isEqualTo(sum16(ones, 0, ones.length, 0xffff)).isEqualTo(0xffff);
+        assertThat(Checksum.sum(new byte[64], 3, 40, 0)).isZero();
+    }
+
     @Test
     void oddLengthPadsWithZero() {
         byte[] odd = hex("0001f203f4f5f6");

@@ -1,5 +1,7 @@
 package org.protosw.internal.shell;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.felix.service.command.Descriptor;
@@ -14,7 +16,9 @@ import org.protosw.internal.sw.ProtoSwInfo;
 import org.protosw.socket.InetSockAddr;
 import org.protosw.socket.SockAddr;
 import org.protosw.socket.SocketConstants;
+import org.protosw.spi.ConnectionInfo;
 import org.protosw.spi.IfAddr;
+import org.protosw.spi.Protocol;
 
 /** {@code net:netstat}: sockets, per-protocol statistics, interface counters, routes, as netstat(1). */
 @Component(service = NetstatCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=netstat"})
@@ -23,7 +27,8 @@ public final class NetstatCommand extends NetCommand {
             + " | netstat [-j vnet] -r";
 
     @Descriptor("show network status, as netstat(1)\n"
-            + "  netstat [-a] [-p proto]  sockets: protocol, Recv-Q, Send-Q, local and foreign address, state\n"
+            + "  netstat [-a] [-p proto]  sockets: protocol, Recv-Q, Send-Q, local and foreign address, state,\n"
+            + "                           then connections that outlived their socket (TIME_WAIT...)\n"
             + "                           (-a adds server sockets: listening, unbound, or bound to the wildcard\n"
             + "                           address without a peer; -p shows one protocol's sockets)\n"
             + "  netstat -s [-p proto]    statistics per protocol (ip, icmp, raw, udp, ...), as netstat -s\n"
@@ -78,12 +83,33 @@ public final class NetstatCommand extends NetCommand {
                 if (proto != null) {
                     knownProtocol(v, proto, args);
                 }
-                System.out.print(sockets(v, all, proto));
+                System.out.print(sockets(v, all, proto, orphans(v, proto)));
             }
         }
     }
 
-    private static String sockets(Vnet v, boolean all, String proto) {
+    /** Connections without a socket, per protocol row label ("tcp4"), as the protocols report them. */
+    private List<Map.Entry<String, ConnectionInfo>> orphans(Vnet v, String proto) {
+        List<Map.Entry<String, ConnectionInfo>> out = new ArrayList<>();
+        for (ProtoSwInfo info : core().registry().list()) {
+            if (proto != null && !proto.equals(info.name())) {
+                continue;
+            }
+            ProtoEntry e = core().registry().entry(info.name());
+            ProtoInstance pi = e == null ? null : e.instance(v.name());
+            Protocol p = pi == null ? null : pi.protocol();
+            if (p == null) {
+                continue;
+            }
+            String label = info.name() + (info.domain() == SocketConstants.AF_INET ? "4" : "");
+            for (ConnectionInfo c : p.orphans()) {
+                out.add(Map.entry(label, c));
+            }
+        }
+        return out;
+    }
+
+    private static String sockets(Vnet v, boolean all, String proto, List<Map.Entry<String, ConnectionInfo>> orphans) {
         Table t = new Table("Proto", ">Recv-Q", ">Send-Q", "Local Address", "Foreign Address", "(state)");
         for (SocketInfo s : v.sockets().sockets()) {
             if (proto != null && !proto.equals(s.protocol())) {
@@ -97,6 +123,11 @@ public final class NetstatCommand extends NetCommand {
                 state = state.isEmpty() ? "(closing)" : state + " (closing)";
             }
             t.row(s.protocol() + (s.domain() == SocketConstants.AF_INET ? "4" : ""), s.recvQ(), s.sendQ(), addr(s.local()), addr(s.foreign()), state);
+        }
+        // what outlived its socket (TIME_WAIT...) is a connection too, as netstat(1) shows it
+        for (Map.Entry<String, ConnectionInfo> o : orphans) {
+            ConnectionInfo c = o.getValue();
+            t.row(o.getKey(), c.recvQ(), c.sendQ(), addr(c.local()), addr(c.foreign()), c.state());
         }
         return "Active Internet connections" + (all ? " (including servers)" : "") + " (vnet " + v.name() + ")\n" + t;
     }

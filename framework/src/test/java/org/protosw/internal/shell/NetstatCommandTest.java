@@ -20,6 +20,7 @@ import org.protosw.internal.socket.TestDgramProto;
 import org.protosw.socket.InAddr;
 import org.protosw.socket.InetSockAddr;
 import org.protosw.socket.Socket;
+import org.protosw.spi.ConnectionInfo;
 
 class NetstatCommandTest {
     private Shell sh;
@@ -75,6 +76,27 @@ class NetstatCommandTest {
                 Active Internet connections (including servers) (vnet default)
                 Proto  Recv-Q  Send-Q  Local Address  Foreign Address  (state)
                 """);
+    }
+
+    @Test
+    void connectionsThatOutlivedTheirSocketFollowTheSockets() throws Exception {
+        sh.tdgram.instance("default").orphans.add(new ConnectionInfo(new InetSockAddr(InAddr.LOOPBACK, 7000),
+                new InetSockAddr(InAddr.parse("127.0.0.2"), 41000), "TIME_WAIT", 0, 0));
+        sh.tdgram.instance("default").orphans.add(new ConnectionInfo(new InetSockAddr(InAddr.LOOPBACK, 7001),
+                new InetSockAddr(InAddr.parse("127.0.0.2"), 41001), "FIN_WAIT_1", 0, 1460));
+        try (Socket server = tdgram()) {
+            server.bind(new InetSockAddr(InAddr.LOOPBACK, 5000));
+            String expected = """
+                    Active Internet connections (vnet default)
+                    Proto    Recv-Q  Send-Q  Local Address   Foreign Address  (state)
+                    tdgram4       0       0  127.0.0.1.5000  *.*
+                    tdgram4       0       0  127.0.0.1.7000  127.0.0.2.41000  TIME_WAIT
+                    tdgram4       0    1460  127.0.0.1.7001  127.0.0.2.41001  FIN_WAIT_1
+                    """;
+            assertThat(out(() -> netstat.netstat())).isEqualTo(expected);
+            assertThat(out(() -> netstat.netstat("-an", "-p", "tdgram"))).isEqualTo(expected.replace("(vnet", "(including servers) (vnet"));
+            assertThat(out(() -> netstat.netstat("-p", "raw"))).doesNotContain("TIME_WAIT");
+        }
     }
 
     @Test

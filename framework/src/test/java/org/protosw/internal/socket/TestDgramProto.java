@@ -17,6 +17,7 @@ import org.protosw.socket.SockAddr;
 import org.protosw.socket.SockOpt;
 import org.protosw.socket.SocketConstants;
 import org.protosw.socket.SocketException;
+import org.protosw.spi.ConnectionInfo;
 import org.protosw.spi.Packet;
 import org.protosw.spi.Pcb;
 import org.protosw.spi.ProtoContext;
@@ -78,6 +79,8 @@ public final class TestDgramProto implements ProtoSw {
         final AtomicBoolean destroyed = new AtomicBoolean();
         public final AtomicLong delivered = new AtomicLong();
         public final AtomicLong fullDrops = new AtomicLong();
+        /** What {@link #orphans()} reports: connections a test pretends outlived their sockets. */
+        public final List<ConnectionInfo> orphans = new CopyOnWriteArrayList<>();
 
         Proto(ProtoContext ctx) {
             this.ctx = ctx;
@@ -97,6 +100,11 @@ public final class TestDgramProto implements ProtoSw {
             }
             live.incrementAndGet();
             return new DgramPcb(this, so, ledger.track("dgram pcb", destroyed));
+        }
+
+        @Override
+        public List<ConnectionInfo> orphans() {
+            return List.copyOf(orphans);
         }
 
         @Override

@@ -12,6 +12,7 @@ import org.protosw.socket.SockAddr;
 import org.protosw.socket.SockOpt;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.Callout;
+import org.protosw.spi.ConnectionInfo;
 import org.protosw.spi.InPcb;
 import org.protosw.spi.InPcbTable;
 import org.protosw.spi.Packet;
@@ -488,6 +489,23 @@ final class TcpCb implements Pcb, CcVars {
                 rcvWnd, sndScale, rcvScale, (flags & F_RCVD_TSTMP) != 0 && (flags & F_REQ_TSTMP) != 0,
                 (flags & F_RCVD_SCALE) != 0 && (flags & F_REQ_SCALE) != 0, (flags & F_SACK_PERMIT) != 0, rxtshift,
                 totalRexmits, sackBlocksSeen, ccAlgo.name());
+    }
+
+    /**
+     * What netstat shows for this connection once its socket is gone (closing, TIME_WAIT);
+     * null while a socket still has it, or once it is over.
+     */
+    ConnectionInfo orphanInfo() {
+        lock.lock();
+        try {
+            if ((flags & F_DETACHED) == 0 || state == TcpState.CLOSED) {
+                return null;
+            }
+            return new ConnectionInfo(new InetSockAddr(new InAddr(laddr), lport), new InetSockAddr(new InAddr(faddr), fport),
+                    state.netstatName(), 0, snd == null ? 0 : snd.cc());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** {@code tcp_usr_close} / {@code tcp_disconnect}. */

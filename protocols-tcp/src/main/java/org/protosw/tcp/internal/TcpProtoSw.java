@@ -4,6 +4,7 @@ import static org.protosw.socket.SocketConstants.AF_INET;
 import static org.protosw.socket.SocketConstants.IPPROTO_TCP;
 import static org.protosw.socket.SocketConstants.SOCK_STREAM;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -11,6 +12,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.protosw.socket.SocketException;
+import org.protosw.spi.ConnectionInfo;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSw;
 import org.protosw.spi.ProtoSwEntry;
@@ -54,6 +56,11 @@ public final class TcpProtoSw implements ProtoSw {
             @Override
             public Map<String, Long> statistics() {
                 return tcp.statistics();
+            }
+
+            @Override
+            public List<ConnectionInfo> orphans() {
+                return tcp.orphans();
             }
 
             @Override

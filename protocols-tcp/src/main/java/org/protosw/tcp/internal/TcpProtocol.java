@@ -9,6 +9,7 @@ import java.util.Map;
 import org.protosw.socket.Errno;
 import org.protosw.socket.InAddr;
 import org.protosw.socket.SocketException;
+import org.protosw.spi.ConnectionInfo;
 import org.protosw.spi.InPcb;
 import org.protosw.spi.InPcbTable;
 import org.protosw.spi.Packet;
@@ -318,6 +319,20 @@ final class TcpProtocol implements Protocol {
                 LOG.warn("tcp ctlinput in {} failed on {}", ctx.vnet(), error, e);
             }
         }
+    }
+
+    /** The connections in the table whose socket was detached (closing, TIME_WAIT). */
+    @Override
+    public List<ConnectionInfo> orphans() {
+        List<ConnectionInfo> out = new ArrayList<>();
+        for (InPcb<TcpCb> inp : table.list()) {
+            TcpCb cb = inp.owner();
+            ConnectionInfo c = cb == null ? null : cb.orphanInfo();
+            if (c != null) {
+                out.add(c);
+            }
+        }
+        return out;
     }
 
     @Override
