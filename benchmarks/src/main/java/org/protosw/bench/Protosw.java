@@ -26,7 +26,7 @@ final class Protosw {
 
     static StandaloneStack withTcp() throws Exception {
         StandaloneStack s = new StandaloneStack();
-        s.register(new TcpProtoSw(), Map.of(
+        s.register(TcpProtoSw.standalone(), Map.of(
                 ProtoSwEntry.DOMAIN, SocketConstants.AF_INET,
                 ProtoSwEntry.TYPE, SocketConstants.SOCK_STREAM,
                 ProtoSwEntry.PROTOCOL, SocketConstants.IPPROTO_TCP,

@@ -37,6 +37,11 @@ public final class TcpProtoSw implements ProtoSw {
         this(CcRegistry.withBuiltins());
     }
 
+    /** TCP for a stack embedded without OSGi (benchmarks, plain Java programs). */
+    public static TcpProtoSw standalone() {
+        return new TcpProtoSw();
+    }
+
     @Override
     public Protocol init(ProtoContext ctx) throws SocketException {
         TcpProtocol tcp = TcpProtocol.init(ctx, ccRegistry);
