@@ -156,6 +156,8 @@ final class TcpCb implements Pcb, CcVars {
     private long sackBlocksSeen;
     private int sackRcvdCount;
     private final int[] sackRcvd = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
+    private final SackScoreboard sackBoard = new SackScoreboard();
+    private final int[] holeOut = new int[2];
 
     TcpCb(TcpProtocol tcp, ProtoSocket so) {
         this.tcp = tcp;
@@ -1120,6 +1122,10 @@ final class TcpCb implements Pcb, CcVars {
 
     private void dupAck() {
         dupacks++;
+        if ((flags & F_SACK_PERMIT) != 0) {
+            sackDupAck();
+            return;
+        }
         if ((flags & F_FASTRECOVERY) != 0) {
             // RFC 5681 §3.2 step 4: each further duplicate means a segment left the network
             cwnd += maxseg;
@@ -1149,6 +1155,111 @@ final class TcpCb implements Pcb, CcVars {
         } else {
             cc.ackReceived(this, AckType.DUPACK);
         }
+    }
+
+    /**
+     * RFC 6675 §5: with SACK, a duplicate ACK in recovery only updates the scoreboard (the
+     * sending below is clocked by pipe, not by inflating cwnd); outside recovery the third one,
+     * or a scoreboard that already shows the first segment lost, starts a recovery episode.
+     */
+    private void sackDupAck() {
+        if ((flags & F_FASTRECOVERY) != 0) {
+            return;
+        }
+        if (dupacks < SackScoreboard.DUP_THRESH && !sackBoard.isLost(sndUna, maxseg)) {
+            cc.ackReceived(this, AckType.DUPACK);
+            return;
+        }
+        if ((flags & F_RECOVER_VALID) != 0 && Seq.leq(sndUna, recover)) {
+            return;
+        }
+        stats.sndrexmitfast.increment();
+        stats.recoveryEpisodes.increment();
+        stats.sackRecoveryEpisodes.increment();
+        cc.congSignal(this, CongestionSignal.NDUPACK);
+        flags |= F_FASTRECOVERY | F_RECOVER_VALID;
+        flags &= ~F_RTTING;
+        recover = sndMax;
+        sackBoard.startRecovery(sndUna);
+        stopRexmt();
+        // RFC 6675 §5 (4.3): the first segment goes out at once, whatever pipe says
+        int end = sndMax;
+        if (sackBoard.nextHole(sndUna, maxseg, false, holeOut)) {
+            end = holeOut[1];
+        }
+        sackSend(sndUna, end, true);
+    }
+
+    private boolean inSackRecovery() {
+        return (flags & (F_FASTRECOVERY | F_SACK_PERMIT)) == (F_FASTRECOVERY | F_SACK_PERMIT);
+    }
+
+    /**
+     * RFC 6675 §5 step (C): while cwnd - pipe leaves room for a segment, send what NextSeg()
+     * picks: a lost hole, then new data, then any unretransmitted hole, then the rescue segment.
+     */
+    private void sackRecoveryOutput() {
+        int avail = snd == null ? 0 : snd.cc();
+        for (int guard = 0; guard < 1024; guard++) {
+            long pipe = sackBoard.pipe(sndUna, sndMax, maxseg);
+            if (cwnd - pipe < maxseg) {
+                return;
+            }
+            if (sackBoard.nextHole(sndUna, maxseg, true, holeOut)) {
+                if (!sackSend(holeOut[0], holeOut[1], true)) {
+                    return;
+                }
+                continue;
+            }
+            int off = sndMax - sndUna;
+            if (off < avail && sndWnd > off) {
+                int onxt = sndNxt;
+                sndNxt = sndMax;
+                int len = (int) Math.min(Math.min(avail - off, sndWnd - off), Math.max(1, effectiveMss() - optionsLength(TcpHeader.ACK)));
+                int thflags = TcpHeader.ACK;
+                if (state.finQueued() && off + len == avail) {
+                    thflags |= TcpHeader.FIN;
+                }
+                transmit(thflags, len, off);
+                if (Seq.gt(onxt, sndNxt)) {
+                    sndNxt = onxt;
+                }
+                continue;
+            }
+            if (sackBoard.nextHole(sndUna, maxseg, false, holeOut)) {
+                if (!sackSend(holeOut[0], holeOut[1], true)) {
+                    return;
+                }
+                continue;
+            }
+            if (sackBoard.rescue(sndUna, sndMax, recover, maxseg, holeOut)) {
+                sackSend(holeOut[0], holeOut[1], false);
+            }
+            return;
+        }
+    }
+
+    /** Retransmits up to one segment of the unSACKed range [from, end); false when it holds no data. */
+    private boolean sackSend(int from, int end, boolean advanceHighRxt) {
+        int avail = snd == null ? 0 : snd.cc();
+        int off = from - sndUna;
+        int len = Math.min(end - from, avail - off);
+        len = Math.min(len, Math.max(1, effectiveMss() - optionsLength(TcpHeader.ACK)));
+        if (len <= 0) {
+            return false;
+        }
+        int onxt = sndNxt;
+        sndNxt = from;
+        transmit(TcpHeader.ACK, len, off);
+        if (Seq.gt(onxt, sndNxt)) {
+            sndNxt = onxt;
+        }
+        stats.sackRexmits.increment();
+        stats.sackRexmitBytes.add(len);
+        if (advanceHighRxt) {
+            sackBoard.retransmitted(from + len);
+        }
+        return true;
     }
 
     private void newAck(Segment s, boolean synAcked) {
@@ -1198,7 +1309,10 @@ final class TcpCb implements Pcb, CcVars {
         stats.rcvackbyte.add(dataAcked);
         bytesThisAck = dataAcked;
 
-        if (partial) {
+        sackBoard.ackedTo(sndUna);
+        if (partial && (flags & F_SACK_PERMIT) != 0) {
+            // RFC 6675: a partial ACK only moves HighACK; output() sends by pipe
+        } else if (partial) {
             // RFC 6582 §3.2 step 5: resend the next hole at once, deflate by what was acked
             int onxt = sndNxt;
             long ocwnd = cwnd;
@@ -1242,6 +1356,7 @@ final class TcpCb implements Pcb, CcVars {
 
     private void storeSack(Segment s) {
         int n = 0;
+        int una = Seq.gt(s.ack, sndUna) ? s.ack : sndUna;
         for (int i = 0; i < s.sackCount; i++) {
             int l = s.sack[2 * i];
             int r = s.sack[2 * i + 1];
@@ -1250,6 +1365,7 @@ final class TcpCb implements Pcb, CcVars {
                 sackRcvd[2 * n] = l;
                 sackRcvd[2 * n + 1] = r;
                 n++;
+                sackBoard.add(Seq.gt(l, una) ? l : una, r);
             }
         }
         sackRcvdCount = n;
@@ -1440,6 +1556,8 @@ final class TcpCb implements Pcb, CcVars {
             }
             flags &= ~F_RTTING;
             dupacks = 0;
+            // RFC 6675 §5.1: after a timeout the SACK information may be stale; start over
+            sackBoard.clear();
             sndNxt = sndUna;
             output();
             if (rexmtDeadline == 0 && state != TcpState.CLOSED && sndUna != sndMax) {
@@ -1553,6 +1671,9 @@ final class TcpCb implements Pcb, CcVars {
         if (sndMax == sndUna && state.haveEstablished() && lastSend != 0 && (now - lastSend) / 1000 >= currentRto()) {
             cc.afterIdle(this);
         }
+        if (inSackRecovery()) {
+            sackRecoveryOutput();
+        }
         for (int guard = 0; guard < 1024; guard++) {
             if (!outputOne()) {
                 return;
@@ -1596,6 +1717,10 @@ final class TcpCb implements Pcb, CcVars {
             }
         } else {
             len = (int) Math.min(lenL, Integer.MAX_VALUE);
+        }
+        if (inSackRecovery()) {
+            // data in SACK recovery goes out by pipe (sackRecoveryOutput); here only ACKs and updates
+            len = 0;
         }
         int optlen = optionsLength(thflags);
         int maxData = Math.max(1, effectiveMss() - optlen);
