@@ -110,6 +110,26 @@ final class SackScoreboard {
         }
     }
 
+    /** Where sending from {@code seq} should start: past the SACKed range holding it, if any. */
+    int skipSacked(int seq) {
+        for (int k = 0; k < count && Seq.leq(left[k], seq); k++) {
+            if (Seq.lt(seq, right[k])) {
+                return right[k];
+            }
+        }
+        return seq;
+    }
+
+    /** The start of the first SACKed range above {@code seq}, or {@code limit} when none is below it. */
+    int nextSackedStart(int seq, int limit) {
+        for (int k = 0; k < count; k++) {
+            if (Seq.gt(left[k], seq)) {
+                return Seq.lt(left[k], limit) ? left[k] : limit;
+            }
+        }
+        return limit;
+    }
+
     /** SACKed bytes above the hole that ends where range {@code i} starts. */
     private long sackedFrom(int i) {
         long n = 0;

@@ -158,6 +158,9 @@ final class TcpCb implements Pcb, CcVars {
     private final int[] sackRcvd = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
     private final SackScoreboard sackBoard = new SackScoreboard();
     private final int[] holeOut = new int[2];
+    /** Receive buffer autotuning: when the current measurement began (ns) and the bytes since. */
+    private long rfbufTs;
+    private long rfbufCnt;
 
     TcpCb(TcpProtocol tcp, ProtoSocket so) {
         this.tcp = tcp;
@@ -1110,7 +1113,11 @@ final class TcpCb implements Pcb, CcVars {
             }
         }
 
+        int rcvBefore = rcvNxt;
         processData(s);
+        if (rcvNxt != rcvBefore) {
+            autoRcvBuf(rcvNxt - rcvBefore);
+        }
 
         if (state == TcpState.TIME_WAIT && (origFlags & TcpHeader.FIN) != 0) {
             // a FIN again: our last ACK was lost; answer and wait the full 2*MSL again
@@ -1372,6 +1379,61 @@ final class TcpCb implements Pcb, CcVars {
         sackBlocksSeen += n;
     }
 
+    /**
+     * {@code net.inet.tcp.recvbuf_auto}: once per round trip, when the bytes that arrived in
+     * order filled 7/8 of the receive buffer, the window was the limit: double the buffer (up
+     * to {@code recvbuf_max}) so the next round trip may carry more. The window scale was
+     * chosen from {@code recvbuf_max}, so the larger window can be announced.
+     */
+    private void autoRcvBuf(int n) {
+        if (tcp.recvbufAuto.get() == 0 || rcv == null || !socketAlive() || srtt == 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (rfbufTs == 0) {
+            rfbufTs = now;
+            rfbufCnt = 0;
+        }
+        rfbufCnt += n;
+        if (now - rfbufTs <= srtt * 1000) {
+            return;
+        }
+        int hiwat = rcv.hiwat();
+        long max = tcp.recvbufMax.get();
+        if (rfbufCnt > hiwat / 8 * 7 && hiwat < max) {
+            int grown = (int) Math.min(Math.max(hiwat, 2 * rfbufCnt), max);
+            so.soreserve(snd.hiwat(), grown);
+            if (rcv.hiwat() > hiwat) {
+                stats.rcvbufGrown.increment();
+            }
+        }
+        rfbufTs = now;
+        rfbufCnt = 0;
+    }
+
+    /**
+     * {@code net.inet.tcp.sendbuf_auto}: the send buffer is nearly full and the windows would
+     * take everything in it that is unsent: the buffer is the limit, so grow it by
+     * {@code sendbuf_inc} (up to {@code sendbuf_max}) and let the writer queue more.
+     */
+    private void autoSndBuf() {
+        if (tcp.sendbufAuto.get() == 0 || snd == null || rcv == null || !socketAlive() || !state.haveEstablished()) {
+            return;
+        }
+        int hiwat = snd.hiwat();
+        int used = snd.cc();
+        long max = tcp.sendbufMax.get();
+        long sendwin = Math.min(sndWnd, cwnd);
+        if (sndWnd / 4 * 5 >= hiwat && used >= hiwat / 8 * 7 && hiwat < max
+                && sendwin >= used - (sndNxt - sndUna)) {
+            so.soreserve((int) Math.min(hiwat + tcp.sendbufInc.get(), max), rcv.hiwat());
+            if (snd.hiwat() > hiwat) {
+                stats.sndbufGrown.increment();
+                so.sowwakeup();
+            }
+        }
+    }
+
     /** Queues in-order data to the socket, out-of-order data to the reassembly queue; then the FIN. */
     private void processData(Segment s) {
         boolean fin = s.has(TcpHeader.FIN);
@@ -1556,8 +1618,11 @@ final class TcpCb implements Pcb, CcVars {
             }
             flags &= ~F_RTTING;
             dupacks = 0;
-            // RFC 6675 §5.1: after a timeout the SACK information may be stale; start over
-            sackBoard.clear();
+            // RFC 6675 §5.1: the first timeout resends only what the scoreboard shows missing;
+            // a second one may mean the receiver discarded SACKed data, so forget it all
+            if (rxtshift > 1) {
+                sackBoard.clear();
+            }
             sndNxt = sndUna;
             output();
             if (rexmtDeadline == 0 && state != TcpState.CLOSED && sndUna != sndMax) {
@@ -1636,7 +1701,12 @@ final class TcpCb implements Pcb, CcVars {
         long rfc1323 = tcp.rfc1323.get();
         if (rfc1323 == 1 || rfc1323 == 2) {
             flags |= F_REQ_SCALE;
+            // from the largest buffer autotuning may reach, as FreeBSD scales for sb_max: the
+            // scale cannot change once the connection is up
             int space = rcv == null ? 65535 : rcv.hiwat();
+            if (tcp.recvbufAuto.get() != 0) {
+                space = (int) Math.max(space, Math.min(tcp.recvbufMax.get(), Integer.MAX_VALUE));
+            }
             int shift = 0;
             while (shift < TcpProtocol.TCP_MAX_WINSHIFT && ((long) TcpProtocol.TCP_MAXWIN << shift) < space) {
                 shift++;
@@ -1671,6 +1741,7 @@ final class TcpCb implements Pcb, CcVars {
         if (sndMax == sndUna && state.haveEstablished() && lastSend != 0 && (now - lastSend) / 1000 >= currentRto()) {
             cc.afterIdle(this);
         }
+        autoSndBuf();
         if (inSackRecovery()) {
             sackRecoveryOutput();
         }
@@ -1684,6 +1755,15 @@ final class TcpCb implements Pcb, CcVars {
     /** One segment, or false when there is nothing to send now. */
     private boolean outputOne() {
         boolean synState = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
+        int sackLimit = 0;
+        boolean resendingAroundSacks = !sackBoard.isEmpty() && Seq.lt(sndNxt, sndMax) && !synState;
+        if (resendingAroundSacks) {
+            // going back after a timeout: what the peer SACKed need not be sent again
+            int skip = sackBoard.skipSacked(sndNxt);
+            sndNxt = Seq.lt(skip, sndMax) ? skip : sndMax;
+            sackLimit = sackBoard.nextSackedStart(sndNxt, sndMax);
+            resendingAroundSacks = Seq.lt(sndNxt, sndMax);
+        }
         int off = sndNxt - sndUna;
         long sendwin = Math.min(sndWnd, cwnd);
         int avail = (snd == null || synState) ? 0 : snd.cc();
@@ -1717,6 +1797,9 @@ final class TcpCb implements Pcb, CcVars {
             }
         } else {
             len = (int) Math.min(lenL, Integer.MAX_VALUE);
+        }
+        if (resendingAroundSacks && len > sackLimit - sndNxt) {
+            len = Math.max(0, sackLimit - sndNxt);
         }
         if (inSackRecovery()) {
             // data in SACK recovery goes out by pipe (sackRecoveryOutput); here only ACKs and updates

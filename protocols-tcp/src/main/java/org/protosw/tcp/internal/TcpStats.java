@@ -63,6 +63,8 @@ final class TcpStats {
     final LongAdder sndrexmitfast = new LongAdder();
     final LongAdder recoveryEpisodes = new LongAdder();
     final LongAdder sackRecoveryEpisodes = new LongAdder();
+    final LongAdder rcvbufGrown = new LongAdder();
+    final LongAdder sndbufGrown = new LongAdder();
     final LongAdder sackRexmits = new LongAdder();
     final LongAdder sackRexmitBytes = new LongAdder();
 
@@ -126,6 +128,8 @@ final class TcpStats {
         m.put("fast retransmits", sndrexmitfast.sum());
         m.put("recovery episodes", recoveryEpisodes.sum());
         m.put("SACK recovery episodes", sackRecoveryEpisodes.sum());
+        m.put("receive buffer autotuning steps", rcvbufGrown.sum());
+        m.put("send buffer autotuning steps", sndbufGrown.sum());
         m.put("segment rexmits in SACK recovery", sackRexmits.sum());
         m.put("byte rexmits in SACK recovery", sackRexmitBytes.sum());
         return m;
