@@ -19,6 +19,7 @@ import org.protosw.spi.Packet;
 import org.protosw.spi.Pcb;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSocket;
+import org.protosw.spi.Route;
 import org.protosw.spi.SockBuf;
 import org.protosw.tcp.TcpInfo;
 import org.protosw.tcp.TcpSockOpts;
@@ -161,6 +162,9 @@ final class TcpCb implements Pcb, CcVars {
     /** Receive buffer autotuning: when the current measurement began (ns) and the bytes since. */
     private long rfbufTs;
     private long rfbufCnt;
+    /** The peer address {@link #loopRoute} was looked up for (0: not yet). */
+    private int routeChecked;
+    private boolean loopRoute;
 
     TcpCb(TcpProtocol tcp, ProtoSocket so) {
         this.tcp = tcp;
@@ -1881,6 +1885,19 @@ final class TcpCb implements Pcb, CcVars {
         return n;
     }
 
+    /**
+     * Whether segments to the peer leave through the loopback interface, looked up once: if
+     * the route changes, the core computes the checksum at the other interface anyway.
+     */
+    private boolean loopbackRoute() {
+        if (routeChecked != faddr) {
+            Route r = faddr == 0 ? null : ctx.routeLookup(faddr);
+            loopRoute = r != null && r.ifp() != null && r.ifp().isLoopback();
+            routeChecked = faddr;
+        }
+        return loopRoute;
+    }
+
     /** Builds one segment at {@code snd_nxt} with {@code len} bytes of the send buffer from {@code off}. */
     private void transmit(int thflags, int len, int off) {
         byte[] ob = optBuf;
@@ -1954,7 +1971,12 @@ final class TcpCb implements Pcb, CcVars {
         TcpHeader th = oth.wrap(b, o, hlen + len);
         th.setSrcPort(lport).setDstPort(fport).setSeq(seq).setAck(ack ? rcvNxt : 0).setHeaderLength(hlen)
                 .setFlags(thflags).setWindow(wfield).setUrgentPointer(0).setChecksum(0);
-        th.fillChecksum(laddr, faddr);
+        if (loopbackRoute()) {
+            // lo0 offloads the checksum: the core fills it in if a capture or pipe needs it
+            p.addFlags(Packet.M_CSUM_PENDING);
+        } else {
+            th.fillChecksum(laddr, faddr);
+        }
 
         // bookkeeping before the packet leaves (a loopback peer may answer at once)
         boolean rexmit = Seq.lt(sndNxt, sndMax);
