@@ -23,6 +23,13 @@ public final class Packet {
     public static final int M_LOOP = 0x4;
     /** Checksums were verified (or need not be): set by links that cannot corrupt data. */
     public static final int M_CSUM_OK = 0x8;
+    /**
+     * Outbound: the TCP or UDP checksum field is not filled in ({@code CSUM_DELAY_DATA}). A
+     * transport may leave it so when the route goes out of the loopback interface, which marks
+     * what it loops {@link #M_CSUM_OK}; the core fills it in before anything that needs valid
+     * bytes sees the packet (a capture, a pipe, a packet filter, fragmentation, another interface).
+     */
+    public static final int M_CSUM_PENDING = 0x10;
 
     private byte[] buf;
     private int off;

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import org.protosw.internal.kern.SysctlTree;
+import org.protosw.internal.net.DelayedChecksum;
 import org.protosw.internal.net.IfTable;
 import org.protosw.internal.net.NetInterface;
 import org.protosw.socket.Errno;
@@ -570,6 +571,8 @@ public final class IpLayer {
      */
     private void sendOut(Packet p, Hop hop, int dst) throws SocketException {
         if (!pfil.isEmpty(Pfil.OUT)) {
+            // filters read, rewrite and divert whole packets: give them a valid checksum
+            DelayedChecksum.resolve(p);
             int verdict = pfil.run(p, Pfil.OUT, hop.ifp);
             if (verdict == PfilHook.CONSUMED) {
                 return;
@@ -617,6 +620,10 @@ public final class IpLayer {
 
     private void transmit(Packet p, Hop hop) throws SocketException {
         NetInterface ifp = hop.ifp;
+        if (hop.broadcast || p.length() > hop.mtu) {
+            // a looped copy is verified by its receiver; fragments cannot be summed one by one
+            DelayedChecksum.resolve(p);
+        }
         if (hop.broadcast && !ifp.isLoopback()) {
             Packet copy = p.copy();
             copy.setFlags(Packet.M_BCAST | Packet.M_LOOP);

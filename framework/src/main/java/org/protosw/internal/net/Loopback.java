@@ -6,7 +6,8 @@ import org.protosw.spi.Packet;
  * The software loopback ({@code if_lo}): what the stack sends out of it comes straight back
  * in, as the same {@link Packet} object. Nothing on the way can damage the bytes, so the
  * packet is marked {@link Packet#M_CSUM_OK} and IP and the transports need not verify
- * checksums (unless an outbound pipe, which may damage packets, is attached). The MTU
+ * checksums (unless an outbound pipe, which may damage packets, is attached); transports may
+ * therefore leave them out ({@link Packet#M_CSUM_PENDING}), as FreeBSD's lo0 offloads them. The MTU
  * defaults to the largest an IPv4 datagram can be, so local traffic is never fragmented.
  */
 public final class Loopback extends NetInterface {
@@ -37,7 +38,9 @@ public final class Loopback extends NetInterface {
         // the pipe corrupts is no guide: it may have been reconfigured while the packet sat
         // in its delay line. A pipe that is detached or deleted flushes what it holds, so a
         // packet arriving here with no pipe attached never crossed one.
-        p.addFlags(pipe(false) != null ? Packet.M_LOOP : Packet.M_LOOP | Packet.M_CSUM_OK);
+        // A checksum still pending proves the packet crossed no pipe (output fills it in first).
+        boolean undamaged = pipe(false) == null || (p.flags() & Packet.M_CSUM_PENDING) != 0;
+        p.addFlags(undamaged ? Packet.M_LOOP | Packet.M_CSUM_OK : Packet.M_LOOP);
         receive(p);
     }
 

@@ -150,10 +150,15 @@ public abstract class NetInterface implements IfNet {
             return;
         }
         PacketTap tap = captureTap;
+        LinkPipe pipe = outPipe;
+        // a checksum left out for the loopback is needed by a capture, a pipe (the receiver
+        // verifies what it may have damaged) and any real link
+        if ((p.flags() & Packet.M_CSUM_PENDING) != 0 && (tap != null || pipe != null || !isLoopback())) {
+            DelayedChecksum.resolve(p);
+        }
         if (tap != null) {
             tap.tap(this, p, false);
         }
-        LinkPipe pipe = outPipe;
         if (pipe != null) {
             pipe.enqueue(p, q -> transmitCounted(q, nextHop));
         } else {
@@ -179,6 +184,7 @@ public abstract class NetInterface implements IfNet {
         p.setRcvif(this);
         LinkPipe pipe = inPipe;
         if (pipe != null) {
+            DelayedChecksum.resolve(p);
             pipe.enqueue(p, this::deliver);
         } else {
             deliver(p);
@@ -190,6 +196,7 @@ public abstract class NetInterface implements IfNet {
         counters.ibytes.add(p.length());
         PacketTap tap = captureTap;
         if (tap != null) {
+            DelayedChecksum.resolve(p);
             tap.tap(this, p, true);
         }
         InputHandler h = inputHandler;

@@ -125,6 +125,8 @@ final class ProtoSocketImpl implements ProtoSocket {
         this.protoName = listener.protoName;
         this.rcv = new SockBufImpl(listener.rcv.hiwat(), listener.rcv.lowat());
         this.snd = new SockBufImpl(listener.snd.hiwat(), listener.snd.lowat());
+        this.rcv.inheritUserSized(listener.rcv);
+        this.snd.inheritUserSized(listener.snd);
         this.inherited = true;
         options = listener.options;
         linger = listener.linger;
@@ -177,10 +179,19 @@ final class ProtoSocketImpl implements ProtoSocket {
         if (inherited && socket == null) {
             return;
         }
+        // later calls (TCP's buffer autotuning grows so_snd/so_rcv with them) leave a limit
+        // the application set with SO_SNDBUF/SO_RCVBUF as it is
         int max = layer.maxSockBuf();
-        snd.setHiwat(Math.max(1, Math.min(sndcc, max)));
-        rcv.setHiwat(Math.max(1, Math.min(rcvcc, max)));
-        snd.setLowat(Math.min(DEFAULT_SND_LOWAT, snd.hiwat()));
+        if (!snd.userSized()) {
+            snd.setHiwat(Math.max(1, Math.min(sndcc, max)));
+            if (socket == null) {
+                // during attach; afterwards SO_SNDLOWAT is the application's
+                snd.setLowat(Math.min(DEFAULT_SND_LOWAT, snd.hiwat()));
+            }
+        }
+        if (!rcv.userSized()) {
+            rcv.setHiwat(Math.max(1, Math.min(rcvcc, max)));
+        }
     }
 
     @Override

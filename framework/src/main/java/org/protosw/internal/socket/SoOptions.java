@@ -47,7 +47,7 @@ final class SoOptions {
             if (size > max) {
                 throw new SocketException(Errno.ENOBUFS, opt.label() + ": " + size + " is above kern.ipc.maxsockbuf (" + max + ")");
             }
-            (name == SockOpt.SO_SNDBUF.name() ? so.snd : so.rcv).setHiwat(size);
+            (name == SockOpt.SO_SNDBUF.name() ? so.snd : so.rcv).setHiwatByUser(size);
             // more room may let a blocked writer go on, or change a poller's answer
             so.wakeAll();
         } else if (name == SockOpt.SO_SNDLOWAT.name() || name == SockOpt.SO_RCVLOWAT.name()) {

@@ -37,6 +37,11 @@ final class SockBufImpl implements SockBuf {
     private volatile int lowat;
     private volatile int cc;
     private volatile boolean cantMore;
+    /**
+     * The application chose the limit (SO_SNDBUF/SO_RCVBUF): the protocol's later
+     * {@code soreserve} calls leave it alone (FreeBSD clears {@code SB_AUTOSIZE}).
+     */
+    private volatile boolean userSized;
 
     // the ring, guarded by lock
     private Packet[] pkts = new Packet[INITIAL_SLOTS];
@@ -157,6 +162,20 @@ final class SockBufImpl implements SockBuf {
 
     int lowat() {
         return lowat;
+    }
+
+    boolean userSized() {
+        return userSized;
+    }
+
+    /** SO_SNDBUF/SO_RCVBUF: the application's limit, which autotuning must not change. */
+    void setHiwatByUser(int hiwat) {
+        userSized = true;
+        setHiwat(hiwat);
+    }
+
+    void inheritUserSized(SockBufImpl from) {
+        userSized = from.userSized;
     }
 
     void setLowat(int lowat) {

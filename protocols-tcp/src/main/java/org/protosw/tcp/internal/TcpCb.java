@@ -19,6 +19,7 @@ import org.protosw.spi.Packet;
 import org.protosw.spi.Pcb;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSocket;
+import org.protosw.spi.Route;
 import org.protosw.spi.SockBuf;
 import org.protosw.tcp.TcpInfo;
 import org.protosw.tcp.TcpSockOpts;
@@ -156,6 +157,14 @@ final class TcpCb implements Pcb, CcVars {
     private long sackBlocksSeen;
     private int sackRcvdCount;
     private final int[] sackRcvd = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
+    private final SackScoreboard sackBoard = new SackScoreboard();
+    private final int[] holeOut = new int[2];
+    /** Receive buffer autotuning: when the current measurement began (ns) and the bytes since. */
+    private long rfbufTs;
+    private long rfbufCnt;
+    /** The peer address {@link #loopRoute} was looked up for (0: not yet). */
+    private int routeChecked;
+    private boolean loopRoute;
 
     TcpCb(TcpProtocol tcp, ProtoSocket so) {
         this.tcp = tcp;
@@ -1108,7 +1117,11 @@ final class TcpCb implements Pcb, CcVars {
             }
         }
 
+        int rcvBefore = rcvNxt;
         processData(s);
+        if (rcvNxt != rcvBefore) {
+            autoRcvBuf(rcvNxt - rcvBefore);
+        }
 
         if (state == TcpState.TIME_WAIT && (origFlags & TcpHeader.FIN) != 0) {
             // a FIN again: our last ACK was lost; answer and wait the full 2*MSL again
@@ -1120,6 +1133,10 @@ final class TcpCb implements Pcb, CcVars {
 
     private void dupAck() {
         dupacks++;
+        if ((flags & F_SACK_PERMIT) != 0) {
+            sackDupAck();
+            return;
+        }
         if ((flags & F_FASTRECOVERY) != 0) {
             // RFC 5681 §3.2 step 4: each further duplicate means a segment left the network
             cwnd += maxseg;
@@ -1149,6 +1166,111 @@ final class TcpCb implements Pcb, CcVars {
         } else {
             cc.ackReceived(this, AckType.DUPACK);
         }
+    }
+
+    /**
+     * RFC 6675 §5: with SACK, a duplicate ACK in recovery only updates the scoreboard (the
+     * sending below is clocked by pipe, not by inflating cwnd); outside recovery the third one,
+     * or a scoreboard that already shows the first segment lost, starts a recovery episode.
+     */
+    private void sackDupAck() {
+        if ((flags & F_FASTRECOVERY) != 0) {
+            return;
+        }
+        if (dupacks < SackScoreboard.DUP_THRESH && !sackBoard.isLost(sndUna, maxseg)) {
+            cc.ackReceived(this, AckType.DUPACK);
+            return;
+        }
+        if ((flags & F_RECOVER_VALID) != 0 && Seq.leq(sndUna, recover)) {
+            return;
+        }
+        stats.sndrexmitfast.increment();
+        stats.recoveryEpisodes.increment();
+        stats.sackRecoveryEpisodes.increment();
+        cc.congSignal(this, CongestionSignal.NDUPACK);
+        flags |= F_FASTRECOVERY | F_RECOVER_VALID;
+        flags &= ~F_RTTING;
+        recover = sndMax;
+        sackBoard.startRecovery(sndUna);
+        stopRexmt();
+        // RFC 6675 §5 (4.3): the first segment goes out at once, whatever pipe says
+        int end = sndMax;
+        if (sackBoard.nextHole(sndUna, maxseg, false, holeOut)) {
+            end = holeOut[1];
+        }
+        sackSend(sndUna, end, true);
+    }
+
+    private boolean inSackRecovery() {
+        return (flags & (F_FASTRECOVERY | F_SACK_PERMIT)) == (F_FASTRECOVERY | F_SACK_PERMIT);
+    }
+
+    /**
+     * RFC 6675 §5 step (C): while cwnd - pipe leaves room for a segment, send what NextSeg()
+     * picks: a lost hole, then new data, then any unretransmitted hole, then the rescue segment.
+     */
+    private void sackRecoveryOutput() {
+        int avail = snd == null ? 0 : snd.cc();
+        for (int guard = 0; guard < 1024; guard++) {
+            long pipe = sackBoard.pipe(sndUna, sndMax, maxseg);
+            if (cwnd - pipe < maxseg) {
+                return;
+            }
+            if (sackBoard.nextHole(sndUna, maxseg, true, holeOut)) {
+                if (!sackSend(holeOut[0], holeOut[1], true)) {
+                    return;
+                }
+                continue;
+            }
+            int off = sndMax - sndUna;
+            if (off < avail && sndWnd > off) {
+                int onxt = sndNxt;
+                sndNxt = sndMax;
+                int len = (int) Math.min(Math.min(avail - off, sndWnd - off), Math.max(1, effectiveMss() - optionsLength(TcpHeader.ACK)));
+                int thflags = TcpHeader.ACK;
+                if (state.finQueued() && off + len == avail) {
+                    thflags |= TcpHeader.FIN;
+                }
+                transmit(thflags, len, off);
+                if (Seq.gt(onxt, sndNxt)) {
+                    sndNxt = onxt;
+                }
+                continue;
+            }
+            if (sackBoard.nextHole(sndUna, maxseg, false, holeOut)) {
+                if (!sackSend(holeOut[0], holeOut[1], true)) {
+                    return;
+                }
+                continue;
+            }
+            if (sackBoard.rescue(sndUna, sndMax, recover, maxseg, holeOut)) {
+                sackSend(holeOut[0], holeOut[1], false);
+            }
+            return;
+        }
+    }
+
+    /** Retransmits up to one segment of the unSACKed range [from, end); false when it holds no data. */
+    private boolean sackSend(int from, int end, boolean advanceHighRxt) {
+        int avail = snd == null ? 0 : snd.cc();
+        int off = from - sndUna;
+        int len = Math.min(end - from, avail - off);
+        len = Math.min(len, Math.max(1, effectiveMss() - optionsLength(TcpHeader.ACK)));
+        if (len <= 0) {
+            return false;
+        }
+        int onxt = sndNxt;
+        sndNxt = from;
+        transmit(TcpHeader.ACK, len, off);
+        if (Seq.gt(onxt, sndNxt)) {
+            sndNxt = onxt;
+        }
+        stats.sackRexmits.increment();
+        stats.sackRexmitBytes.add(len);
+        if (advanceHighRxt) {
+            sackBoard.retransmitted(from + len);
+        }
+        return true;
     }
 
     private void newAck(Segment s, boolean synAcked) {
@@ -1198,7 +1320,10 @@ final class TcpCb implements Pcb, CcVars {
         stats.rcvackbyte.add(dataAcked);
         bytesThisAck = dataAcked;
 
-        if (partial) {
+        sackBoard.ackedTo(sndUna);
+        if (partial && (flags & F_SACK_PERMIT) != 0) {
+            // RFC 6675: a partial ACK only moves HighACK; output() sends by pipe
+        } else if (partial) {
             // RFC 6582 §3.2 step 5: resend the next hole at once, deflate by what was acked
             int onxt = sndNxt;
             long ocwnd = cwnd;
@@ -1242,6 +1367,7 @@ final class TcpCb implements Pcb, CcVars {
 
     private void storeSack(Segment s) {
         int n = 0;
+        int una = Seq.gt(s.ack, sndUna) ? s.ack : sndUna;
         for (int i = 0; i < s.sackCount; i++) {
             int l = s.sack[2 * i];
             int r = s.sack[2 * i + 1];
@@ -1250,10 +1376,66 @@ final class TcpCb implements Pcb, CcVars {
                 sackRcvd[2 * n] = l;
                 sackRcvd[2 * n + 1] = r;
                 n++;
+                sackBoard.add(Seq.gt(l, una) ? l : una, r);
             }
         }
         sackRcvdCount = n;
         sackBlocksSeen += n;
+    }
+
+    /**
+     * {@code net.inet.tcp.recvbuf_auto}: once per round trip, when the bytes that arrived in
+     * order filled 7/8 of the receive buffer, the window was the limit: double the buffer (up
+     * to {@code recvbuf_max}) so the next round trip may carry more. The window scale was
+     * chosen from {@code recvbuf_max}, so the larger window can be announced.
+     */
+    private void autoRcvBuf(int n) {
+        if (tcp.recvbufAuto.get() == 0 || rcv == null || !socketAlive() || srtt == 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (rfbufTs == 0) {
+            rfbufTs = now;
+            rfbufCnt = 0;
+        }
+        rfbufCnt += n;
+        if (now - rfbufTs <= srtt * 1000) {
+            return;
+        }
+        int hiwat = rcv.hiwat();
+        long max = tcp.recvbufMax.get();
+        if (rfbufCnt > hiwat / 8 * 7 && hiwat < max) {
+            int grown = (int) Math.min(Math.max(hiwat, 2 * rfbufCnt), max);
+            so.soreserve(snd.hiwat(), grown);
+            if (rcv.hiwat() > hiwat) {
+                stats.rcvbufGrown.increment();
+            }
+        }
+        rfbufTs = now;
+        rfbufCnt = 0;
+    }
+
+    /**
+     * {@code net.inet.tcp.sendbuf_auto}: the send buffer is nearly full and the windows would
+     * take everything in it that is unsent: the buffer is the limit, so grow it by
+     * {@code sendbuf_inc} (up to {@code sendbuf_max}) and let the writer queue more.
+     */
+    private void autoSndBuf() {
+        if (tcp.sendbufAuto.get() == 0 || snd == null || rcv == null || !socketAlive() || !state.haveEstablished()) {
+            return;
+        }
+        int hiwat = snd.hiwat();
+        int used = snd.cc();
+        long max = tcp.sendbufMax.get();
+        long sendwin = Math.min(sndWnd, cwnd);
+        if (sndWnd / 4 * 5 >= hiwat && used >= hiwat / 8 * 7 && hiwat < max
+                && sendwin >= used - (sndNxt - sndUna)) {
+            so.soreserve((int) Math.min(hiwat + tcp.sendbufInc.get(), max), rcv.hiwat());
+            if (snd.hiwat() > hiwat) {
+                stats.sndbufGrown.increment();
+                so.sowwakeup();
+            }
+        }
     }
 
     /** Queues in-order data to the socket, out-of-order data to the reassembly queue; then the FIN. */
@@ -1440,6 +1622,11 @@ final class TcpCb implements Pcb, CcVars {
             }
             flags &= ~F_RTTING;
             dupacks = 0;
+            // RFC 6675 §5.1: the first timeout resends only what the scoreboard shows missing;
+            // a second one may mean the receiver discarded SACKed data, so forget it all
+            if (rxtshift > 1) {
+                sackBoard.clear();
+            }
             sndNxt = sndUna;
             output();
             if (rexmtDeadline == 0 && state != TcpState.CLOSED && sndUna != sndMax) {
@@ -1518,7 +1705,12 @@ final class TcpCb implements Pcb, CcVars {
         long rfc1323 = tcp.rfc1323.get();
         if (rfc1323 == 1 || rfc1323 == 2) {
             flags |= F_REQ_SCALE;
+            // from the largest buffer autotuning may reach, as FreeBSD scales for sb_max: the
+            // scale cannot change once the connection is up
             int space = rcv == null ? 65535 : rcv.hiwat();
+            if (tcp.recvbufAuto.get() != 0) {
+                space = (int) Math.max(space, Math.min(tcp.recvbufMax.get(), Integer.MAX_VALUE));
+            }
             int shift = 0;
             while (shift < TcpProtocol.TCP_MAX_WINSHIFT && ((long) TcpProtocol.TCP_MAXWIN << shift) < space) {
                 shift++;
@@ -1553,6 +1745,10 @@ final class TcpCb implements Pcb, CcVars {
         if (sndMax == sndUna && state.haveEstablished() && lastSend != 0 && (now - lastSend) / 1000 >= currentRto()) {
             cc.afterIdle(this);
         }
+        autoSndBuf();
+        if (inSackRecovery()) {
+            sackRecoveryOutput();
+        }
         for (int guard = 0; guard < 1024; guard++) {
             if (!outputOne()) {
                 return;
@@ -1563,6 +1759,15 @@ final class TcpCb implements Pcb, CcVars {
     /** One segment, or false when there is nothing to send now. */
     private boolean outputOne() {
         boolean synState = state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED;
+        int sackLimit = 0;
+        boolean resendingAroundSacks = !sackBoard.isEmpty() && Seq.lt(sndNxt, sndMax) && !synState;
+        if (resendingAroundSacks) {
+            // going back after a timeout: what the peer SACKed need not be sent again
+            int skip = sackBoard.skipSacked(sndNxt);
+            sndNxt = Seq.lt(skip, sndMax) ? skip : sndMax;
+            sackLimit = sackBoard.nextSackedStart(sndNxt, sndMax);
+            resendingAroundSacks = Seq.lt(sndNxt, sndMax);
+        }
         int off = sndNxt - sndUna;
         long sendwin = Math.min(sndWnd, cwnd);
         int avail = (snd == null || synState) ? 0 : snd.cc();
@@ -1596,6 +1801,13 @@ final class TcpCb implements Pcb, CcVars {
             }
         } else {
             len = (int) Math.min(lenL, Integer.MAX_VALUE);
+        }
+        if (resendingAroundSacks && len > sackLimit - sndNxt) {
+            len = Math.max(0, sackLimit - sndNxt);
+        }
+        if (inSackRecovery()) {
+            // data in SACK recovery goes out by pipe (sackRecoveryOutput); here only ACKs and updates
+            len = 0;
         }
         int optlen = optionsLength(thflags);
         int maxData = Math.max(1, effectiveMss() - optlen);
@@ -1673,6 +1885,19 @@ final class TcpCb implements Pcb, CcVars {
         return n;
     }
 
+    /**
+     * Whether segments to the peer leave through the loopback interface, looked up once: if
+     * the route changes, the core computes the checksum at the other interface anyway.
+     */
+    private boolean loopbackRoute() {
+        if (routeChecked != faddr) {
+            Route r = faddr == 0 ? null : ctx.routeLookup(faddr);
+            loopRoute = r != null && r.ifp() != null && r.ifp().isLoopback();
+            routeChecked = faddr;
+        }
+        return loopRoute;
+    }
+
     /** Builds one segment at {@code snd_nxt} with {@code len} bytes of the send buffer from {@code off}. */
     private void transmit(int thflags, int len, int off) {
         byte[] ob = optBuf;
@@ -1746,7 +1971,12 @@ final class TcpCb implements Pcb, CcVars {
         TcpHeader th = oth.wrap(b, o, hlen + len);
         th.setSrcPort(lport).setDstPort(fport).setSeq(seq).setAck(ack ? rcvNxt : 0).setHeaderLength(hlen)
                 .setFlags(thflags).setWindow(wfield).setUrgentPointer(0).setChecksum(0);
-        th.fillChecksum(laddr, faddr);
+        if (loopbackRoute()) {
+            // lo0 offloads the checksum: the core fills it in if a capture or pipe needs it
+            p.addFlags(Packet.M_CSUM_PENDING);
+        } else {
+            th.fillChecksum(laddr, faddr);
+        }
 
         // bookkeeping before the packet leaves (a loopback peer may answer at once)
         boolean rexmit = Seq.lt(sndNxt, sndMax);

@@ -48,6 +48,11 @@ final class TcpProtocol implements Protocol {
     static final String SYSCTL_PERSMIN = "net.inet.tcp.persmin";
     static final String SYSCTL_PERSMAX = "net.inet.tcp.persmax";
     static final String SYSCTL_BLACKHOLE = "net.inet.tcp.blackhole";
+    static final String SYSCTL_RECVBUF_AUTO = "net.inet.tcp.recvbuf_auto";
+    static final String SYSCTL_RECVBUF_MAX = "net.inet.tcp.recvbuf_max";
+    static final String SYSCTL_SENDBUF_AUTO = "net.inet.tcp.sendbuf_auto";
+    static final String SYSCTL_SENDBUF_MAX = "net.inet.tcp.sendbuf_max";
+    static final String SYSCTL_SENDBUF_INC = "net.inet.tcp.sendbuf_inc";
 
     /** The largest window without scaling (RFC 9293) and the largest shift (RFC 7323). */
     static final int TCP_MAXWIN = 65535;
@@ -78,6 +83,11 @@ final class TcpProtocol implements Protocol {
     Tunable persmin;
     Tunable persmax;
     Tunable blackhole;
+    Tunable recvbufAuto;
+    Tunable recvbufMax;
+    Tunable sendbufAuto;
+    Tunable sendbufMax;
+    Tunable sendbufInc;
 
     private TcpProtocol(ProtoContext ctx, CcRegistry ccRegistry) {
         this.ctx = ctx;
@@ -102,6 +112,11 @@ final class TcpProtocol implements Protocol {
             tcp.persmin = tcp.tunable(SYSCTL_PERSMIN, 5000, 1, 600_000, "minimum persist (zero window probe) interval in ms");
             tcp.persmax = tcp.tunable(SYSCTL_PERSMAX, 60_000, 1, 600_000, "maximum persist interval in ms");
             tcp.blackhole = tcp.tunable(SYSCTL_BLACKHOLE, 0, 0, 2, "no RST for segments to closed ports (1: only for SYNs, 2: for all)");
+            tcp.recvbufAuto = tcp.tunable(SYSCTL_RECVBUF_AUTO, 1, 0, 1, "grow the receive buffer while the window limits the transfer");
+            tcp.recvbufMax = tcp.tunable(SYSCTL_RECVBUF_MAX, 2 << 20, 1, 1 << 30, "largest receive buffer autotuning grows to");
+            tcp.sendbufAuto = tcp.tunable(SYSCTL_SENDBUF_AUTO, 1, 0, 1, "grow the send buffer while it limits the transfer");
+            tcp.sendbufMax = tcp.tunable(SYSCTL_SENDBUF_MAX, 2 << 20, 1, 1 << 30, "largest send buffer autotuning grows to");
+            tcp.sendbufInc = tcp.tunable(SYSCTL_SENDBUF_INC, 8192, 1, 16 << 20, "send buffer autotuning step in bytes");
             tcp.table = ctx.newPcbTable("tcp");
             tcp.input = ctx.ipprotoRegister(IPPROTO_TCP, tcp::tcpInput);
         } catch (IllegalArgumentException e) {

@@ -62,6 +62,11 @@ final class TcpStats {
     final LongAdder persisttimeo = new LongAdder();
     final LongAdder sndrexmitfast = new LongAdder();
     final LongAdder recoveryEpisodes = new LongAdder();
+    final LongAdder sackRecoveryEpisodes = new LongAdder();
+    final LongAdder rcvbufGrown = new LongAdder();
+    final LongAdder sndbufGrown = new LongAdder();
+    final LongAdder sackRexmits = new LongAdder();
+    final LongAdder sackRexmitBytes = new LongAdder();
 
     Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -122,6 +127,11 @@ final class TcpStats {
         m.put("persist timeouts", persisttimeo.sum());
         m.put("fast retransmits", sndrexmitfast.sum());
         m.put("recovery episodes", recoveryEpisodes.sum());
+        m.put("SACK recovery episodes", sackRecoveryEpisodes.sum());
+        m.put("receive buffer autotuning steps", rcvbufGrown.sum());
+        m.put("send buffer autotuning steps", sndbufGrown.sum());
+        m.put("segment rexmits in SACK recovery", sackRexmits.sum());
+        m.put("byte rexmits in SACK recovery", sackRexmitBytes.sum());
         return m;
     }
 }

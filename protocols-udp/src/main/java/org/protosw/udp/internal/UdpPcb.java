@@ -18,6 +18,7 @@ import org.protosw.wire.UdpHeader;
 import org.protosw.spi.Pcb;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSocket;
+import org.protosw.spi.Route;
 import org.protosw.spi.Tunable;
 
 /**
@@ -34,6 +35,15 @@ final class UdpPcb implements Pcb {
 
     /** Default TTL when the stack has no {@code net.inet.ip.ttl} (RFC 1700's 64). */
     private static final int IPDEFTTL = 64;
+
+    private boolean loopbackRoute(int dst) {
+        if (csumDst != dst || dst == 0) {
+            Route r = udp.context().routeLookup(dst);
+            csumLoop = r != null && r.ifp() != null && r.ifp().isLoopback();
+            csumDst = dst;
+        }
+        return csumLoop;
+    }
 
     /** The socket's addresses as of its last bind/connect/disconnect. */
     private record Endpoints(int laddr, int lport, int faddr, int fport) {
@@ -57,6 +67,13 @@ final class UdpPcb implements Pcb {
     private volatile int ttl = -1;
     private volatile int tos;
     private volatile boolean dontFrag;
+    /**
+     * The last destination looked up for checksum offload and whether it routes to the
+     * loopback. Racing senders may pair them wrongly; that is harmless: a pending checksum
+     * that reaches another interface is filled in there, and a computed one is never wrong.
+     */
+    private volatile int csumDst;
+    private volatile boolean csumLoop;
 
     UdpPcb(UdpProtocol udp, ProtoSocket so) {
         this.udp = udp;
@@ -169,8 +186,13 @@ final class UdpPcb implements Pcb {
         UdpHeader uh = new UdpHeader(data.array(), data.offset(), ulen)
                 .setSrcPort(e.lport()).setDstPort(dport).setLength(ulen).setChecksum(0);
         if (udp.checksumEnabled()) {
-            // a computed 0 goes out as all ones: 0 on the wire means "no checksum" (RFC 768)
-            uh.fillChecksum(src, dst);
+            if (loopbackRoute(dst)) {
+                // lo0 offloads the checksum: the core fills it in if a capture or pipe needs it
+                data.addFlags(Packet.M_CSUM_PENDING);
+            } else {
+                // a computed 0 goes out as all ones: 0 on the wire means "no checksum" (RFC 768)
+                uh.fillChecksum(src, dst);
+            }
         }
         int ipflags = 0;
         if (dontFrag) {

@@ -44,6 +44,8 @@ final class FakeContext implements ProtoContext {
             List.of(new IfAddr(new InAddr(EM0_ADDR), 24, new InAddr(EM0_BCAST))));
     final FakeIf lo0 = new FakeIf("lo0", 2, 16384, IfNet.IFF_UP | IfNet.IFF_LOOPBACK | IfNet.IFF_RUNNING,
             List.of(new IfAddr(InAddr.LOOPBACK, 8, null)));
+    /** The {@link Packet#flags()} of each output, in order. */
+    final List<Integer> packetFlags = new ArrayList<>();
     final List<Route> routes = new ArrayList<>(List.of(
             new Route(InAddr.parse("192.0.2.0"), 24, null, em0, new InAddr(EM0_ADDR), 0, Route.RTF_UP | Route.RTF_CONNECTED),
             new Route(InAddr.parse("127.0.0.0"), 8, null, lo0, InAddr.LOOPBACK, 0, Route.RTF_UP | Route.RTF_CONNECTED),
@@ -76,6 +78,7 @@ final class FakeContext implements ProtoContext {
             throw new SocketException(Errno.EACCES, "broadcast without SO_BROADCAST");
         }
         outputs.add(new Output(p.toByteArray(), src, dst, proto, ttl, tos, flags));
+        packetFlags.add(p.flags());
     }
 
     @Override

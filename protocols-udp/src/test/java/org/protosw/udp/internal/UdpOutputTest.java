@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import org.junit.jupiter.api.Test;
+import org.protosw.spi.Packet;
 import org.protosw.socket.Errno;
 import org.protosw.socket.InAddr;
 import org.protosw.socket.InetSockAddr;
@@ -52,6 +53,18 @@ class UdpOutputTest extends UdpTestbed {
         assertThat(Datagrams.rfc768Sum(EM0_ADDR, FAR, u)).as("receiver's check").isZero();
         assertThat(Arrays.copyOfRange(u, 8, u.length)).isEqualTo(data);
         assertThat(stat("datagrams output")).isEqualTo(1);
+    }
+
+    @Test
+    void theChecksumIsLeftToTheCoreOnlyForTheLoopback() throws Exception {
+        Sock s = open();
+        s.pcb().send(payload(text("to lo0")), addr(InAddr.LOOPBACK.bits(), 9), 0);
+        s.pcb().send(payload(text("to em0")), addr(PEER, 9), 0);
+        assertThat(ctx.packetFlags.get(0) & Packet.M_CSUM_PENDING).as("lo0: offloaded").isNotZero();
+        assertThat(get16(ctx.outputs.get(0).bytes(), 6)).as("left unfilled").isZero();
+        assertThat(ctx.packetFlags.get(1) & Packet.M_CSUM_PENDING).as("em0: computed").isZero();
+        FakeContext.Output out = ctx.outputs.get(1);
+        assertThat(Datagrams.rfc768Sum(out.src(), PEER, out.bytes())).isZero();
     }
 
     @Test
