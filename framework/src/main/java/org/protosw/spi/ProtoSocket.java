@@ -28,7 +28,9 @@ public interface ProtoSocket {
 
     /**
      * {@code soreserve}: sets the send and receive buffer limits a protocol starts its
-     * sockets with (its sendspace/recvspace tunables). SO_SNDBUF/SO_RCVBUF change them later.
+     * sockets with (its sendspace/recvspace tunables). Called again later, it raises or lowers
+     * the limits (buffer autotuning), but leaves a limit alone that the application set with
+     * SO_SNDBUF or SO_RCVBUF.
      */
     void soreserve(int sndcc, int rcvcc);
 
