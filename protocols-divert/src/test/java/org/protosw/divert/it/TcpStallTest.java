@@ -30,8 +30,8 @@ class TcpStallTest {
             TcpStream ts = TcpStream.open(lab, a, b, InetSockAddr.of("10.0.0.2", PORT), BYTES, 30_000);
 
             // established: from now on every segment towards the server is swallowed
-            lab.rule(b, 100, "divert 8668 tcp from any to any " + PORT + " in");
             Socket sink = DivertLab.divertSocket(b, 8668);
+            lab.rule(b, 100, "divert 8668 tcp from any to any " + PORT + " in");
             AtomicLong swallowed = new AtomicLong();
             lab.spawn("black-hole", () -> {
                 ByteBuffer buf = ByteBuffer.allocate(65535);
