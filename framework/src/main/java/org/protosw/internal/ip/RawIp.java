@@ -216,7 +216,7 @@ public final class RawIp implements Protocol {
                 dst = connected;
             } else {
                 if (to == null) {
-                    throw new SocketException(Errno.ENOTCONN, "raw socket has no destination");
+                    throw new SocketException(Errno.EDESTADDRREQ, "send: raw socket is not connected and no address was given");
                 }
                 dst = inet(to).addr().bits();
             }

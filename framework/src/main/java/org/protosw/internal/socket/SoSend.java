@@ -57,7 +57,9 @@ final class SoSend {
             if (so.has(ProtoDescriptor.PR_CONNREQUIRED)) {
                 throw new SocketException(Errno.ENOTCONN, "send");
             }
-            if (to == null) {
+            // a PR_ADDR protocol decides what a send without an address means: UDP and raw
+            // IP answer EDESTADDRREQ themselves, divert(4) takes it as outbound
+            if (to == null && !so.has(ProtoDescriptor.PR_ADDR)) {
                 throw new SocketException(Errno.EDESTADDRREQ, "send: socket is not connected and no address was given");
             }
         }

@@ -396,7 +396,7 @@ class RawIpTest {
     @Test
     void sendAddressingRules() throws Exception {
         Raw r = open(99);
-        assertErrno(() -> r.pcb.send(payload(bytes(4, 1)), null, 0), Errno.ENOTCONN);
+        assertErrno(() -> r.pcb.send(payload(bytes(4, 1)), null, 0), Errno.EDESTADDRREQ);
         assertErrno(() -> r.pcb.send(payload(bytes(4, 1)), new InetSockAddr(new InAddr(EM0_BCAST), 0), 0), Errno.EACCES);
         r.so.options.put(SockOpt.SO_BROADCAST, true);
         r.pcb.send(payload(bytes(4, 1)), new InetSockAddr(new InAddr(EM0_BCAST), 0), 0);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.protosw.internal.socket.Errnos.assertErrno;
 import static org.protosw.internal.socket.Errnos.buf;
 import static org.protosw.internal.socket.Errnos.str;
+import static org.protosw.socket.SocketConstants.AF_INET;
 import static org.protosw.socket.SocketConstants.MSG_DONTWAIT;
 import static org.protosw.socket.SocketConstants.MSG_PEEK;
 import static org.protosw.socket.SocketConstants.SHUT_RD;
@@ -13,6 +14,7 @@ import static org.protosw.socket.SocketConstants.SOCK_DGRAM;
 import static org.protosw.socket.SocketConstants.SOL_SOCKET;
 
 import java.nio.ByteBuffer;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -26,6 +28,7 @@ import org.protosw.socket.RecvInfo;
 import org.protosw.socket.SockOpt;
 import org.protosw.socket.Socket;
 import org.protosw.socket.SocketException;
+import org.protosw.spi.ProtoSwEntry;
 
 class DatagramSocketTest {
     private final TestNet net = new TestNet();
@@ -125,6 +128,26 @@ class DatagramSocketTest {
         try (Socket s = bound()) {
             assertErrno(Errno.EDESTADDRREQ, () -> s.send(buf("x")));
         }
+    }
+
+    /**
+     * A record protocol without PR_ADDR never sees a send without an address on an
+     * unconnected socket: the core answers EDESTADDRREQ (a PR_ADDR protocol decides itself).
+     */
+    @Test
+    void withoutPrAddrTheCoreAnswersEdestaddrreqBeforeThePcb() throws Exception {
+        TestDgramProto plain = new TestDgramProto();
+        Map<String, Object> props = TestDgramProto.props("tatomic", 200);
+        props.put(ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_ATOMIC});
+        assertThat(net.register(plain, props).accepted()).isTrue();
+        try (Socket s = net.stack.socket(AF_INET, SOCK_DGRAM, 200)) {
+            s.bind(InetSockAddr.of("127.0.0.1", 0));
+            int before = plain.ledger.calls.get();
+            assertErrno(Errno.EDESTADDRREQ, () -> s.send(buf("x")));
+            assertThat(plain.ledger.calls.get()).as("pcb calls for the refused send").isEqualTo(before);
+            assertThat(s.sendto(buf("y"), 0, s.localAddress())).isEqualTo(1);
+        }
+        assertThat(plain.ledger.violations()).isEmpty();
     }
 
     @Test

@@ -19,6 +19,9 @@ import org.protosw.wire.WireStatus;
  * the application writes back, and the delivery of diverted packets.
  */
 final class DivertPcb implements Pcb {
+    /** Where a write without an address goes: out, no rule to resume after. */
+    private static final InetSockAddr OUTBOUND = new InetSockAddr(InAddr.ANY, 0);
+
     private final DivertProtocol div;
     private final ProtoSocket so;
     private final ReentrantLock lock = new ReentrantLock();
@@ -61,12 +64,19 @@ final class DivertPcb implements Pcb {
     /**
      * {@code div_output}: the data are a whole IP packet. To the wildcard address it goes
      * out; to an address of this host it comes in on that address's interface. The port of
-     * the address is the rule number to resume after (what recvfrom reported).
+     * the address is the rule number to resume after (what recvfrom reported). Without an
+     * address (plain {@code send}) it goes out and meets the rules from the first one on,
+     * as divert(4) treats a write without a sockaddr.
      */
     @Override
     public void send(Packet data, SockAddr to, int flags) throws SocketException {
-        if (!(to instanceof InetSockAddr sin)) {
-            throw new SocketException(to == null ? Errno.EDESTADDRREQ : Errno.EAFNOSUPPORT,
+        InetSockAddr sin;
+        if (to == null) {
+            sin = OUTBOUND;
+        } else if (to instanceof InetSockAddr a) {
+            sin = a;
+        } else {
+            throw new SocketException(Errno.EAFNOSUPPORT,
                     "sendto on a divert socket needs an InetSockAddr (wildcard: outbound, local address: inbound), got " + to);
         }
         checkOpen("send");

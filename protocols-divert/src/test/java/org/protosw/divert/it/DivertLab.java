@@ -29,10 +29,11 @@ import org.protosw.socket.SocketException;
 import org.protosw.spi.IfAddr;
 import org.protosw.spi.ProtoSwEntry;
 import org.protosw.spi.Tunable;
+import org.protosw.tcp.internal.TcpProtoSw;
 import org.protosw.udp.internal.UdpProtoSw;
 
 /**
- * The real core without OSGi, with UDP and divert loaded as their bundles would register
+ * The real core without OSGi, with UDP, TCP and divert loaded as their bundles would register
  * them, rules in a store that outlives a divert unload, epairs between vnets, and the
  * threads a test starts (joined on close).
  */
@@ -52,6 +53,12 @@ final class DivertLab implements AutoCloseable {
                 ProtoSwEntry.PROTOCOL, SocketConstants.IPPROTO_UDP,
                 ProtoSwEntry.NAME, "udp",
                 ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_ATOMIC, ProtoSwEntry.PR_ADDR}), "org.protosw.udp (divert test)");
+        stack.register(TcpProtoSw.standalone(), Map.of(
+                ProtoSwEntry.DOMAIN, SocketConstants.AF_INET,
+                ProtoSwEntry.TYPE, SocketConstants.SOCK_STREAM,
+                ProtoSwEntry.PROTOCOL, SocketConstants.IPPROTO_TCP,
+                ProtoSwEntry.NAME, "tcp",
+                ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_CONNREQUIRED, ProtoSwEntry.PR_WANTRCVD}), "org.protosw.tcp (divert test)");
         loadDivert();
     }
 

@@ -136,4 +136,28 @@ class ReinjectTest {
                     .isInstanceOfSatisfying(SocketException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
         }
     }
+
+    @Test
+    void aPlainSendGoesOutboundWithItsHeaderChecksumFixed() throws Exception {
+        try (DivertLab lab = new DivertLab()) {
+            Vnet a = lab.vnet("a");
+            Vnet b = lab.vnet("b");
+            lab.link(a, "10.0.0.1", b, "10.0.0.2");
+            lab.rule(a, 100, "divert 8668 udp from any to any 9000 out");
+            Socket da = divert(a, 8668);
+            Socket rx = DivertLab.udp(b, "10.0.0.2", 9000);
+            Socket tx = DivertLab.udp(a, "10.0.0.1", 0);
+            tx.sendto(ByteBuffer.wrap(Stream.datagram(3)), 0, InetSockAddr.of("10.0.0.2", 9000));
+            byte[] pkt = DivertLab.receive(da);
+            StallTest.assertNothingArrives(rx);
+
+            // no rule to resume after: the packet meets rule 100 again unless it is gone
+            lab.rules().delete("a", 100);
+            pkt[8] = 17; // TTL changed, checksum left stale
+            assertThat(da.send(ByteBuffer.wrap(pkt), 0)).isEqualTo(pkt.length);
+            // b's ip_input drops a bad header checksum: arriving shows it was fixed
+            assertThat(ByteBuffer.wrap(DivertLab.receive(rx)).getInt(0)).isEqualTo(3);
+            assertThat(lab.divertStat(a, "packets reinjected outbound")).isEqualTo(1);
+        }
+    }
 }
