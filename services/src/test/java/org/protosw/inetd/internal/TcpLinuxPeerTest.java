@@ -113,14 +113,29 @@ class TcpLinuxPeerTest {
     }
 
     @Test
-    void anApplicationOnTheStackExchangesDataWithNcListen() throws Exception {
+    void anApplicationOnTheStackExchangesDataWithALinuxListener() throws Exception {
         byte[] toLinux = random(2, 16 * MIB);
         byte[] fromLinux = random(3, 16 * MIB);
         Path file = dir.resolve("from-linux.bin");
         Files.write(file, fromLinux);
-        // -N: nc shuts its sending side down when its file is all sent, and still reads on
+        // The Linux peer is a small python3 server rather than nc: netcat-openbsd quits when
+        // the network side ends, so once our (faster) direction finishes it would stop sending
+        // its own file half way. The server sends its file, half-closes, reads to EOF, hashes.
+        String py = String.join("\n",
+                "import socket, hashlib, threading",
+                "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)",
+                "s.bind(('" + TunPeer.LINUX + "', 5001)); s.listen(1); c, _ = s.accept()",
+                "def send():",
+                "    with open('" + file + "', 'rb') as f: c.sendall(f.read())",
+                "    c.shutdown(socket.SHUT_WR)",
+                "t = threading.Thread(target=send); t.start(); h = hashlib.sha256()",
+                "while True:",
+                "    b = c.recv(1 << 20)",
+                "    if not b: break",
+                "    h.update(b)",
+                "t.join(); print(h.hexdigest() + '  -')");
         CompletableFuture<Netns.Result> linux = CompletableFuture.supplyAsync(
-                () -> sh(120, "nc -l -N " + TunPeer.LINUX + " 5001 < " + file + " | sha256sum"), pool);
+                () -> p.ns.exec(120, "python3", "-c", py), pool);
 
         try (Socket so = connectWhenListening(InetSockAddr.of(TunPeer.LINUX, 5001))) {
             CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
