@@ -83,6 +83,7 @@ final class TcpCb implements Pcb, CcVars {
     private final Callout rexmtTimer;
     private final Callout delackTimer;
     private final Callout msl2Timer;
+    private final Callout keepTimer;
     private final TcpHeader oth = new TcpHeader();
     private final byte[] optBuf = new byte[40];
     private final int[] sackOut = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
@@ -151,6 +152,13 @@ final class TcpCb implements Pcb, CcVars {
     private boolean persistMode;
     private long delackDeadline;
     private long msl2Deadline;
+    private long keepDeadline;
+    /** When the last segment arrived (nanoTime, FreeBSD's t_rcvtime): keepalive idles from here. */
+    private long rcvTime;
+    /** TCP_KEEPIDLE, TCP_KEEPINTVL in ms and TCP_KEEPCNT; 0 means the sysctl's value. */
+    private long keepIdleMs;
+    private long keepIntvlMs;
+    private int keepCnt;
 
     private long totalRexmits;
     private long sackBlocksSeen;
@@ -169,6 +177,7 @@ final class TcpCb implements Pcb, CcVars {
         this.rexmtTimer = ctx.newCallout(this::rexmtFired);
         this.delackTimer = ctx.newCallout(this::delackFired);
         this.msl2Timer = ctx.newCallout(this::msl2Fired);
+        this.keepTimer = ctx.newCallout(this::keepFired);
         this.rto = tcp.rexmitInitial.get() * 1000L;
         // under the lock: the table already lists this connection, so an algorithm leaving
         // now waits for the choice below and then moves it
@@ -454,7 +463,7 @@ final class TcpCb implements Pcb, CcVars {
                 switchCc(a);
             } else if (option.equals(TcpSockOpts.TCP_INFO)) {
                 throw new SocketException(Errno.EINVAL, "TCP_INFO is read only");
-            } else {
+            } else if (!setKeepOption(option, value) && !option.equals(SockOpt.SO_LINGER)) {
                 throw new SocketException(Errno.ENOPROTOOPT, option.label() + " on a TCP socket");
             }
         } finally {
@@ -475,6 +484,12 @@ final class TcpCb implements Pcb, CcVars {
                 v = ccAlgo.name();
             } else if (option.equals(TcpSockOpts.TCP_INFO)) {
                 v = info();
+            } else if (option.equals(TcpSockOpts.TCP_KEEPIDLE)) {
+                v = (int) (keepIdle() / 1000);
+            } else if (option.equals(TcpSockOpts.TCP_KEEPINTVL)) {
+                v = (int) (keepIntvl() / 1000);
+            } else if (option.equals(TcpSockOpts.TCP_KEEPCNT)) {
+                v = keepCount();
             } else {
                 throw new SocketException(Errno.ENOPROTOOPT, option.label() + " on a TCP socket");
             }
@@ -691,6 +706,8 @@ final class TcpCb implements Pcb, CcVars {
         delackDeadline = 0;
         msl2Timer.stop();
         msl2Deadline = 0;
+        keepTimer.stop();
+        keepDeadline = 0;
     }
 
     // ==== ICMP ===============================================================================
@@ -720,6 +737,7 @@ final class TcpCb implements Pcb, CcVars {
         lock.lock();
         boolean listener = false;
         try {
+            rcvTime = System.nanoTime();
             switch (state) {
                 case CLOSED -> {
                     return NOSOCKET;
@@ -909,6 +927,7 @@ final class TcpCb implements Pcb, CcVars {
         state = TcpState.ESTABLISHED;
         stats.connects.increment();
         cc.connInit(this);
+        armKeep(keepIdle());
         if ((flags & F_NEEDFIN) != 0) {
             flags &= ~F_NEEDFIN;
             state = TcpState.FIN_WAIT_1;
@@ -1501,6 +1520,116 @@ final class TcpCb implements Pcb, CcVars {
             stats.inerrors.increment();
         } finally {
             unlock();
+        }
+    }
+
+    // ==== keepalive ==========================================================================
+
+    private long keepIdle() {
+        return keepIdleMs > 0 ? keepIdleMs : tcp.keepidle.get();
+    }
+
+    private long keepIntvl() {
+        return keepIntvlMs > 0 ? keepIntvlMs : tcp.keepintvl.get();
+    }
+
+    private int keepCount() {
+        return keepCnt > 0 ? keepCnt : tcp.keepcnt.getInt();
+    }
+
+    /**
+     * SO_KEEPALIVE (shown by the socket layer) and the TCP_KEEP* options, in seconds as in
+     * FreeBSD; false for any other option. A change takes effect at once on a connection
+     * that is already idle.
+     */
+    private boolean setKeepOption(SockOpt<?> option, Object value) throws SocketException {
+        if (option.equals(SockOpt.SO_KEEPALIVE)) {
+            // the socket layer keeps the flag; only the timer needs a new deadline
+        } else if (option.equals(TcpSockOpts.TCP_KEEPIDLE) || option.equals(TcpSockOpts.TCP_KEEPINTVL)
+                || option.equals(TcpSockOpts.TCP_KEEPCNT)) {
+            int v = (Integer) value;
+            if (v < 1 || (option.equals(TcpSockOpts.TCP_KEEPCNT) ? v > 1_000_000 : v > Integer.MAX_VALUE / 1000)) {
+                throw new SocketException(Errno.EINVAL, option.label() + " must be positive, got " + v);
+            }
+            if (option.equals(TcpSockOpts.TCP_KEEPIDLE)) {
+                keepIdleMs = v * 1000L;
+            } else if (option.equals(TcpSockOpts.TCP_KEEPINTVL)) {
+                keepIntvlMs = v * 1000L;
+            } else {
+                keepCnt = v;
+            }
+        } else {
+            return false;
+        }
+        if (keepState()) {
+            long idle = (System.nanoTime() - rcvTime) / 1_000_000;
+            armKeep(Math.max(1, keepIdle() - idle));
+        }
+        return true;
+    }
+
+    /** States whose peer keepalive may probe (FreeBSD: established up to CLOSING). */
+    private boolean keepState() {
+        return switch (state) {
+            case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING -> true;
+            default -> false;
+        };
+    }
+
+    private void armKeep(long ms) {
+        keepDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        keepTimer.reset(ms, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * {@code tcp_timer_keep}: once the connection has been idle for TCP_KEEPIDLE, probe every
+     * TCP_KEEPINTVL; any segment from the peer starts the idle time again, and after
+     * TCP_KEEPCNT probes without one the connection is dropped with ETIMEDOUT.
+     */
+    private void keepFired() {
+        lock.lock();
+        try {
+            if (!due(keepDeadline) || !keepState()) {
+                return;
+            }
+            keepDeadline = 0;
+            long idleMs = (System.nanoTime() - rcvTime) / 1_000_000;
+            long keepIdle = keepIdle();
+            if (so == null || !so.option(SockOpt.SO_KEEPALIVE)) {
+                armKeep(keepIdle);
+                return;
+            }
+            if (idleMs < keepIdle) {
+                armKeep(keepIdle - idleMs);
+                return;
+            }
+            stats.keeptimeo.increment();
+            if (idleMs >= keepIdle + keepCount() * keepIntvl()) {
+                stats.keepdrops.increment();
+                drop(Errno.ETIMEDOUT);
+                return;
+            }
+            keepProbe();
+            armKeep(keepIntvl());
+        } catch (RuntimeException e) {
+            stats.inerrors.increment();
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * The probe is an ACK one byte before SND.UNA without data: out of the peer's window,
+     * so it must answer with an ACK of where it is (RFC 9293 §3.8.4).
+     */
+    private void keepProbe() {
+        stats.keepprobe.increment();
+        int nxt = sndNxt;
+        sndNxt = sndUna - 1;
+        try {
+            transmit(TcpHeader.ACK, 0, 0);
+        } finally {
+            sndNxt = nxt;
         }
     }
 

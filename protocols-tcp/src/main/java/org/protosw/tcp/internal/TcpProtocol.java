@@ -45,6 +45,9 @@ final class TcpProtocol implements Protocol {
     static final String SYSCTL_REXMIT_INITIAL = "net.inet.tcp.rexmit_initial";
     static final String SYSCTL_SYN_RETRIES = "net.inet.tcp.syn_retries";
     static final String SYSCTL_KEEPINIT = "net.inet.tcp.keepinit";
+    static final String SYSCTL_KEEPIDLE = "net.inet.tcp.keepidle";
+    static final String SYSCTL_KEEPINTVL = "net.inet.tcp.keepintvl";
+    static final String SYSCTL_KEEPCNT = "net.inet.tcp.keepcnt";
     static final String SYSCTL_PERSMIN = "net.inet.tcp.persmin";
     static final String SYSCTL_PERSMAX = "net.inet.tcp.persmax";
     static final String SYSCTL_BLACKHOLE = "net.inet.tcp.blackhole";
@@ -75,6 +78,9 @@ final class TcpProtocol implements Protocol {
     Tunable rexmitInitial;
     Tunable synRetries;
     Tunable keepinit;
+    Tunable keepidle;
+    Tunable keepintvl;
+    Tunable keepcnt;
     Tunable persmin;
     Tunable persmax;
     Tunable blackhole;
@@ -99,6 +105,9 @@ final class TcpProtocol implements Protocol {
             tcp.rexmitInitial = tcp.tunable(SYSCTL_REXMIT_INITIAL, 1000, 1, 60_000, "retransmission timeout before the first RTT sample, in ms (RFC 6298)");
             tcp.synRetries = tcp.tunable(SYSCTL_SYN_RETRIES, 6, 0, 12, "SYN and SYN-ACK retransmissions before a connection attempt fails");
             tcp.keepinit = tcp.tunable(SYSCTL_KEEPINIT, 75_000, 1, 3_600_000, "longest a connection attempt may take, in ms");
+            tcp.keepidle = tcp.tunable(SYSCTL_KEEPIDLE, 7_200_000, 1, Integer.MAX_VALUE, "idle time in ms before the first keepalive probe");
+            tcp.keepintvl = tcp.tunable(SYSCTL_KEEPINTVL, 75_000, 1, Integer.MAX_VALUE, "time in ms between unanswered keepalive probes");
+            tcp.keepcnt = tcp.tunable(SYSCTL_KEEPCNT, 8, 1, 1_000_000, "unanswered keepalive probes before the connection is dropped");
             tcp.persmin = tcp.tunable(SYSCTL_PERSMIN, 5000, 1, 600_000, "minimum persist (zero window probe) interval in ms");
             tcp.persmax = tcp.tunable(SYSCTL_PERSMAX, 60_000, 1, 600_000, "maximum persist interval in ms");
             tcp.blackhole = tcp.tunable(SYSCTL_BLACKHOLE, 0, 0, 2, "no RST for segments to closed ports (1: only for SYNs, 2: for all)");

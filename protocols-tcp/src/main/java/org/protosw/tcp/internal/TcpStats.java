@@ -62,6 +62,9 @@ final class TcpStats {
     final LongAdder persisttimeo = new LongAdder();
     final LongAdder sndrexmitfast = new LongAdder();
     final LongAdder recoveryEpisodes = new LongAdder();
+    final LongAdder keeptimeo = new LongAdder();
+    final LongAdder keepprobe = new LongAdder();
+    final LongAdder keepdrops = new LongAdder();
 
     Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -122,6 +125,9 @@ final class TcpStats {
         m.put("persist timeouts", persisttimeo.sum());
         m.put("fast retransmits", sndrexmitfast.sum());
         m.put("recovery episodes", recoveryEpisodes.sum());
+        m.put("keepalive timeouts", keeptimeo.sum());
+        m.put("keepalive probes sent", keepprobe.sum());
+        m.put("connections dropped by keepalive", keepdrops.sum());
         return m;
     }
 }
