@@ -1477,12 +1477,14 @@ final class TcpCb implements Pcb, CcVars {
             rxtshift++;
         }
         sndNxt = sndUna;
+        // armed before the probe goes out, as tcp_timer_persist does: output seeing no timer
+        // would start the backoff over
+        if (sndWnd == 0 && snd != null && snd.cc() > 0) {
+            armPersist();
+        }
         flags |= F_FORCEDATA;
         output();
         flags &= ~F_FORCEDATA;
-        if (sndWnd == 0 && snd != null && snd.cc() > 0 && state != TcpState.CLOSED) {
-            armPersist();
-        }
     }
 
     private void delackFired() {
@@ -1717,9 +1719,12 @@ final class TcpCb implements Pcb, CcVars {
         if (lenL < 0) {
             len = 0;
             if (sendwin == 0 && !synState && off > 0 && off <= avail) {
-                // the window closed under data in flight: back off and probe
-                stopRexmt();
-                rxtshift = 0;
+                // the window closed under data in flight: back off and probe; an answer to
+                // a window probe leaves the persist backoff running (RFC 1122 §4.2.2.17)
+                if (!persistMode) {
+                    stopRexmt();
+                    rxtshift = 0;
+                }
                 sndNxt = sndUna;
                 off = 0;
             }
