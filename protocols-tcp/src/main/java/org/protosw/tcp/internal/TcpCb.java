@@ -159,6 +159,8 @@ final class TcpCb implements Pcb, CcVars {
     private long keepIdleMs;
     private long keepIntvlMs;
     private int keepCnt;
+    /** The path MTU learned from ICMP (RFC 1191), or 0 while the route's MTU holds. */
+    private int pathMtu;
 
     private long totalRexmits;
     private long sackBlocksSeen;
@@ -712,10 +714,14 @@ final class TcpCb implements Pcb, CcVars {
 
     // ==== ICMP ===============================================================================
 
-    void ctlError(int type, int code, int seq) {
+    void ctlError(int type, int code, int seq, int nextMtu, int quotedLen) {
         lock.lock();
         try {
             if (state == TcpState.CLOSED || state == TcpState.LISTEN || !Seq.inWindow(seq, sndUna, sndMax + 1)) {
+                return;
+            }
+            if (type == 3 && code == 4) {
+                mtuDisc(nextMtu, quotedLen);
                 return;
             }
             if (type == 3 && (code == 2 || code == 3) && state == TcpState.SYN_SENT) {
@@ -727,6 +733,32 @@ final class TcpCb implements Pcb, CcVars {
             }
         } finally {
             unlock();
+        }
+    }
+
+    /**
+     * {@code tcp_mtudisc} (RFC 1191): a router could not forward a segment of ours without
+     * fragmenting it. The MSS drops to what the next hop takes (or, from a router too old to
+     * say, to the next plateau below the size it refused), and what is outstanding goes
+     * again at once in the smaller segments: those in flight are lost. Not a congestion
+     * signal, so the window stays.
+     */
+    private void mtuDisc(int nextMtu, int quotedLen) {
+        stats.mtudisc.increment();
+        int mtu = nextMtu >= 68 ? nextMtu : PathMtu.plateauBelow(quotedLen);
+        int ts = tsOk() ? TSOPT_LEN : 0;
+        int mss = Math.max(mtu - 40, tcp.minmss.getInt()) - ts;
+        if (mss >= maxseg) {
+            // an old error, or a path that got no narrower than we already know
+            return;
+        }
+        maxseg = mss;
+        pathMtu = mtu;
+        if (sndUna != sndMax) {
+            stats.mturesent.increment();
+            flags &= ~F_RTTING;
+            sndNxt = sndUna;
+            output();
         }
     }
 
@@ -1525,6 +1557,14 @@ final class TcpCb implements Pcb, CcVars {
         }
     }
 
+    /**
+     * DF on every segment while path-MTU discovery is on, except when the MSS is already at
+     * the floor: a path narrower than that gets fragments rather than nothing (as FreeBSD).
+     */
+    private int ipFlags() {
+        return tcp.pathMtuDiscovery.get() != 0 && maxseg + (tsOk() ? TSOPT_LEN : 0) > tcp.minmss.get() ? ProtoContext.IP_DF : 0;
+    }
+
     // ==== keepalive ==========================================================================
 
     private long keepIdle() {
@@ -1937,7 +1977,7 @@ final class TcpCb implements Pcb, CcVars {
         }
         lastSend = System.nanoTime();
         try {
-            ctx.ipOutput(p, laddr, faddr, IPPROTO_TCP, -1, 0, 0);
+            ctx.ipOutput(p, laddr, faddr, IPPROTO_TCP, -1, 0, ipFlags());
         } catch (SocketException e) {
             // lost like any segment: the retransmission timer covers it
             stats.outerrors.increment();

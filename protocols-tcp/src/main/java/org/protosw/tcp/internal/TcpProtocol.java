@@ -48,6 +48,8 @@ final class TcpProtocol implements Protocol {
     static final String SYSCTL_KEEPIDLE = "net.inet.tcp.keepidle";
     static final String SYSCTL_KEEPINTVL = "net.inet.tcp.keepintvl";
     static final String SYSCTL_KEEPCNT = "net.inet.tcp.keepcnt";
+    static final String SYSCTL_PMTUD = "net.inet.tcp.path_mtu_discovery";
+    static final String SYSCTL_MINMSS = "net.inet.tcp.minmss";
     static final String SYSCTL_PERSMIN = "net.inet.tcp.persmin";
     static final String SYSCTL_PERSMAX = "net.inet.tcp.persmax";
     static final String SYSCTL_BLACKHOLE = "net.inet.tcp.blackhole";
@@ -82,6 +84,8 @@ final class TcpProtocol implements Protocol {
     Tunable keepintvl;
     Tunable keepcnt;
     Tunable persmin;
+    Tunable pathMtuDiscovery;
+    Tunable minmss;
     Tunable persmax;
     Tunable blackhole;
 
@@ -108,6 +112,8 @@ final class TcpProtocol implements Protocol {
             tcp.keepidle = tcp.tunable(SYSCTL_KEEPIDLE, 7_200_000, 1, Integer.MAX_VALUE, "idle time in ms before the first keepalive probe");
             tcp.keepintvl = tcp.tunable(SYSCTL_KEEPINTVL, 75_000, 1, Integer.MAX_VALUE, "time in ms between unanswered keepalive probes");
             tcp.keepcnt = tcp.tunable(SYSCTL_KEEPCNT, 8, 1, 1_000_000, "unanswered keepalive probes before the connection is dropped");
+            tcp.pathMtuDiscovery = tcp.tunable(SYSCTL_PMTUD, 1, 0, 1, "path MTU discovery (RFC 1191): send with DF, shrink the MSS on ICMP fragmentation needed");
+            tcp.minmss = tcp.tunable(SYSCTL_MINMSS, 216, 64, 65495, "smallest MSS path MTU discovery lowers a connection to");
             tcp.persmin = tcp.tunable(SYSCTL_PERSMIN, 5000, 1, 600_000, "minimum persist (zero window probe) interval in ms");
             tcp.persmax = tcp.tunable(SYSCTL_PERSMAX, 60_000, 1, 600_000, "maximum persist interval in ms");
             tcp.blackhole = tcp.tunable(SYSCTL_BLACKHOLE, 0, 0, 2, "no RST for segments to closed ports (1: only for SYNs, 2: for all)");
@@ -320,7 +326,7 @@ final class TcpProtocol implements Protocol {
             InPcb<TcpCb> inp = table.lookup(dst, dport, src, sport, false);
             TcpCb cb = inp == null ? null : inp.owner();
             if (cb != null) {
-                cb.ctlError(error.type(), error.code(), seq);
+                cb.ctlError(error.type(), error.code(), seq, error.nextMtu(), q.get16(2));
             }
         } catch (RuntimeException e) {
             stats.inerrors.increment();

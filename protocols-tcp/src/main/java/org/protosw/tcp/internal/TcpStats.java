@@ -63,6 +63,8 @@ final class TcpStats {
     final LongAdder sndrexmitfast = new LongAdder();
     final LongAdder recoveryEpisodes = new LongAdder();
     final LongAdder keeptimeo = new LongAdder();
+    final LongAdder mtudisc = new LongAdder();
+    final LongAdder mturesent = new LongAdder();
     final LongAdder keepprobe = new LongAdder();
     final LongAdder keepdrops = new LongAdder();
 
@@ -126,6 +128,8 @@ final class TcpStats {
         m.put("fast retransmits", sndrexmitfast.sum());
         m.put("recovery episodes", recoveryEpisodes.sum());
         m.put("keepalive timeouts", keeptimeo.sum());
+        m.put("path MTU discovery messages", mtudisc.sum());
+        m.put("retransmissions after a path MTU decrease", mturesent.sum());
         m.put("keepalive probes sent", keepprobe.sum());
         m.put("connections dropped by keepalive", keepdrops.sum());
         return m;
