@@ -795,27 +795,77 @@ final class TcpCb implements Pcb, CcVars {
         return HANDLED;
     }
 
-    /** A segment for a listening socket: only a SYN opens a connection (RFC 9293 §3.10.7.2). */
+    /**
+     * A segment for a listening socket (RFC 9293 §3.10.7.2). A SYN goes to the SYN cache,
+     * not to a new socket; the ACK that completes a handshake the cache (or a cookie)
+     * vouches for creates the connection, which then takes that ACK as its first segment.
+     */
     private void listenInput(Segment s) {
+        SynCache cache = tcp.synCache();
         if (s.has(TcpHeader.RST)) {
+            cache.reset(s);
             return;
         }
         if (s.has(TcpHeader.ACK)) {
-            tcp.respondRst(s);
+            if (s.has(TcpHeader.SYN)) {
+                tcp.respondRst(s);
+                return;
+            }
+            SynCache.Entry e = cache.expand(s);
+            if (e == null) {
+                tcp.respondRst(s);
+                return;
+            }
+            TcpCb cb = synCacheSocket(e);
+            if (cb == null) {
+                // handshake done but no room in the listen queue: FreeBSD's default answer
+                // (net.inet.tcp.syncache.rst_on_sock_fail) is a RST, not silence
+                stats.syncacheAborted.increment();
+                tcp.respondRst(s);
+                return;
+            }
+            cb.input(s);
             return;
         }
         if (!s.has(TcpHeader.SYN) || s.has(TcpHeader.FIN)) {
             return;
         }
-        TcpCb[] made = new TcpCb[1];
         ProtoSocket listenerSo = so;
         if (listenerSo == null) {
             return;
         }
+        int ourMss = tcp.mssFor(s.src);
+        if (userMss > 0) {
+            ourMss = Math.min(ourMss, userMss);
+        }
+        int space = listenerSo.rcv().hiwat();
+        cache.add(s, ourMss, windowShift(space), Math.min(space, TcpProtocol.TCP_MAXWIN));
+    }
+
+    /** The smallest shift that lets a 16-bit window field cover {@code space} (RFC 7323 §2.3). */
+    private static int windowShift(int space) {
+        int shift = 0;
+        while (shift < TcpProtocol.TCP_MAX_WINSHIFT && ((long) TcpProtocol.TCP_MAXWIN << shift) < space) {
+            shift++;
+        }
+        return shift;
+    }
+
+    /**
+     * {@code syncache_socket}: the connection of a completed handshake, in SYN_RECEIVED as
+     * though it had sent the SYN-ACK itself, with the listener's options. Null when the
+     * listen queue is full or the listener is closing.
+     */
+    private TcpCb synCacheSocket(SynCache.Entry e) {
+        ProtoSocket listenerSo = so;
+        if (listenerSo == null || state != TcpState.LISTEN) {
+            return null;
+        }
+        TcpCb[] made = new TcpCb[1];
         ProtoSocket child = listenerSo.sonewconn(cso -> made[0] = new TcpCb(tcp, cso));
         if (child == null || made[0] == null) {
             stats.listendrop.increment();
-            return;
+            return null;
         }
         int inheritedFlags = flags & F_NODELAY;
         int inheritedMss = userMss;
@@ -828,42 +878,72 @@ final class TcpCb implements Pcb, CcVars {
             if (!ccAlgo.gone()) {
                 cb.switchCc(ccAlgo);
             }
-            cb.passiveOpen(s);
+            if (!cb.fromSynCache(e)) {
+                return null;
+            }
         } finally {
             cb.unlock();
         }
+        return cb;
     }
 
-    private void passiveOpen(Segment s) {
+    private boolean fromSynCache(SynCache.Entry e) {
         try {
-            table.insertConnected(inp, s.dst, s.dport, s.src, s.sport);
-        } catch (SocketException e) {
+            table.insertConnected(inp, e.laddr, e.lport, e.faddr, e.fport);
+        } catch (SocketException x) {
             stats.listendrop.increment();
             closeConnection();
-            return;
+            return false;
         }
-        laddr = s.dst;
-        lport = s.dport;
-        faddr = s.src;
-        fport = s.sport;
-        iss = tcp.isn().isn(laddr, lport, faddr, fport);
-        tsOffset = tcp.isn().tsOffset(laddr, lport, faddr, fport);
-        sndUna = sndNxt = sndMax = iss;
+        laddr = e.laddr;
+        lport = e.lport;
+        faddr = e.faddr;
+        fport = e.fport;
+        iss = e.iss;
+        tsOffset = e.tsOffset;
+        sndUna = iss;
+        sndNxt = sndMax = iss + 1;
         recover = iss;
-        irs = s.seq;
-        rcvNxt = s.seq + 1;
-        rcvAdv = rcvNxt;
+        irs = e.irs;
+        rcvNxt = irs + 1;
+        lastAckSent = rcvNxt;
         ourMss = announcedMss();
         requestOptions();
-        synOptions(s);
-        sndWnd = s.win;
-        sndWl1 = s.seq;
+        if (e.rcvScale >= 0) {
+            // what our SYN-ACK announced, whatever the buffer is now
+            requestRcvScale = e.rcvScale;
+        }
+        peerMss = e.peerMss;
+        if ((flags & F_REQ_SCALE) != 0 && e.peerWs >= 0) {
+            flags |= F_RCVD_SCALE;
+            sndScale = Math.min(e.peerWs, TcpProtocol.TCP_MAX_WINSHIFT);
+            rcvScale = requestRcvScale;
+        } else {
+            flags &= ~(F_REQ_SCALE | F_RCVD_SCALE);
+        }
+        if ((flags & F_REQ_TSTMP) != 0 && e.ts) {
+            flags |= F_RCVD_TSTMP;
+            tsRecent = e.tsRecent;
+            tsRecentAge = System.nanoTime() / 1_000_000;
+        } else {
+            flags &= ~(F_REQ_TSTMP | F_RCVD_TSTMP);
+        }
+        if ((flags & F_REQ_SACK) != 0 && e.sack) {
+            flags |= F_SACK_PERMIT;
+        } else {
+            flags &= ~(F_REQ_SACK | F_SACK_PERMIT);
+        }
+        maxseg = Math.min(Math.max(peerMss, 64), ourMss) - (tsOk() ? TSOPT_LEN : 0);
+        // as after a SYN-ACK of our own: the whole receive space counts as advertised
+        rcvWnd = rcvSpace();
+        rcvAdv = rcvNxt + (int) rcvWnd;
+        sndWnd = e.win;
+        sndWl1 = irs;
         sndWl2 = iss;
         connStart = System.nanoTime();
         state = TcpState.SYN_RECEIVED;
-        flags |= F_ACKNOW;
         stats.accepts.increment();
-        output();
+        return true;
     }
 
     /** RFC 9293 §3.10.7.3. */
