@@ -21,6 +21,19 @@ public final class TcpSockOpts {
     /** Read only: the connection's {@link TcpInfo}. */
     public static final SockOpt<TcpInfo> TCP_INFO = SockOpt.of(SocketConstants.IPPROTO_TCP, 32, "TCP_INFO", TcpInfo.class);
 
+    /**
+     * Seconds a connection with SO_KEEPALIVE may be idle before the first keepalive probe
+     * (default {@code net.inet.tcp.keepidle}).
+     */
+    public static final SockOpt<Integer> TCP_KEEPIDLE = SockOpt.of(SocketConstants.IPPROTO_TCP, 256, "TCP_KEEPIDLE", Integer.class);
+    /** Seconds between unanswered keepalive probes (default {@code net.inet.tcp.keepintvl}). */
+    public static final SockOpt<Integer> TCP_KEEPINTVL = SockOpt.of(SocketConstants.IPPROTO_TCP, 512, "TCP_KEEPINTVL", Integer.class);
+    /**
+     * Unanswered keepalive probes after which the connection is dropped with ETIMEDOUT
+     * (default {@code net.inet.tcp.keepcnt}).
+     */
+    public static final SockOpt<Integer> TCP_KEEPCNT = SockOpt.of(SocketConstants.IPPROTO_TCP, 1024, "TCP_KEEPCNT", Integer.class);
+
     private TcpSockOpts() {
     }
 }

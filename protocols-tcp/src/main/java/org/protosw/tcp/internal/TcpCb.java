@@ -84,6 +84,7 @@ final class TcpCb implements Pcb, CcVars {
     private final Callout rexmtTimer;
     private final Callout delackTimer;
     private final Callout msl2Timer;
+    private final Callout keepTimer;
     private final TcpHeader oth = new TcpHeader();
     private final byte[] optBuf = new byte[40];
     private final int[] sackOut = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
@@ -152,6 +153,15 @@ final class TcpCb implements Pcb, CcVars {
     private boolean persistMode;
     private long delackDeadline;
     private long msl2Deadline;
+    private long keepDeadline;
+    /** When the last segment arrived (nanoTime, FreeBSD's t_rcvtime): keepalive idles from here. */
+    private long rcvTime;
+    /** TCP_KEEPIDLE, TCP_KEEPINTVL in ms and TCP_KEEPCNT; 0 means the sysctl's value. */
+    private long keepIdleMs;
+    private long keepIntvlMs;
+    private int keepCnt;
+    /** The path MTU learned from ICMP (RFC 1191), or 0 while the route's MTU holds. */
+    private int pathMtu;
 
     private long totalRexmits;
     private long sackBlocksSeen;
@@ -178,6 +188,7 @@ final class TcpCb implements Pcb, CcVars {
         this.rexmtTimer = ctx.newCallout(this::rexmtFired);
         this.delackTimer = ctx.newCallout(this::delackFired);
         this.msl2Timer = ctx.newCallout(this::msl2Fired);
+        this.keepTimer = ctx.newCallout(this::keepFired);
         this.rto = tcp.rexmitInitial.get() * 1000L;
         // under the lock: the table already lists this connection, so an algorithm leaving
         // now waits for the choice below and then moves it
@@ -463,7 +474,7 @@ final class TcpCb implements Pcb, CcVars {
                 switchCc(a);
             } else if (option.equals(TcpSockOpts.TCP_INFO)) {
                 throw new SocketException(Errno.EINVAL, "TCP_INFO is read only");
-            } else {
+            } else if (!setKeepOption(option, value) && !option.equals(SockOpt.SO_LINGER)) {
                 throw new SocketException(Errno.ENOPROTOOPT, option.label() + " on a TCP socket");
             }
         } finally {
@@ -484,6 +495,12 @@ final class TcpCb implements Pcb, CcVars {
                 v = ccAlgo.name();
             } else if (option.equals(TcpSockOpts.TCP_INFO)) {
                 v = info();
+            } else if (option.equals(TcpSockOpts.TCP_KEEPIDLE)) {
+                v = (int) (keepIdle() / 1000);
+            } else if (option.equals(TcpSockOpts.TCP_KEEPINTVL)) {
+                v = (int) (keepIntvl() / 1000);
+            } else if (option.equals(TcpSockOpts.TCP_KEEPCNT)) {
+                v = keepCount();
             } else {
                 throw new SocketException(Errno.ENOPROTOOPT, option.label() + " on a TCP socket");
             }
@@ -700,14 +717,20 @@ final class TcpCb implements Pcb, CcVars {
         delackDeadline = 0;
         msl2Timer.stop();
         msl2Deadline = 0;
+        keepTimer.stop();
+        keepDeadline = 0;
     }
 
     // ==== ICMP ===============================================================================
 
-    void ctlError(int type, int code, int seq) {
+    void ctlError(int type, int code, int seq, int nextMtu, int quotedLen) {
         lock.lock();
         try {
             if (state == TcpState.CLOSED || state == TcpState.LISTEN || !Seq.inWindow(seq, sndUna, sndMax + 1)) {
+                return;
+            }
+            if (type == 3 && code == 4) {
+                mtuDisc(nextMtu, quotedLen);
                 return;
             }
             if (type == 3 && (code == 2 || code == 3) && state == TcpState.SYN_SENT) {
@@ -722,6 +745,32 @@ final class TcpCb implements Pcb, CcVars {
         }
     }
 
+    /**
+     * {@code tcp_mtudisc} (RFC 1191): a router could not forward a segment of ours without
+     * fragmenting it. The MSS drops to what the next hop takes (or, from a router too old to
+     * say, to the next plateau below the size it refused), and what is outstanding goes
+     * again at once in the smaller segments: those in flight are lost. Not a congestion
+     * signal, so the window stays.
+     */
+    private void mtuDisc(int nextMtu, int quotedLen) {
+        stats.mtudisc.increment();
+        int mtu = nextMtu >= 68 ? nextMtu : PathMtu.plateauBelow(quotedLen);
+        int ts = tsOk() ? TSOPT_LEN : 0;
+        int mss = Math.max(mtu - 40, tcp.minmss.getInt()) - ts;
+        if (mss >= maxseg) {
+            // an old error, or a path that got no narrower than we already know
+            return;
+        }
+        maxseg = mss;
+        pathMtu = mtu;
+        if (sndUna != sndMax) {
+            stats.mturesent.increment();
+            flags &= ~F_RTTING;
+            sndNxt = sndUna;
+            output();
+        }
+    }
+
     // ==== input ===============================================================================
 
     /** {@code tcp_do_segment} for this connection. Returns HANDLED, NOSOCKET or RELOOKUP. */
@@ -729,6 +778,7 @@ final class TcpCb implements Pcb, CcVars {
         lock.lock();
         boolean listener = false;
         try {
+            rcvTime = System.nanoTime();
             switch (state) {
                 case CLOSED -> {
                     return NOSOCKET;
@@ -754,27 +804,77 @@ final class TcpCb implements Pcb, CcVars {
         return HANDLED;
     }
 
-    /** A segment for a listening socket: only a SYN opens a connection (RFC 9293 §3.10.7.2). */
+    /**
+     * A segment for a listening socket (RFC 9293 §3.10.7.2). A SYN goes to the SYN cache,
+     * not to a new socket; the ACK that completes a handshake the cache (or a cookie)
+     * vouches for creates the connection, which then takes that ACK as its first segment.
+     */
     private void listenInput(Segment s) {
+        SynCache cache = tcp.synCache();
         if (s.has(TcpHeader.RST)) {
+            cache.reset(s);
             return;
         }
         if (s.has(TcpHeader.ACK)) {
-            tcp.respondRst(s);
+            if (s.has(TcpHeader.SYN)) {
+                tcp.respondRst(s);
+                return;
+            }
+            SynCache.Entry e = cache.expand(s);
+            if (e == null) {
+                tcp.respondRst(s);
+                return;
+            }
+            TcpCb cb = synCacheSocket(e);
+            if (cb == null) {
+                // handshake done but no room in the listen queue: FreeBSD's default answer
+                // (net.inet.tcp.syncache.rst_on_sock_fail) is a RST, not silence
+                stats.syncacheAborted.increment();
+                tcp.respondRst(s);
+                return;
+            }
+            cb.input(s);
             return;
         }
         if (!s.has(TcpHeader.SYN) || s.has(TcpHeader.FIN)) {
             return;
         }
-        TcpCb[] made = new TcpCb[1];
         ProtoSocket listenerSo = so;
         if (listenerSo == null) {
             return;
         }
+        int ourMss = tcp.mssFor(s.src);
+        if (userMss > 0) {
+            ourMss = Math.min(ourMss, userMss);
+        }
+        int space = listenerSo.rcv().hiwat();
+        cache.add(s, ourMss, windowShift(space), Math.min(space, TcpProtocol.TCP_MAXWIN));
+    }
+
+    /** The smallest shift that lets a 16-bit window field cover {@code space} (RFC 7323 §2.3). */
+    private static int windowShift(int space) {
+        int shift = 0;
+        while (shift < TcpProtocol.TCP_MAX_WINSHIFT && ((long) TcpProtocol.TCP_MAXWIN << shift) < space) {
+            shift++;
+        }
+        return shift;
+    }
+
+    /**
+     * {@code syncache_socket}: the connection of a completed handshake, in SYN_RECEIVED as
+     * though it had sent the SYN-ACK itself, with the listener's options. Null when the
+     * listen queue is full or the listener is closing.
+     */
+    private TcpCb synCacheSocket(SynCache.Entry e) {
+        ProtoSocket listenerSo = so;
+        if (listenerSo == null || state != TcpState.LISTEN) {
+            return null;
+        }
+        TcpCb[] made = new TcpCb[1];
         ProtoSocket child = listenerSo.sonewconn(cso -> made[0] = new TcpCb(tcp, cso));
         if (child == null || made[0] == null) {
             stats.listendrop.increment();
-            return;
+            return null;
         }
         int inheritedFlags = flags & F_NODELAY;
         int inheritedMss = userMss;
@@ -787,42 +887,72 @@ final class TcpCb implements Pcb, CcVars {
             if (!ccAlgo.gone()) {
                 cb.switchCc(ccAlgo);
             }
-            cb.passiveOpen(s);
+            if (!cb.fromSynCache(e)) {
+                return null;
+            }
         } finally {
             cb.unlock();
         }
+        return cb;
     }
 
-    private void passiveOpen(Segment s) {
+    private boolean fromSynCache(SynCache.Entry e) {
         try {
-            table.insertConnected(inp, s.dst, s.dport, s.src, s.sport);
-        } catch (SocketException e) {
+            table.insertConnected(inp, e.laddr, e.lport, e.faddr, e.fport);
+        } catch (SocketException x) {
             stats.listendrop.increment();
             closeConnection();
-            return;
+            return false;
         }
-        laddr = s.dst;
-        lport = s.dport;
-        faddr = s.src;
-        fport = s.sport;
-        iss = tcp.isn().isn(laddr, lport, faddr, fport);
-        tsOffset = tcp.isn().tsOffset(laddr, lport, faddr, fport);
-        sndUna = sndNxt = sndMax = iss;
+        laddr = e.laddr;
+        lport = e.lport;
+        faddr = e.faddr;
+        fport = e.fport;
+        iss = e.iss;
+        tsOffset = e.tsOffset;
+        sndUna = iss;
+        sndNxt = sndMax = iss + 1;
         recover = iss;
-        irs = s.seq;
-        rcvNxt = s.seq + 1;
-        rcvAdv = rcvNxt;
+        irs = e.irs;
+        rcvNxt = irs + 1;
+        lastAckSent = rcvNxt;
         ourMss = announcedMss();
         requestOptions();
-        synOptions(s);
-        sndWnd = s.win;
-        sndWl1 = s.seq;
+        if (e.rcvScale >= 0) {
+            // what our SYN-ACK announced, whatever the buffer is now
+            requestRcvScale = e.rcvScale;
+        }
+        peerMss = e.peerMss;
+        if ((flags & F_REQ_SCALE) != 0 && e.peerWs >= 0) {
+            flags |= F_RCVD_SCALE;
+            sndScale = Math.min(e.peerWs, TcpProtocol.TCP_MAX_WINSHIFT);
+            rcvScale = requestRcvScale;
+        } else {
+            flags &= ~(F_REQ_SCALE | F_RCVD_SCALE);
+        }
+        if ((flags & F_REQ_TSTMP) != 0 && e.ts) {
+            flags |= F_RCVD_TSTMP;
+            tsRecent = e.tsRecent;
+            tsRecentAge = System.nanoTime() / 1_000_000;
+        } else {
+            flags &= ~(F_REQ_TSTMP | F_RCVD_TSTMP);
+        }
+        if ((flags & F_REQ_SACK) != 0 && e.sack) {
+            flags |= F_SACK_PERMIT;
+        } else {
+            flags &= ~(F_REQ_SACK | F_SACK_PERMIT);
+        }
+        maxseg = Math.min(Math.max(peerMss, 64), ourMss) - (tsOk() ? TSOPT_LEN : 0);
+        // as after a SYN-ACK of our own: the whole receive space counts as advertised
+        rcvWnd = rcvSpace();
+        rcvAdv = rcvNxt + (int) rcvWnd;
+        sndWnd = e.win;
+        sndWl1 = irs;
         sndWl2 = iss;
         connStart = System.nanoTime();
         state = TcpState.SYN_RECEIVED;
-        flags |= F_ACKNOW;
         stats.accepts.increment();
-        output();
+        return true;
     }
 
     /** RFC 9293 §3.10.7.3. */
@@ -918,6 +1048,7 @@ final class TcpCb implements Pcb, CcVars {
         state = TcpState.ESTABLISHED;
         stats.connects.increment();
         cc.connInit(this);
+        armKeep(keepIdle());
         if ((flags & F_NEEDFIN) != 0) {
             flags &= ~F_NEEDFIN;
             state = TcpState.FIN_WAIT_1;
@@ -1645,12 +1776,14 @@ final class TcpCb implements Pcb, CcVars {
             rxtshift++;
         }
         sndNxt = sndUna;
+        // armed before the probe goes out, as tcp_timer_persist does: output seeing no timer
+        // would start the backoff over
+        if (sndWnd == 0 && snd != null && snd.cc() > 0) {
+            armPersist();
+        }
         flags |= F_FORCEDATA;
         output();
         flags &= ~F_FORCEDATA;
-        if (sndWnd == 0 && snd != null && snd.cc() > 0 && state != TcpState.CLOSED) {
-            armPersist();
-        }
     }
 
     private void delackFired() {
@@ -1688,6 +1821,124 @@ final class TcpCb implements Pcb, CcVars {
             stats.inerrors.increment();
         } finally {
             unlock();
+        }
+    }
+
+    /**
+     * DF on every segment while path-MTU discovery is on, except when the MSS is already at
+     * the floor: a path narrower than that gets fragments rather than nothing (as FreeBSD).
+     */
+    private int ipFlags() {
+        return tcp.pathMtuDiscovery.get() != 0 && maxseg + (tsOk() ? TSOPT_LEN : 0) > tcp.minmss.get() ? ProtoContext.IP_DF : 0;
+    }
+
+    // ==== keepalive ==========================================================================
+
+    private long keepIdle() {
+        return keepIdleMs > 0 ? keepIdleMs : tcp.keepidle.get();
+    }
+
+    private long keepIntvl() {
+        return keepIntvlMs > 0 ? keepIntvlMs : tcp.keepintvl.get();
+    }
+
+    private int keepCount() {
+        return keepCnt > 0 ? keepCnt : tcp.keepcnt.getInt();
+    }
+
+    /**
+     * SO_KEEPALIVE (shown by the socket layer) and the TCP_KEEP* options, in seconds as in
+     * FreeBSD; false for any other option. A change takes effect at once on a connection
+     * that is already idle.
+     */
+    private boolean setKeepOption(SockOpt<?> option, Object value) throws SocketException {
+        if (option.equals(SockOpt.SO_KEEPALIVE)) {
+            // the socket layer keeps the flag; only the timer needs a new deadline
+        } else if (option.equals(TcpSockOpts.TCP_KEEPIDLE) || option.equals(TcpSockOpts.TCP_KEEPINTVL)
+                || option.equals(TcpSockOpts.TCP_KEEPCNT)) {
+            int v = (Integer) value;
+            if (v < 1 || (option.equals(TcpSockOpts.TCP_KEEPCNT) ? v > 1_000_000 : v > Integer.MAX_VALUE / 1000)) {
+                throw new SocketException(Errno.EINVAL, option.label() + " must be positive, got " + v);
+            }
+            if (option.equals(TcpSockOpts.TCP_KEEPIDLE)) {
+                keepIdleMs = v * 1000L;
+            } else if (option.equals(TcpSockOpts.TCP_KEEPINTVL)) {
+                keepIntvlMs = v * 1000L;
+            } else {
+                keepCnt = v;
+            }
+        } else {
+            return false;
+        }
+        if (keepState()) {
+            long idle = (System.nanoTime() - rcvTime) / 1_000_000;
+            armKeep(Math.max(1, keepIdle() - idle));
+        }
+        return true;
+    }
+
+    /** States whose peer keepalive may probe (FreeBSD: established up to CLOSING). */
+    private boolean keepState() {
+        return switch (state) {
+            case ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING -> true;
+            default -> false;
+        };
+    }
+
+    private void armKeep(long ms) {
+        keepDeadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        keepTimer.reset(ms, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * {@code tcp_timer_keep}: once the connection has been idle for TCP_KEEPIDLE, probe every
+     * TCP_KEEPINTVL; any segment from the peer starts the idle time again, and after
+     * TCP_KEEPCNT probes without one the connection is dropped with ETIMEDOUT.
+     */
+    private void keepFired() {
+        lock.lock();
+        try {
+            if (!due(keepDeadline) || !keepState()) {
+                return;
+            }
+            keepDeadline = 0;
+            long idleMs = (System.nanoTime() - rcvTime) / 1_000_000;
+            long keepIdle = keepIdle();
+            if (so == null || !so.option(SockOpt.SO_KEEPALIVE)) {
+                armKeep(keepIdle);
+                return;
+            }
+            if (idleMs < keepIdle) {
+                armKeep(keepIdle - idleMs);
+                return;
+            }
+            stats.keeptimeo.increment();
+            if (idleMs >= keepIdle + keepCount() * keepIntvl()) {
+                stats.keepdrops.increment();
+                drop(Errno.ETIMEDOUT);
+                return;
+            }
+            keepProbe();
+            armKeep(keepIntvl());
+        } catch (RuntimeException e) {
+            stats.inerrors.increment();
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * The probe is an ACK one byte before SND.UNA without data: out of the peer's window,
+     * so it must answer with an ACK of where it is (RFC 9293 §3.8.4).
+     */
+    private void keepProbe() {
+        stats.keepprobe.increment();
+        int nxt = sndNxt;
+        sndNxt = sndUna - 1;
+        try {
+            transmit(TcpHeader.ACK, 0, 0);
+        } finally {
+            sndNxt = nxt;
         }
     }
 
@@ -1793,9 +2044,12 @@ final class TcpCb implements Pcb, CcVars {
         if (lenL < 0) {
             len = 0;
             if (sendwin == 0 && !synState && off > 0 && off <= avail) {
-                // the window closed under data in flight: back off and probe
-                stopRexmt();
-                rxtshift = 0;
+                // the window closed under data in flight: back off and probe; an answer to
+                // a window probe leaves the persist backoff running (RFC 1122 §4.2.2.17)
+                if (!persistMode) {
+                    stopRexmt();
+                    rxtshift = 0;
+                }
                 sndNxt = sndUna;
                 off = 0;
             }
@@ -2033,7 +2287,7 @@ final class TcpCb implements Pcb, CcVars {
         }
         lastSend = System.nanoTime();
         try {
-            ctx.ipOutput(p, laddr, faddr, IPPROTO_TCP, -1, 0, 0);
+            ctx.ipOutput(p, laddr, faddr, IPPROTO_TCP, -1, 0, ipFlags());
         } catch (SocketException e) {
             // lost like any segment: the retransmission timer covers it
             stats.outerrors.increment();

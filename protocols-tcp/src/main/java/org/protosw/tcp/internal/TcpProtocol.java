@@ -45,6 +45,15 @@ final class TcpProtocol implements Protocol {
     static final String SYSCTL_REXMIT_INITIAL = "net.inet.tcp.rexmit_initial";
     static final String SYSCTL_SYN_RETRIES = "net.inet.tcp.syn_retries";
     static final String SYSCTL_KEEPINIT = "net.inet.tcp.keepinit";
+    static final String SYSCTL_KEEPIDLE = "net.inet.tcp.keepidle";
+    static final String SYSCTL_KEEPINTVL = "net.inet.tcp.keepintvl";
+    static final String SYSCTL_KEEPCNT = "net.inet.tcp.keepcnt";
+    static final String SYSCTL_PMTUD = "net.inet.tcp.path_mtu_discovery";
+    static final String SYSCTL_MINMSS = "net.inet.tcp.minmss";
+    static final String SYSCTL_SYNCACHE_BUCKETLIMIT = "net.inet.tcp.syncache.bucketlimit";
+    static final String SYSCTL_SYNCACHE_CACHELIMIT = "net.inet.tcp.syncache.cachelimit";
+    static final String SYSCTL_SYNCOOKIES = "net.inet.tcp.syncookies";
+    static final String SYSCTL_SYNCOOKIES_ONLY = "net.inet.tcp.syncookies_only";
     static final String SYSCTL_PERSMIN = "net.inet.tcp.persmin";
     static final String SYSCTL_PERSMAX = "net.inet.tcp.persmax";
     static final String SYSCTL_BLACKHOLE = "net.inet.tcp.blackhole";
@@ -80,7 +89,17 @@ final class TcpProtocol implements Protocol {
     Tunable rexmitInitial;
     Tunable synRetries;
     Tunable keepinit;
+    Tunable keepidle;
+    Tunable keepintvl;
+    Tunable keepcnt;
     Tunable persmin;
+    Tunable syncacheBucketLimit;
+    Tunable syncacheCacheLimit;
+    Tunable syncookies;
+    Tunable syncookiesOnly;
+    private SynCache synCache;
+    Tunable pathMtuDiscovery;
+    Tunable minmss;
     Tunable persmax;
     Tunable blackhole;
     Tunable recvbufAuto;
@@ -109,6 +128,15 @@ final class TcpProtocol implements Protocol {
             tcp.rexmitInitial = tcp.tunable(SYSCTL_REXMIT_INITIAL, 1000, 1, 60_000, "retransmission timeout before the first RTT sample, in ms (RFC 6298)");
             tcp.synRetries = tcp.tunable(SYSCTL_SYN_RETRIES, 6, 0, 12, "SYN and SYN-ACK retransmissions before a connection attempt fails");
             tcp.keepinit = tcp.tunable(SYSCTL_KEEPINIT, 75_000, 1, 3_600_000, "longest a connection attempt may take, in ms");
+            tcp.keepidle = tcp.tunable(SYSCTL_KEEPIDLE, 7_200_000, 1, Integer.MAX_VALUE, "idle time in ms before the first keepalive probe");
+            tcp.keepintvl = tcp.tunable(SYSCTL_KEEPINTVL, 75_000, 1, Integer.MAX_VALUE, "time in ms between unanswered keepalive probes");
+            tcp.keepcnt = tcp.tunable(SYSCTL_KEEPCNT, 8, 1, 1_000_000, "unanswered keepalive probes before the connection is dropped");
+            tcp.pathMtuDiscovery = tcp.tunable(SYSCTL_PMTUD, 1, 0, 1, "path MTU discovery (RFC 1191): send with DF, shrink the MSS on ICMP fragmentation needed");
+            tcp.minmss = tcp.tunable(SYSCTL_MINMSS, 216, 64, 65495, "smallest MSS path MTU discovery lowers a connection to");
+            tcp.syncacheBucketLimit = tcp.tunable(SYSCTL_SYNCACHE_BUCKETLIMIT, 30, 1, 10_000, "half-open connections per SYN cache bucket");
+            tcp.syncacheCacheLimit = tcp.tunable(SYSCTL_SYNCACHE_CACHELIMIT, (long) SynCache.HASHSIZE * 30, 1, 1_000_000, "half-open connections in the SYN cache");
+            tcp.syncookies = tcp.tunable(SYSCTL_SYNCOOKIES, 1, 0, 1, "answer with a SYN cookie when the SYN cache is full");
+            tcp.syncookiesOnly = tcp.tunable(SYSCTL_SYNCOOKIES_ONLY, 0, 0, 1, "answer every SYN with a SYN cookie, keep no half-open connections");
             tcp.persmin = tcp.tunable(SYSCTL_PERSMIN, 5000, 1, 600_000, "minimum persist (zero window probe) interval in ms");
             tcp.persmax = tcp.tunable(SYSCTL_PERSMAX, 60_000, 1, 600_000, "maximum persist interval in ms");
             tcp.blackhole = tcp.tunable(SYSCTL_BLACKHOLE, 0, 0, 2, "no RST for segments to closed ports (1: only for SYNs, 2: for all)");
@@ -118,6 +146,7 @@ final class TcpProtocol implements Protocol {
             tcp.sendbufMax = tcp.tunable(SYSCTL_SENDBUF_MAX, 2 << 20, 1, 1 << 30, "largest send buffer autotuning grows to");
             tcp.sendbufInc = tcp.tunable(SYSCTL_SENDBUF_INC, 8192, 1, 16 << 20, "send buffer autotuning step in bytes");
             tcp.table = ctx.newPcbTable("tcp");
+            tcp.synCache = new SynCache(tcp);
             tcp.input = ctx.ipprotoRegister(IPPROTO_TCP, tcp::tcpInput);
         } catch (IllegalArgumentException e) {
             tcp.destroy();
@@ -145,6 +174,10 @@ final class TcpProtocol implements Protocol {
 
     TcpStats stats() {
         return stats;
+    }
+
+    SynCache synCache() {
+        return synCache;
     }
 
     IsnGenerator isn() {
@@ -326,7 +359,7 @@ final class TcpProtocol implements Protocol {
             InPcb<TcpCb> inp = table.lookup(dst, dport, src, sport, false);
             TcpCb cb = inp == null ? null : inp.owner();
             if (cb != null) {
-                cb.ctlError(error.type(), error.code(), seq);
+                cb.ctlError(error.type(), error.code(), seq, error.nextMtu(), q.get16(2));
             }
         } catch (RuntimeException e) {
             stats.inerrors.increment();
@@ -352,7 +385,9 @@ final class TcpProtocol implements Protocol {
 
     @Override
     public Map<String, Long> statistics() {
-        return stats.snapshot();
+        Map<String, Long> m = stats.snapshot();
+        m.put("syncache entries held", synCache == null ? 0L : synCache.size());
+        return m;
     }
 
     /**
@@ -371,6 +406,9 @@ final class TcpProtocol implements Protocol {
         }
         if (input != null) {
             input.close();
+        }
+        if (synCache != null) {
+            synCache.stop();
         }
         for (Tunable t : tunables) {
             t.close();

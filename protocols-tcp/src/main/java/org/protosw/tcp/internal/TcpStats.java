@@ -67,6 +67,25 @@ final class TcpStats {
     final LongAdder sndbufGrown = new LongAdder();
     final LongAdder sackRexmits = new LongAdder();
     final LongAdder sackRexmitBytes = new LongAdder();
+    final LongAdder keeptimeo = new LongAdder();
+    final LongAdder syncacheAdded = new LongAdder();
+    final LongAdder syncacheRetransmitted = new LongAdder();
+    final LongAdder syncacheDupsyn = new LongAdder();
+    final LongAdder syncacheDropped = new LongAdder();
+    final LongAdder syncacheCompleted = new LongAdder();
+    final LongAdder syncacheBucketOverflow = new LongAdder();
+    final LongAdder syncacheCacheOverflow = new LongAdder();
+    final LongAdder syncacheReset = new LongAdder();
+    final LongAdder syncacheTimedOut = new LongAdder();
+    final LongAdder syncacheBadack = new LongAdder();
+    final LongAdder syncacheAborted = new LongAdder();
+    final LongAdder syncookiesSent = new LongAdder();
+    final LongAdder syncookiesReceived = new LongAdder();
+    final LongAdder syncookiesFailed = new LongAdder();
+    final LongAdder mtudisc = new LongAdder();
+    final LongAdder mturesent = new LongAdder();
+    final LongAdder keepprobe = new LongAdder();
+    final LongAdder keepdrops = new LongAdder();
 
     Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -132,6 +151,25 @@ final class TcpStats {
         m.put("send buffer autotuning steps", sndbufGrown.sum());
         m.put("segment rexmits in SACK recovery", sackRexmits.sum());
         m.put("byte rexmits in SACK recovery", sackRexmitBytes.sum());
+        m.put("keepalive timeouts", keeptimeo.sum());
+        m.put("syncache entries added", syncacheAdded.sum());
+        m.put("syncache retransmitted", syncacheRetransmitted.sum());
+        m.put("syncache dupsyn", syncacheDupsyn.sum());
+        m.put("syncache dropped", syncacheDropped.sum());
+        m.put("syncache completed", syncacheCompleted.sum());
+        m.put("syncache bucket overflow", syncacheBucketOverflow.sum());
+        m.put("syncache cache overflow", syncacheCacheOverflow.sum());
+        m.put("syncache reset", syncacheReset.sum());
+        m.put("syncache timed out", syncacheTimedOut.sum());
+        m.put("syncache badack", syncacheBadack.sum());
+        m.put("syncache aborted (listen queue full)", syncacheAborted.sum());
+        m.put("cookies sent", syncookiesSent.sum());
+        m.put("cookies received", syncookiesReceived.sum());
+        m.put("cookies failed", syncookiesFailed.sum());
+        m.put("path MTU discovery messages", mtudisc.sum());
+        m.put("retransmissions after a path MTU decrease", mturesent.sum());
+        m.put("keepalive probes sent", keepprobe.sum());
+        m.put("connections dropped by keepalive", keepdrops.sum());
         return m;
     }
 }

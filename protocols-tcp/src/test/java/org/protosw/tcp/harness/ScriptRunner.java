@@ -528,6 +528,10 @@ final class ScriptRunner implements AutoCloseable {
                     case "SO_REUSEADDR" -> so(c).setOption(SockOpt.SO_REUSEADDR, v != 0);
                     case "SO_KEEPALIVE" -> so(c).setOption(SockOpt.SO_KEEPALIVE, v != 0);
                     case "TCP_NODELAY" -> so(c).setOption(TcpSockOpts.TCP_NODELAY, v != 0);
+                    case "TCP_KEEPIDLE" -> so(c).setOption(TcpSockOpts.TCP_KEEPIDLE, v);
+                    case "TCP_KEEPINTVL" -> so(c).setOption(TcpSockOpts.TCP_KEEPINTVL, v);
+                    case "TCP_KEEPCNT" -> so(c).setOption(TcpSockOpts.TCP_KEEPCNT, v);
+                    case "TCP_MAXSEG" -> so(c).setOption(TcpSockOpts.TCP_MAXSEG, v);
                     default -> throw new AssertionError("line " + c.line() + ": setsockopt " + opt + " is not known to the harness");
                 }
                 return 0;
