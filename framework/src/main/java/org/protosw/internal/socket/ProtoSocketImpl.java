@@ -588,11 +588,23 @@ final class ProtoSocketImpl implements ProtoSocket {
         }
     }
 
-    /** Wakes every blocked caller and every poller watching this socket. */
+    /**
+     * Wakes every blocked caller and every poller watching this socket. The changes that call
+     * it (a pending error, an abort, a close) are made outside the buffers' and the socket's
+     * locks, so the wake-ups take those locks: no waiter can be caught between its check and
+     * its sleep.
+     */
     void wakeAll() {
-        rcv.wakeup();
-        snd.wakeup();
-        wakeState();
+        rcv.wakeupLocked();
+        snd.wakeupLocked();
+        lock.lock();
+        try {
+            if (stateWaiters > 0) {
+                stateChanged.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
         activate(rknotes.get());
         activate(wknotes.get());
     }

@@ -290,7 +290,27 @@ final class SockBufImpl implements SockBuf {
         }
     }
 
-    /** Wakes callers blocked on this buffer; nearly free when there are none. */
+    /**
+     * Wakes callers blocked on this buffer after a change made outside its lock (a pending
+     * error, an abort, a state change). Takes the lock every time: a waiter checks its
+     * conditions under the lock and only then counts itself in {@link #waiters}, so an unlocked
+     * look at the count could miss a waiter between the two and leave it asleep forever.
+     */
+    void wakeupLocked() {
+        lock.lock();
+        try {
+            if (waiters > 0) {
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Wakes callers blocked on this buffer; nearly free when there are none. Only for changes
+     * made under the buffer's lock (appends), which a waiter cannot miss; see {@link #wakeupLocked()}.
+     */
     void wakeup() {
         if (waiters > 0) {
             lock.lock();
