@@ -2085,6 +2085,11 @@ final class TcpCb implements Pcb, CcVars {
                 send = true;
             } else if (maxSndWnd > 0 && len >= maxSndWnd / 2) {
                 send = true;
+            } else if (snd != null && snd.hiwat() < maxseg && off + len >= snd.cc() && snd.cc() >= snd.hiwat() / 2) {
+                // a send buffer smaller than one segment (lo0's 64 KiB MSS) can never fill a
+                // segment: once it is half full and this segment takes all of it, waiting for
+                // more would only wait for the peer's delayed ACK, every time
+                send = true;
             } else if (Seq.lt(sndNxt, sndMax)) {
                 send = true;
             }

@@ -385,6 +385,10 @@ final class ScriptRunner implements AutoCloseable {
                 remotePort = Integer.parseInt(arg(c, 0));
                 return;
             }
+            case "mtu" -> {
+                link.setMtu(Integer.parseInt(arg(c, 0)));
+                return;
+            }
             case "local_port" -> {
                 localPort = Integer.parseInt(arg(c, 0));
                 return;
@@ -553,7 +557,7 @@ final class ScriptRunner implements AutoCloseable {
                 return so(c).getOption(TcpSockOpts.TCP_INFO).state();
             }
             default -> throw new AssertionError("line " + c.line() + ": unknown call '" + c.verb()
-                    + "' (accepted: socket bind listen accept connect write read shutdown close setsockopt getsockopt state await sysctl tolerance remote_port local_port)");
+                    + "' (accepted: socket bind listen accept connect write read shutdown close setsockopt getsockopt state await sysctl tolerance remote_port local_port mtu)");
         }
     }
 
