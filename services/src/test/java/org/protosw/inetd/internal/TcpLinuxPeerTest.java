@@ -113,6 +113,35 @@ class TcpLinuxPeerTest {
     }
 
     @Test
+    void anApplicationOnTheStackTalksToNcListenBothWays() throws Exception {
+        // nc -l -N sends its file, half-closes, and reads until our FIN; netcat-openbsd stops
+        // at the network's end of stream, so the directions take turns: theirs, then ours
+        byte[] toLinux = random(4, 16 * MIB);
+        byte[] fromLinux = random(5, 16 * MIB);
+        Path file = dir.resolve("nc-from-linux.bin");
+        Files.write(file, fromLinux);
+        CompletableFuture<Netns.Result> linux = CompletableFuture.supplyAsync(
+                () -> sh(120, "nc -l -N " + TunPeer.LINUX + " 5002 < " + file + " | sha256sum"), pool);
+        try (Socket so = connectWhenListening(InetSockAddr.of(TunPeer.LINUX, 5002))) {
+            MessageDigest got = MessageDigest.getInstance("SHA-256");
+            long received = 0;
+            ByteBuffer rx = ByteBuffer.allocate(256 * 1024);
+            for (int n; (n = so.recv(rx.clear())) > 0;) {
+                got.update(rx.array(), 0, n);
+                received += n;
+            }
+            assertThat(received).isEqualTo(fromLinux.length);
+            assertThat(HexFormat.of().formatHex(got.digest())).isEqualTo(sha256(fromLinux));
+            ByteBuffer src = ByteBuffer.wrap(toLinux);
+            while (src.hasRemaining()) {
+                so.send(src);
+            }
+            so.shutdown(SHUT_WR);
+        }
+        assertThat(linux.join().output()).isEqualTo(sha256(toLinux) + "  -\n");
+    }
+
+    @Test
     void anApplicationOnTheStackExchangesDataWithALinuxListener() throws Exception {
         byte[] toLinux = random(2, 16 * MIB);
         byte[] fromLinux = random(3, 16 * MIB);
