@@ -15,6 +15,7 @@ import org.protosw.spi.IcmpError;
 import org.protosw.spi.IfAddr;
 import org.protosw.spi.IfNet;
 import org.protosw.spi.Packet;
+import org.protosw.spi.PpsRateCheck;
 import org.protosw.spi.Sysctls;
 import org.protosw.spi.Tunable;
 import org.protosw.wire.Checksum;
@@ -34,8 +35,8 @@ public final class Icmp {
 
     private final IpLayer ip;
     private final Tunable bmcastEcho;
-    private final RateLimit errorLimit;
-    private final RateLimit echoLimit;
+    private final PpsRateCheck errorLimit;
+    private final PpsRateCheck echoLimit;
 
     private final LongAdder error = new LongAdder();
     private final LongAdder oldIcmp = new LongAdder();
@@ -58,8 +59,8 @@ public final class Icmp {
                 "Maximum number of ICMP responses per second (0 = no limit)");
         this.bmcastEcho = sysctl.register("net.inet.icmp.bmcastecho", 0, 0, 1,
                 "Reply to ICMP echo requests sent to broadcast or multicast addresses");
-        this.errorLimit = new RateLimit(icmplim, clock);
-        this.echoLimit = new RateLimit(icmplim, clock);
+        this.errorLimit = new PpsRateCheck(icmplim::get, clock);
+        this.echoLimit = new PpsRateCheck(icmplim::get, clock);
     }
 
     private static LongAdder[] adders() {
@@ -157,7 +158,7 @@ public final class Icmp {
             return;
         }
         int src = toBroadcast || !ip.isLocalAddress(reqDst) ? primaryAddress(p.rcvif()) : reqDst;
-        if (!echoLimit.allow()) {
+        if (!echoLimit.check()) {
             rateLimited.increment();
             return;
         }
@@ -208,7 +209,7 @@ public final class Icmp {
             badAddr.increment();
             return;
         }
-        if (!errorLimit.allow()) {
+        if (!errorLimit.check()) {
             rateLimited.increment();
             return;
         }

@@ -89,7 +89,9 @@ class CalloutWheelTest {
                         runs.incrementAndGet();
                         all.countDown();
                     });
-                    c.reset(1 + (i % 50), TimeUnit.MILLISECONDS);
+                    // re-armed earlier before the first deadline can pass (a timer re-armed
+                    // after it fired rightly fires again, as callout_reset does)
+                    c.reset(2_000 + (i % 50), TimeUnit.MILLISECONDS);
                     c.reset(1 + (i % 30), TimeUnit.MILLISECONDS);
                 }
             });

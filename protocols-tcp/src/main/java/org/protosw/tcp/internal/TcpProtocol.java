@@ -14,6 +14,7 @@ import org.protosw.spi.InPcb;
 import org.protosw.spi.InPcbTable;
 import org.protosw.spi.Packet;
 import org.protosw.spi.Pcb;
+import org.protosw.spi.PpsRateCheck;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSocket;
 import org.protosw.spi.Protocol;

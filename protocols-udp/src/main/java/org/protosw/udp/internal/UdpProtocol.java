@@ -19,6 +19,7 @@ import org.protosw.spi.Packet;
 import org.protosw.wire.UdpHeader;
 import org.protosw.wire.WireStatus;
 import org.protosw.spi.Pcb;
+import org.protosw.spi.PpsRateCheck;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSocket;
 import org.protosw.spi.Protocol;

@@ -1,5 +1,6 @@
 package org.protosw.udp.internal;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.protosw.udp.internal.Datagrams.datagram;
 import static org.protosw.udp.internal.FakeContext.EM0_ADDR;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.protosw.spi.PpsRateCheck;
 import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Level;
@@ -62,7 +64,7 @@ class LogInVainTest extends UdpTestbed {
     @Test
     void ppsRateCheckAllowsTheLimitEachSecond() {
         AtomicLong now = new AtomicLong(5_000_000_000L);
-        PpsRateCheck check = new PpsRateCheck(3, now::get);
+        PpsRateCheck check = new PpsRateCheck(() -> 3, now::get);
         int allowed = 0;
         for (int i = 0; i < 10; i++) {
             allowed += check.check() ? 1 : 0;
