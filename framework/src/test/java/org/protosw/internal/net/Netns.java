@@ -64,7 +64,7 @@ public final class Netns implements AutoCloseable {
     }
 
     /** Why the tests cannot run here, or null when they can. */
-    static String missing() {
+    public static String missing() {
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
             return "not Linux";
         }
@@ -90,9 +90,14 @@ public final class Netns implements AutoCloseable {
 
     /** Runs a program inside the namespace ({@code ip netns exec}), bounded in time. */
     public Result exec(String... cmd) {
+        return exec(CMD_TIMEOUT_S, cmd);
+    }
+
+    /** As {@link #exec(String...)}, for programs that may take up to {@code timeoutS} seconds (bulk transfers). */
+    public Result exec(long timeoutS, String... cmd) {
         List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", name));
         full.addAll(List.of(cmd));
-        return run(full);
+        return run(full, timeoutS);
     }
 
     /** Runs {@code body} on a fresh thread that entered this namespace first. */
@@ -168,15 +173,20 @@ public final class Netns implements AutoCloseable {
         }
     }
 
-    static Result run(List<String> cmd) {
+    public static Result run(List<String> cmd) {
+        return run(cmd, CMD_TIMEOUT_S);
+    }
+
+    public static Result run(List<String> cmd, long timeoutS) {
         try {
             Path out = Files.createTempFile("netns", ".out");
             try {
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
                         .redirectInput(new java.io.File("/dev/null")).start();
-                if (!p.waitFor(CMD_TIMEOUT_S, TimeUnit.SECONDS)) {
+                if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
                     p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                    throw new AssertionError(String.join(" ", cmd) + " did not finish in " + CMD_TIMEOUT_S + " s");
+                    throw new AssertionError(String.join(" ", cmd) + " did not finish in " + timeoutS + " s");
                 }
                 return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
             } finally {

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.protosw.internal.net.Netns;
 import org.protosw.socket.Errno;
 import org.protosw.socket.InetSockAddr;
 import org.protosw.socket.Socket;

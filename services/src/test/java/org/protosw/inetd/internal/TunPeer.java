@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.protosw.internal.kern.StandaloneStack;
 import org.protosw.internal.kern.Vnet;
+import org.protosw.internal.net.Netns;
 import org.protosw.internal.net.Tun;
 import org.protosw.internal.net.TunHost;
 import org.protosw.socket.InAddr;

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.protosw.internal.net.Netns;
 import org.protosw.socket.Errno;
 import org.protosw.socket.InetSockAddr;
 import org.protosw.socket.Socket;

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.protosw.internal.kern.Vnet;
+import org.protosw.internal.net.Netns;
 import org.protosw.internal.net.Tun;
 import org.protosw.internal.net.TunHost;
 import org.protosw.socket.InAddr;
