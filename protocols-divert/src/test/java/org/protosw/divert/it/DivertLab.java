@@ -47,18 +47,8 @@ final class DivertLab implements AutoCloseable {
 
     DivertLab() throws SocketException {
         stack = new StandaloneStack();
-        stack.register(new UdpProtoSw(), Map.of(
-                ProtoSwEntry.DOMAIN, SocketConstants.AF_INET,
-                ProtoSwEntry.TYPE, SocketConstants.SOCK_DGRAM,
-                ProtoSwEntry.PROTOCOL, SocketConstants.IPPROTO_UDP,
-                ProtoSwEntry.NAME, "udp",
-                ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_ATOMIC, ProtoSwEntry.PR_ADDR}), "org.protosw.udp (divert test)");
-        stack.register(TcpProtoSw.standalone(), Map.of(
-                ProtoSwEntry.DOMAIN, SocketConstants.AF_INET,
-                ProtoSwEntry.TYPE, SocketConstants.SOCK_STREAM,
-                ProtoSwEntry.PROTOCOL, SocketConstants.IPPROTO_TCP,
-                ProtoSwEntry.NAME, "tcp",
-                ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_CONNREQUIRED, ProtoSwEntry.PR_WANTRCVD}), "org.protosw.tcp (divert test)");
+        stack.register(new UdpProtoSw(), UdpProtoSw.PROPERTIES, "org.protosw.udp (divert test)");
+        stack.register(TcpProtoSw.standalone(), TcpProtoSw.PROPERTIES, "org.protosw.tcp (divert test)");
         loadDivert();
     }
 

@@ -37,6 +37,17 @@ public final class TcpProtoSw implements ProtoSw {
         this(CcRegistry.withBuiltins());
     }
 
+    /**
+     * The service properties the DS component registers (from its {@code @ProtoSwEntry}), for
+     * registering {@link #standalone()} with a stack embedded without OSGi.
+     */
+    public static final Map<String, Object> PROPERTIES = Map.of(
+            ProtoSwEntry.DOMAIN, AF_INET,
+            ProtoSwEntry.TYPE, SOCK_STREAM,
+            ProtoSwEntry.PROTOCOL, IPPROTO_TCP,
+            ProtoSwEntry.NAME, "tcp",
+            ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_CONNREQUIRED, ProtoSwEntry.PR_WANTRCVD});
+
     /** TCP for a stack embedded without OSGi (benchmarks, plain Java programs). */
     public static TcpProtoSw standalone() {
         return new TcpProtoSw();

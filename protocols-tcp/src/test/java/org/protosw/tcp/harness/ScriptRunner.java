@@ -23,8 +23,7 @@ import org.protosw.socket.SocketConstants;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.IfAddr;
 import org.protosw.tcp.TcpSockOpts;
-import org.protosw.tcp.internal.StandaloneTcp;
-import org.protosw.wire.Checksum;
+import org.protosw.tcp.internal.TcpProtoSw;
 import org.protosw.wire.Ipv4Header;
 import org.protosw.wire.TcpHeader;
 import org.protosw.wire.TcpOptions;
@@ -59,7 +58,7 @@ final class ScriptRunner implements AutoCloseable {
 
     ScriptRunner() throws Exception {
         stack = new StandaloneStack();
-        stack.register(StandaloneTcp.newProtoSw(), StandaloneTcp.properties(), "org.protosw.tcp (harness)");
+        stack.register(TcpProtoSw.standalone(), TcpProtoSw.PROPERTIES, "org.protosw.tcp (harness)");
         vnet = stack.stack();
         link = new HarnessLink("harness0", 1500);
         vnet.attachInterface(link);

@@ -15,7 +15,7 @@ import org.protosw.socket.SockOpt;
 import org.protosw.socket.Socket;
 import org.protosw.socket.SocketConstants;
 import org.protosw.spi.IfAddr;
-import org.protosw.tcp.internal.StandaloneTcp;
+import org.protosw.tcp.internal.TcpProtoSw;
 import org.protosw.wire.Ipv4Header;
 import org.protosw.wire.TcpHeader;
 
@@ -38,7 +38,7 @@ class SynFloodTest {
     void floodStaysBoundedAndCookiesComplete() throws Exception {
         stack = new StandaloneStack();
         try {
-            stack.register(StandaloneTcp.newProtoSw(), StandaloneTcp.properties(), "org.protosw.tcp (flood test)");
+            stack.register(TcpProtoSw.standalone(), TcpProtoSw.PROPERTIES, "org.protosw.tcp (flood test)");
             vnet = stack.stack();
             link = new HarnessLink("flood0", 1500);
             vnet.attachInterface(link);

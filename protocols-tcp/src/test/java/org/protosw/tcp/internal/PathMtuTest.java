@@ -2,7 +2,6 @@ package org.protosw.tcp.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -15,7 +14,6 @@ import org.protosw.socket.InetSockAddr;
 import org.protosw.socket.Socket;
 import org.protosw.socket.SocketConstants;
 import org.protosw.spi.IfAddr;
-import org.protosw.spi.ProtoSwEntry;
 import org.protosw.spi.Route;
 import org.protosw.tcp.TcpInfo;
 import org.protosw.tcp.TcpSockOpts;
@@ -32,12 +30,7 @@ class PathMtuTest {
     void fragmentationNeededLowersTheMssAndTheTransferCompletes() throws Exception {
         try (StandaloneStack stack = new StandaloneStack()) {
             TcpProtoSw sw = new TcpProtoSw();
-            stack.register(sw, Map.of(
-                    ProtoSwEntry.DOMAIN, SocketConstants.AF_INET,
-                    ProtoSwEntry.TYPE, SocketConstants.SOCK_STREAM,
-                    ProtoSwEntry.PROTOCOL, SocketConstants.IPPROTO_TCP,
-                    ProtoSwEntry.NAME, "tcp",
-                    ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_CONNREQUIRED, ProtoSwEntry.PR_WANTRCVD}), "org.protosw.tcp (test)");
+            stack.register(sw, TcpProtoSw.PROPERTIES, "org.protosw.tcp (test)");
             Vnet a = stack.stack();
             Vnet r = stack.createVnet("r");
             Vnet c = stack.createVnet("c");

@@ -3,7 +3,6 @@ package org.protosw.tcp.internal;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -21,7 +20,6 @@ import org.protosw.socket.Socket;
 import org.protosw.socket.SocketConstants;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.IfAddr;
-import org.protosw.spi.ProtoSwEntry;
 
 /**
  * The real core without OSGi, TCP registered as its bundle would, and two stack instances
@@ -40,12 +38,7 @@ final class TcpTestbed implements AutoCloseable {
 
     TcpTestbed() throws Exception {
         stack = new StandaloneStack();
-        stack.register(sw, Map.of(
-                ProtoSwEntry.DOMAIN, SocketConstants.AF_INET,
-                ProtoSwEntry.TYPE, SocketConstants.SOCK_STREAM,
-                ProtoSwEntry.PROTOCOL, SocketConstants.IPPROTO_TCP,
-                ProtoSwEntry.NAME, "tcp",
-                ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_CONNREQUIRED, ProtoSwEntry.PR_WANTRCVD}), "org.protosw.tcp (test)");
+        stack.register(sw, TcpProtoSw.PROPERTIES, "org.protosw.tcp (test)");
         a = stack.stack();
         b = stack.createVnet("b");
         pair = new Epair(stack.core().nextEpairUnit());

@@ -24,7 +24,6 @@ import org.protosw.internal.sw.ProtoEntry;
 import org.protosw.internal.sw.ProtoInstance;
 import org.protosw.socket.InAddr;
 import org.protosw.socket.Socket;
-import org.protosw.socket.SocketConstants;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.IfAddr;
 import org.protosw.spi.ProtoSwEntry;
@@ -52,12 +51,7 @@ final class Lab implements AutoCloseable {
 
     /** UDP's service properties, as its {@code @ProtoSwEntry} annotation gives them. */
     static Map<String, Object> udpProperties() {
-        return Map.of(
-                ProtoSwEntry.DOMAIN, SocketConstants.AF_INET,
-                ProtoSwEntry.TYPE, SocketConstants.SOCK_DGRAM,
-                ProtoSwEntry.PROTOCOL, SocketConstants.IPPROTO_UDP,
-                ProtoSwEntry.NAME, "udp",
-                ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_ATOMIC, ProtoSwEntry.PR_ADDR});
+        return UdpProtoSw.PROPERTIES;
     }
 
     /** Registers a new UdpProtoSw instance (as a bundle start would). */

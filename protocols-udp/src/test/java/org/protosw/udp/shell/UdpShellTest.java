@@ -10,7 +10,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +24,6 @@ import org.protosw.socket.InAddr;
 import org.protosw.socket.InetSockAddr;
 import org.protosw.socket.SockOpt;
 import org.protosw.socket.Socket;
-import org.protosw.spi.ProtoSwEntry;
 import org.protosw.udp.internal.UdpProtoSw;
 
 /** The net: commands over real UDP, loaded as its bundle registers it. */
@@ -39,12 +37,7 @@ class UdpShellTest {
     @BeforeEach
     void setUp() throws Exception {
         stack = new StandaloneStack();
-        stack.register(new UdpProtoSw(), Map.of(
-                ProtoSwEntry.DOMAIN, AF_INET,
-                ProtoSwEntry.TYPE, SOCK_DGRAM,
-                ProtoSwEntry.PROTOCOL, IPPROTO_UDP,
-                ProtoSwEntry.NAME, "udp",
-                ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_ATOMIC, ProtoSwEntry.PR_ADDR}), "org.protosw.udp [12] 1.0.0");
+        stack.register(new UdpProtoSw(), UdpProtoSw.PROPERTIES, "org.protosw.udp [12] 1.0.0");
         dflt = stack.stack();
         netstat = new NetstatCommand();
         netstat.useCore(stack.core());

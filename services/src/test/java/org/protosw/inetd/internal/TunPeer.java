@@ -1,13 +1,5 @@
 package org.protosw.inetd.internal;
 
-import static org.protosw.socket.SocketConstants.AF_INET;
-import static org.protosw.socket.SocketConstants.IPPROTO_TCP;
-import static org.protosw.socket.SocketConstants.IPPROTO_UDP;
-import static org.protosw.socket.SocketConstants.SOCK_DGRAM;
-import static org.protosw.socket.SocketConstants.SOCK_STREAM;
-
-import java.util.Map;
-
 import org.protosw.internal.kern.StandaloneStack;
 import org.protosw.internal.kern.Vnet;
 import org.protosw.internal.net.Netns;
@@ -15,7 +7,6 @@ import org.protosw.internal.net.Tun;
 import org.protosw.internal.net.TunHost;
 import org.protosw.socket.InAddr;
 import org.protosw.spi.IfAddr;
-import org.protosw.spi.ProtoSwEntry;
 import org.protosw.tcp.internal.TcpProtoSw;
 import org.protosw.udp.internal.UdpProtoSw;
 
@@ -46,18 +37,8 @@ final class TunPeer implements AutoCloseable {
         try {
             ns.exec("sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1").check();
             s = new StandaloneStack();
-            s.register(new UdpProtoSw(), Map.of(
-                    ProtoSwEntry.DOMAIN, AF_INET,
-                    ProtoSwEntry.TYPE, SOCK_DGRAM,
-                    ProtoSwEntry.PROTOCOL, IPPROTO_UDP,
-                    ProtoSwEntry.NAME, "udp",
-                    ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_ATOMIC, ProtoSwEntry.PR_ADDR}), "org.protosw.udp (test)");
-            s.register(TcpProtoSw.standalone(), Map.of(
-                    ProtoSwEntry.DOMAIN, AF_INET,
-                    ProtoSwEntry.TYPE, SOCK_STREAM,
-                    ProtoSwEntry.PROTOCOL, IPPROTO_TCP,
-                    ProtoSwEntry.NAME, "tcp",
-                    ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_CONNREQUIRED, ProtoSwEntry.PR_WANTRCVD}), "org.protosw.tcp (test)");
+            s.register(new UdpProtoSw(), UdpProtoSw.PROPERTIES, "org.protosw.udp (test)");
+            s.register(TcpProtoSw.standalone(), TcpProtoSw.PROPERTIES, "org.protosw.tcp (test)");
             Vnet v = s.stack();
             Tun tun = ns.inside(() -> Tun.open("tun0", mtu));
             v.attachInterface(tun);
