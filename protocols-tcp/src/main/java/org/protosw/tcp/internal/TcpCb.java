@@ -848,11 +848,25 @@ final class TcpCb implements Pcb, CcVars {
             ourMss = Math.min(ourMss, userMss);
         }
         int space = listenerSo.rcv().hiwat();
-        cache.add(s, ourMss, windowShift(space), Math.min(space, TcpProtocol.TCP_MAXWIN));
+        cache.add(s, ourMss, rcvScaleFor(space), Math.min(space, TcpProtocol.TCP_MAXWIN));
+    }
+
+    /**
+     * The window scale to offer for a receive buffer of {@code hiwat} bytes: from the largest
+     * buffer autotuning may reach, as FreeBSD scales for sb_max, because the scale cannot
+     * change once the connection is up. A passive open scaled for the listener's 64 KiB alone
+     * could never advertise more than 128 KiB however far autotuning grew its buffer.
+     */
+    private int rcvScaleFor(int hiwat) {
+        long space = hiwat;
+        if (tcp.recvbufAuto.get() != 0) {
+            space = Math.max(space, tcp.recvbufMax.get());
+        }
+        return windowShift(space);
     }
 
     /** The smallest shift that lets a 16-bit window field cover {@code space} (RFC 7323 §2.3). */
-    private static int windowShift(int space) {
+    private static int windowShift(long space) {
         int shift = 0;
         while (shift < TcpProtocol.TCP_MAX_WINSHIFT && ((long) TcpProtocol.TCP_MAXWIN << shift) < space) {
             shift++;
@@ -1956,17 +1970,7 @@ final class TcpCb implements Pcb, CcVars {
         long rfc1323 = tcp.rfc1323.get();
         if (rfc1323 == 1 || rfc1323 == 2) {
             flags |= F_REQ_SCALE;
-            // from the largest buffer autotuning may reach, as FreeBSD scales for sb_max: the
-            // scale cannot change once the connection is up
-            int space = rcv == null ? 65535 : rcv.hiwat();
-            if (tcp.recvbufAuto.get() != 0) {
-                space = (int) Math.max(space, Math.min(tcp.recvbufMax.get(), Integer.MAX_VALUE));
-            }
-            int shift = 0;
-            while (shift < TcpProtocol.TCP_MAX_WINSHIFT && ((long) TcpProtocol.TCP_MAXWIN << shift) < space) {
-                shift++;
-            }
-            requestRcvScale = shift;
+            requestRcvScale = rcvScaleFor(rcv == null ? TcpProtocol.TCP_MAXWIN : rcv.hiwat());
         }
         if (rfc1323 == 1 || rfc1323 == 3) {
             flags |= F_REQ_TSTMP;
@@ -2099,7 +2103,11 @@ final class TcpCb implements Pcb, CcVars {
             long win = rcvSpace();
             long advertised = rcvAdv - rcvNxt;
             long adv = win - advertised;
-            if (adv > 0 && ((advertised == 0 && adv >= maxseg) || adv >= 2L * maxseg || 2 * adv >= rcv.hiwat())) {
+            // "half the buffer" is half of what the window can say: a buffer grown past what
+            // the scale can advertise would otherwise never earn an update (a stall while the
+            // sender waits, its window below one segment)
+            long maxWin = Math.min(rcv.hiwat(), (long) TcpProtocol.TCP_MAXWIN << rcvScale);
+            if (adv > 0 && ((advertised == 0 && adv >= maxseg) || adv >= 2L * maxseg || 2 * adv >= maxWin)) {
                 send = true;
                 winUpdate = true;
             }
