@@ -162,6 +162,10 @@ final class TcpCb implements Pcb, CcVars {
     private int keepCnt;
     /** The path MTU learned from ICMP (RFC 1191), or 0 while the route's MTU holds. */
     private int pathMtu;
+    /** When {@link #pathMtu} expires and the full MSS is tried again (nanoTime). */
+    private long pathMtuExpires;
+    /** The MSS both ends agreed on in the handshake (before timestamps), the ceiling a raised path MTU returns to. */
+    private int negotiatedMss;
 
     private long totalRexmits;
     private long sackBlocksSeen;
@@ -763,6 +767,7 @@ final class TcpCb implements Pcb, CcVars {
         }
         maxseg = mss;
         pathMtu = mtu;
+        pathMtuExpires = tcp.hostCache().updateMtu(faddr, mtu);
         if (sndUna != sndMax) {
             stats.mturesent.increment();
             flags &= ~F_RTTING;
@@ -956,7 +961,9 @@ final class TcpCb implements Pcb, CcVars {
         } else {
             flags &= ~(F_REQ_SACK | F_SACK_PERMIT);
         }
-        maxseg = Math.min(Math.max(peerMss, 64), ourMss) - (tsOk() ? TSOPT_LEN : 0);
+        negotiatedMss = Math.min(Math.max(peerMss, 64), ourMss);
+        maxseg = negotiatedMss - (tsOk() ? TSOPT_LEN : 0);
+        applyCachedPathMtu();
         // as after a SYN-ACK of our own: the whole receive space counts as advertised
         rcvWnd = rcvSpace();
         rcvAdv = rcvNxt + (int) rcvWnd;
@@ -1050,8 +1057,46 @@ final class TcpCb implements Pcb, CcVars {
         } else {
             flags &= ~(F_REQ_SACK | F_SACK_PERMIT);
         }
-        int eff = Math.min(Math.max(peerMss, 64), ourMss);
-        maxseg = eff - (tsOk() ? TSOPT_LEN : 0);
+        negotiatedMss = Math.min(Math.max(peerMss, 64), ourMss);
+        maxseg = negotiatedMss - (tsOk() ? TSOPT_LEN : 0);
+        applyCachedPathMtu();
+    }
+
+    /**
+     * {@code tcp_mss_update} with the host cache: a path MTU another connection learned
+     * towards this host holds for this one too, until it expires.
+     */
+    private void applyCachedPathMtu() {
+        TcpHostCache hc = tcp.hostCache();
+        int mtu = hc.mtu(faddr);
+        if (mtu == 0 || mtu - 40 >= negotiatedMss) {
+            return;
+        }
+        maxseg = Math.max(mtu - 40, tcp.minmss.getInt()) - (tsOk() ? TSOPT_LEN : 0);
+        pathMtu = mtu;
+        pathMtuExpires = hc.expires(faddr);
+    }
+
+    /**
+     * RFC 1191 §6.3: a lowered path MTU is not kept for ever, the path may have widened. Once
+     * the estimate has expired (and no other connection renewed it) the MSS returns to what
+     * the handshake agreed; a path still narrow answers with fragmentation needed again.
+     */
+    private void raisePathMtu() {
+        TcpHostCache hc = tcp.hostCache();
+        long renewed = hc.expires(faddr);
+        if (renewed != 0) {
+            pathMtuExpires = renewed;
+            return;
+        }
+        int mss = negotiatedMss;
+        if (userMss > 0) {
+            mss = Math.min(mss, userMss);
+        }
+        maxseg = mss - (tsOk() ? TSOPT_LEN : 0);
+        pathMtu = 0;
+        pathMtuExpires = 0;
+        stats.mturaised.increment();
     }
 
     private boolean tsOk() {
@@ -1997,6 +2042,9 @@ final class TcpCb implements Pcb, CcVars {
             return;
         }
         long now = System.nanoTime();
+        if (pathMtu != 0 && now - pathMtuExpires >= 0) {
+            raisePathMtu();
+        }
         if (sndMax == sndUna && state.haveEstablished() && lastSend != 0 && (now - lastSend) / 1000 >= currentRto()) {
             cc.afterIdle(this);
         }

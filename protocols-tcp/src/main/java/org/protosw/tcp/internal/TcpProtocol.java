@@ -63,6 +63,7 @@ final class TcpProtocol implements Protocol {
     static final String SYSCTL_SENDBUF_AUTO = "net.inet.tcp.sendbuf_auto";
     static final String SYSCTL_SENDBUF_MAX = "net.inet.tcp.sendbuf_max";
     static final String SYSCTL_SENDBUF_INC = "net.inet.tcp.sendbuf_inc";
+    static final String SYSCTL_HOSTCACHE_EXPIRE = "net.inet.tcp.hostcache.expire";
 
     /** The largest window without scaling (RFC 9293) and the largest shift (RFC 7323). */
     static final int TCP_MAXWIN = 65535;
@@ -99,6 +100,7 @@ final class TcpProtocol implements Protocol {
     Tunable syncookies;
     Tunable syncookiesOnly;
     private SynCache synCache;
+    private TcpHostCache hostCache;
     Tunable pathMtuDiscovery;
     Tunable minmss;
     Tunable persmax;
@@ -108,6 +110,7 @@ final class TcpProtocol implements Protocol {
     Tunable sendbufAuto;
     Tunable sendbufMax;
     Tunable sendbufInc;
+    Tunable hostcacheExpire;
 
     private TcpProtocol(ProtoContext ctx, CcRegistry ccRegistry) {
         this.ctx = ctx;
@@ -146,6 +149,9 @@ final class TcpProtocol implements Protocol {
             tcp.sendbufAuto = tcp.tunable(SYSCTL_SENDBUF_AUTO, 1, 0, 1, "grow the send buffer while it limits the transfer");
             tcp.sendbufMax = tcp.tunable(SYSCTL_SENDBUF_MAX, 2 << 20, 1, 1 << 30, "largest send buffer autotuning grows to");
             tcp.sendbufInc = tcp.tunable(SYSCTL_SENDBUF_INC, 8192, 1, 16 << 20, "send buffer autotuning step in bytes");
+            tcp.hostcacheExpire = tcp.tunable(SYSCTL_HOSTCACHE_EXPIRE, 600, 1, 86_400,
+                    "seconds a learned path MTU is kept before the full MTU is tried again (RFC 1191: 10 minutes)");
+            tcp.hostCache = new TcpHostCache(tcp.hostcacheExpire::get);
             tcp.table = ctx.newPcbTable("tcp");
             tcp.synCache = new SynCache(tcp);
             tcp.input = ctx.ipprotoRegister(IPPROTO_TCP, tcp::tcpInput);
@@ -175,6 +181,10 @@ final class TcpProtocol implements Protocol {
 
     TcpStats stats() {
         return stats;
+    }
+
+    TcpHostCache hostCache() {
+        return hostCache;
     }
 
     SynCache synCache() {

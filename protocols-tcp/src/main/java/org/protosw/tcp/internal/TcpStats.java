@@ -84,6 +84,7 @@ final class TcpStats {
     final LongAdder syncookiesFailed = new LongAdder();
     final LongAdder mtudisc = new LongAdder();
     final LongAdder mturesent = new LongAdder();
+    final LongAdder mturaised = new LongAdder();
     final LongAdder keepprobe = new LongAdder();
     final LongAdder keepdrops = new LongAdder();
 
@@ -168,6 +169,7 @@ final class TcpStats {
         m.put("cookies failed", syncookiesFailed.sum());
         m.put("path MTU discovery messages", mtudisc.sum());
         m.put("retransmissions after a path MTU decrease", mturesent.sum());
+        m.put("path MTU estimates expired (MSS raised again)", mturaised.sum());
         m.put("keepalive probes sent", keepprobe.sum());
         m.put("connections dropped by keepalive", keepdrops.sum());
         return m;

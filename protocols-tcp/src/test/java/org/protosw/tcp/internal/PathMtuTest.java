@@ -9,10 +9,10 @@ import org.junit.jupiter.api.Test;
 import org.protosw.internal.kern.StandaloneStack;
 import org.protosw.internal.kern.Vnet;
 import org.protosw.internal.net.Epair;
+import org.protosw.internal.net.NetInterface;
 import org.protosw.socket.InAddr;
 import org.protosw.socket.InetSockAddr;
 import org.protosw.socket.Socket;
-import org.protosw.socket.SocketConstants;
 import org.protosw.spi.IfAddr;
 import org.protosw.spi.Route;
 import org.protosw.tcp.TcpInfo;
@@ -26,9 +26,10 @@ import org.protosw.tcp.TcpSockOpts;
 class PathMtuTest {
     private static final int NARROW_MTU = 1280;
 
-    @Test
-    void fragmentationNeededLowersTheMssAndTheTransferCompletes() throws Exception {
-        try (StandaloneStack stack = new StandaloneStack()) {
+    /** Sender a, router r, receiver c; {@code narrow} is the router's interface towards c. */
+    private record Path(StandaloneStack stack, TcpProtoSw sw, Vnet a, Vnet c, NetInterface narrow) implements AutoCloseable {
+        static Path build() throws Exception {
+            StandaloneStack stack = new StandaloneStack();
             TcpProtoSw sw = new TcpProtoSw();
             stack.register(sw, TcpProtoSw.PROPERTIES, "org.protosw.tcp (test)");
             Vnet a = stack.stack();
@@ -44,30 +45,97 @@ class PathMtuTest {
             r.sysctl().find("net.inet.ip.forwarding").set(1);
             // every refused segment must be answered, or recovery waits for the timer
             r.sysctl().find("net.inet.icmp.icmplim").set(0);
+            return new Path(stack, sw, a, c, right.a());
+        }
 
-            Socket listener = TcpTestbed.listener(c, InAddr.parse("198.51.100.1"), 5001, 4);
-            byte[] data = TcpTestbed.randomBytes(1 << 20, 42);
-            Socket sender = TcpTestbed.tcpSocket(a);
-            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-                Future<byte[]> got = pool.submit(() -> {
-                    try (Socket s = listener.accept()) {
-                        return TcpTestbed.readAll(s, data.length + 1);
-                    }
-                });
-                sender.connect(new InetSockAddr(InAddr.parse("198.51.100.1"), 5001));
-                TcpInfo before = sender.getOption(TcpSockOpts.TCP_INFO);
-                TcpTestbed.sendAll(sender, data, 64 * 1024);
-                TcpInfo after = sender.getOption(TcpSockOpts.TCP_INFO);
-                sender.shutdown(SocketConstants.SHUT_WR);
-                byte[] received = got.get(30, TimeUnit.SECONDS);
-                assertThat(TcpTestbed.sha256(received)).isEqualTo(TcpTestbed.sha256(data));
-                int ts = after.timestamps() ? 12 : 0;
-                assertThat(before.sndMss() + (before.timestamps() ? 12 : 0)).isEqualTo(1460);
-                assertThat(after.sndMss() + ts).isEqualTo(NARROW_MTU - 40);
-                assertThat(sw.instance(a.name()).statistics().get("path MTU discovery messages")).isPositive();
-            } finally {
-                sender.close();
-                listener.close();
+        long stat(String name) {
+            return sw.instance(a.name()).statistics().get(name);
+        }
+
+        @Override
+        public void close() {
+            stack.close();
+        }
+    }
+
+    /** The MSS on the wire (TCP_INFO's less the timestamp option). */
+    private static int wireMss(Socket s) throws Exception {
+        TcpInfo i = s.getOption(TcpSockOpts.TCP_INFO);
+        return i.sndMss() + (i.timestamps() ? 12 : 0);
+    }
+
+    /** Sends {@code n} random bytes from {@code sender} and checks that {@code receiver} got them intact. */
+    private static void transfer(Socket sender, Socket receiver, int n, long seed) throws Exception {
+        byte[] data = TcpTestbed.randomBytes(n, seed);
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<byte[]> got = pool.submit(() -> readExactly(receiver, n));
+            TcpTestbed.sendAll(sender, data, 64 * 1024);
+            assertThat(TcpTestbed.sha256(got.get(30, TimeUnit.SECONDS))).isEqualTo(TcpTestbed.sha256(data));
+        }
+    }
+
+    private static byte[] readExactly(Socket s, int n) throws Exception {
+        byte[] out = new byte[n];
+        int got = 0;
+        while (got < n) {
+            int r = s.recv(java.nio.ByteBuffer.wrap(out, got, n - got));
+            assertThat(r).as("end of stream after %d of %d bytes", got, n).isPositive();
+            got += r;
+        }
+        return out;
+    }
+
+    @Test
+    void fragmentationNeededLowersTheMssAndTheTransferCompletes() throws Exception {
+        try (Path p = Path.build();
+                Socket listener = TcpTestbed.listener(p.c(), InAddr.parse("198.51.100.1"), 5001, 4);
+                Socket sender = TcpTestbed.tcpSocket(p.a())) {
+            sender.connect(new InetSockAddr(InAddr.parse("198.51.100.1"), 5001));
+            try (Socket receiver = listener.accept()) {
+                assertThat(wireMss(sender)).isEqualTo(1460);
+                transfer(sender, receiver, 1 << 20, 42);
+                assertThat(wireMss(sender)).isEqualTo(NARROW_MTU - 40);
+                assertThat(p.stat("path MTU discovery messages")).isPositive();
+            }
+        }
+    }
+
+    /**
+     * The host cache: a second connection to the same host starts at the learned MTU without
+     * a fragmentation-needed of its own; once the estimate expires the MSS goes back up
+     * (the path has widened meanwhile), and when the path narrows again it is lowered again.
+     */
+    @Test
+    void aLearnedPathMtuServesTheNextConnectionThenExpires() throws Exception {
+        try (Path p = Path.build();
+                Socket listener = TcpTestbed.listener(p.c(), InAddr.parse("198.51.100.1"), 5002, 4);
+                Socket first = TcpTestbed.tcpSocket(p.a());
+                Socket second = TcpTestbed.tcpSocket(p.a())) {
+            p.a().sysctl().find(TcpProtocol.SYSCTL_HOSTCACHE_EXPIRE).set(1);
+            first.connect(new InetSockAddr(InAddr.parse("198.51.100.1"), 5002));
+            try (Socket r1 = listener.accept()) {
+                transfer(first, r1, 256 << 10, 1);
+            }
+            long learned = p.stat("path MTU discovery messages");
+            assertThat(learned).isPositive();
+
+            second.connect(new InetSockAddr(InAddr.parse("198.51.100.1"), 5002));
+            try (Socket r2 = listener.accept()) {
+                assertThat(wireMss(second)).as("the cached MTU, before any data").isEqualTo(NARROW_MTU - 40);
+                transfer(second, r2, 256 << 10, 2);
+                assertThat(p.stat("path MTU discovery messages")).as("no refusal of its own").isEqualTo(learned);
+
+                p.narrow().setMtu(1500);
+                Thread.sleep(1200);
+                transfer(second, r2, 256 << 10, 3);
+                assertThat(wireMss(second)).isEqualTo(1460);
+                assertThat(p.stat("path MTU estimates expired (MSS raised again)")).isPositive();
+                assertThat(p.stat("path MTU discovery messages")).isEqualTo(learned);
+
+                p.narrow().setMtu(NARROW_MTU);
+                transfer(second, r2, 256 << 10, 4);
+                assertThat(wireMss(second)).isEqualTo(NARROW_MTU - 40);
+                assertThat(p.stat("path MTU discovery messages")).isGreaterThan(learned);
             }
         }
     }
