@@ -16,6 +16,23 @@ public interface Sysctls {
      */
     Tunable register(String name, long defaultValue, long min, long max, String description);
 
-    /** The tunable of that name, or null. */
+    /**
+     * Declares a tunable holding a word (as BSD's {@code SYSCTL_STRING}). {@code check} judges
+     * values set later (from the shell or the configuration); a saved value is taken as it is,
+     * since what it names may not be there yet when the protocol starts.
+     *
+     * @throws IllegalArgumentException when the name is taken or the default is empty
+     * @since 1.1
+     */
+    StringTunable registerString(String name, String defaultValue, StringTunable.Check check, String description);
+
+    /** The integer tunable of that name, or null. */
     Tunable find(String name);
+
+    /**
+     * The word tunable of that name, or null.
+     *
+     * @since 1.1
+     */
+    StringTunable findString(String name);
 }

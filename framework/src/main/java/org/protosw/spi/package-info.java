@@ -14,5 +14,5 @@
  * major version); the rest is implemented by the core.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.protosw.spi;

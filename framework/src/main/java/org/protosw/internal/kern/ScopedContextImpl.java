@@ -18,6 +18,7 @@ import org.protosw.spi.PfilHook;
 import org.protosw.spi.Protocol;
 import org.protosw.spi.Registration;
 import org.protosw.spi.Route;
+import org.protosw.spi.StringTunable;
 import org.protosw.spi.Sysctls;
 import org.protosw.spi.Tunable;
 
@@ -48,8 +49,20 @@ final class ScopedContextImpl implements ScopedContext {
             }
 
             @Override
+            public StringTunable registerString(String name, String defaultValue, StringTunable.Check check, String description) {
+                StringTunable t = vnet.sysctl().registerString(name, defaultValue, check, description);
+                remember(t);
+                return t;
+            }
+
+            @Override
             public Tunable find(String name) {
                 return vnet.sysctl().find(name);
+            }
+
+            @Override
+            public StringTunable findString(String name) {
+                return vnet.sysctl().findString(name);
             }
         };
         this.scopedPfil = new Pfil() {

@@ -8,6 +8,7 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.protosw.socket.NetStack;
+import org.protosw.spi.StringTunable;
 import org.protosw.spi.Tunable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +43,8 @@ public final class SysctlConfigComponent {
             }
             Tunable t = v.sysctl().find(name);
             if (t == null) {
-                continue; // its protocol is not loaded yet: registration picks the value up
+                applyWord(v.sysctl().findString(name), key, e.getValue().toString().trim());
+                continue; // or its protocol is not loaded yet: registration picks the value up
             }
             try {
                 long value = Long.parseLong(e.getValue().toString().trim());
@@ -55,6 +57,18 @@ public final class SysctlConfigComponent {
             } catch (IllegalArgumentException ex) {
                 LOG.warn("configuration {}: {}; ignored", SysctlStore.PID, ex.getMessage());
             }
+        }
+    }
+
+    private static void applyWord(StringTunable t, String key, String value) {
+        if (t == null || t.get().equals(value)) {
+            return;
+        }
+        try {
+            t.set(value);
+            LOG.info("sysctl {} = {} (from configuration {})", key, value, SysctlStore.PID);
+        } catch (IllegalArgumentException ex) {
+            LOG.warn("configuration {}: {}; ignored", SysctlStore.PID, ex.getMessage());
         }
     }
 }

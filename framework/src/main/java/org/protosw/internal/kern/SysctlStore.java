@@ -30,22 +30,14 @@ final class SysctlStore {
         String prefix = NetStack.DEFAULT_VNET.equals(vnet) ? "" : vnet + "/";
         return new SysctlTree.Store() {
             @Override
-            public Long load(String name) {
+            public String load(String name) {
                 Dictionary<String, Object> props = properties();
                 Object v = props == null ? null : props.get(prefix + name);
-                if (v == null) {
-                    return null;
-                }
-                try {
-                    return v instanceof Number n ? n.longValue() : Long.parseLong(v.toString().trim());
-                } catch (NumberFormatException e) {
-                    LOG.warn("{}: saved value '{}' of {} is not a number; using the default", PID, v, prefix + name);
-                    return null;
-                }
+                return v == null ? null : v.toString();
             }
 
             @Override
-            public void save(String name, long value) {
+            public void save(String name, String value) {
                 ConfigurationAdmin admin = cm;
                 if (admin == null) {
                     return;
@@ -56,7 +48,7 @@ final class SysctlStore {
                     if (props == null) {
                         props = new Hashtable<>();
                     }
-                    props.put(prefix + name, Long.toString(value));
+                    props.put(prefix + name, value);
                     c.update(props);
                 } catch (IOException e) {
                     LOG.warn("could not save sysctl {}={}: {}", prefix + name, value, e.toString());

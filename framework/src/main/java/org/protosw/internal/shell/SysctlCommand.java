@@ -2,10 +2,13 @@ package org.protosw.internal.shell;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.protosw.internal.kern.Vnet;
+import org.protosw.spi.StringTunable;
 import org.protosw.spi.Tunable;
 
 /** {@code net:sysctl}: read and set tunables, as sysctl(8); values are saved in Configuration Admin. */
@@ -16,7 +19,8 @@ public final class SysctlCommand extends NetCommand {
     @Descriptor("read and set tunables with FreeBSD names, saved in Configuration Admin (etc/org.protosw.sysctl.cfg)\n"
             + "  sysctl [-a]                 all tunables of the vnet (-a: all, the default without names)\n"
             + "  sysctl NAME|PREFIX          one tunable, or all under a prefix (e.g. net.inet.udp)\n"
-            + "  sysctl NAME=VALUE           set a tunable (an integer, checked against its range)\n"
+            + "  sysctl NAME=VALUE           set a tunable (an integer checked against its range, or a word\n"
+            + "                              for the few that hold one, e.g. net.inet.tcp.cc.algorithm=newreno)\n"
             + "  sysctl -d NAME|PREFIX       describe instead of printing values\n"
             + "  -j vnet                     the stack instance (default: the default vnet)")
     public void sysctl(@Descriptor("[-a] [-d] [NAME[=VALUE]]...") String... argv) {
@@ -50,7 +54,11 @@ public final class SysctlCommand extends NetCommand {
         }
         Tunable t = v.sysctl().find(name);
         if (t == null) {
-            throw new CommandException("sysctl: unknown oid '" + name + "' (list them with net:sysctl -a)");
+            StringTunable w = v.sysctl().findString(name);
+            if (w == null) {
+                throw new CommandException("sysctl: unknown oid '" + name + "' (list them with net:sysctl -a)");
+            }
+            return setWord(w, value, out);
         }
         long nv;
         try {
@@ -68,21 +76,43 @@ public final class SysctlCommand extends NetCommand {
         };
     }
 
+    private static Runnable setWord(StringTunable w, String value, StringBuilder out) {
+        String refused = w.refuse(value);
+        if (refused != null) {
+            throw new CommandException("sysctl: " + w.name() + ": " + refused);
+        }
+        return () -> {
+            String old = w.get();
+            try {
+                w.set(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandException("sysctl: " + e.getMessage());
+            }
+            out.append(w.name()).append(": ").append(old).append(" -> ").append(value).append('\n');
+        };
+    }
+
     private static Runnable show(Vnet v, String word, boolean describe, StringBuilder out) {
         String prefix = word.endsWith(".") ? word.substring(0, word.length() - 1) : word;
-        List<Tunable> match = new ArrayList<>();
+        // name, then value or description, of integer and word tunables alike, by name
+        Map<String, String[]> match = new TreeMap<>();
         for (Tunable t : v.sysctl().list()) {
-            if (prefix.isEmpty() || t.name().equals(prefix) || t.name().startsWith(prefix + ".")) {
-                match.add(t);
+            if (matches(t.name(), prefix)) {
+                match.put(t.name(), new String[] {Long.toString(t.get()), t.description()});
+            }
+        }
+        for (StringTunable t : v.sysctl().strings()) {
+            if (matches(t.name(), prefix)) {
+                match.put(t.name(), new String[] {t.get(), t.description()});
             }
         }
         if (match.isEmpty()) {
             throw new CommandException("sysctl: unknown oid '" + word + "' (list them with net:sysctl -a)");
         }
-        return () -> {
-            for (Tunable t : match) {
-                out.append(t.name()).append(": ").append(describe ? t.description() : Long.toString(t.get())).append('\n');
-            }
-        };
+        return () -> match.forEach((name, vd) -> out.append(name).append(": ").append(describe ? vd[1] : vd[0]).append('\n'));
+    }
+
+    private static boolean matches(String name, String prefix) {
+        return prefix.isEmpty() || name.equals(prefix) || name.startsWith(prefix + ".");
     }
 }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.protosw.internal.kern.StackCore;
 import org.protosw.internal.kern.SysctlTree;
 import org.protosw.internal.sw.ProtoSwRegistry;
+import org.protosw.spi.StringTunable;
 
 class SysctlCommandTest {
     private Shell sh;
@@ -75,15 +76,15 @@ class SysctlCommandTest {
 
     @Test
     void aValueSetInTheShellIsSavedAndComesBackWithTheVnet() throws Exception {
-        Map<String, Long> saved = new ConcurrentHashMap<>();
+        Map<String, String> saved = new ConcurrentHashMap<>();
         SysctlTree.Store store = new SysctlTree.Store() {
             @Override
-            public Long load(String name) {
+            public String load(String name) {
                 return saved.get(name);
             }
 
             @Override
-            public void save(String name, long value) {
+            public void save(String name, String value) {
                 saved.put(name, value);
             }
         };
@@ -93,7 +94,7 @@ class SysctlCommandTest {
             SysctlCommand cmd = new SysctlCommand();
             cmd.useCore(core);
             out(() -> cmd.sysctl("net.inet.ip.fragttl=15"));
-            assertThat(saved).containsEntry("net.inet.ip.fragttl", 15L);
+            assertThat(saved).containsEntry("net.inet.ip.fragttl", "15");
             core.destroyVnet("default");
             core.createVnet("default");
             assertThat(out(() -> cmd.sysctl("net.inet.ip.fragttl"))).isEqualTo("net.inet.ip.fragttl: 15\n");
@@ -117,5 +118,51 @@ class SysctlCommandTest {
         assertThat(error(() -> sysctl.sysctl("net.inet.ip.ttl=20", "net.inet.ip.ttl=0"))).isEqualTo("sysctl: net.inet.ip.ttl: 0 is out of range (accepted: 1 to 255)");
         assertThat(error(() -> sysctl.sysctl("net.inet.ip.ttl=20", "net.inet.typo"))).startsWith("sysctl: unknown oid 'net.inet.typo'");
         assertThat(value("default", "net.inet.ip.ttl")).isEqualTo(64);
+    }
+
+    @Test
+    void wordTunablesAreShownSetAndCheckedLikeTheOthers() {
+        var v = sh.core().vnet("default");
+        try (StringTunable w = v.sysctl().registerString("net.inet.test.algorithm", "cubic",
+                x -> x.equals("cubic") || x.equals("newreno") ? null : "no algorithm '" + x + "' (available: cubic, newreno)",
+                "an algorithm name")) {
+            assertThat(out(() -> sysctl.sysctl("net.inet.test"))).isEqualTo("net.inet.test.algorithm: cubic\n");
+            assertThat(out(() -> sysctl.sysctl("-d", "net.inet.test.algorithm"))).isEqualTo("net.inet.test.algorithm: an algorithm name\n");
+            assertThat(out(() -> sysctl.sysctl("net.inet.test.algorithm=newreno"))).isEqualTo("net.inet.test.algorithm: cubic -> newreno\n");
+            assertThat(w.get()).isEqualTo("newreno");
+            // checked before anything is set, with the tunable's own reason
+            assertThat(error(() -> sysctl.sysctl("net.inet.ip.ttl=20", "net.inet.test.algorithm=bbr")))
+                    .isEqualTo("sysctl: net.inet.test.algorithm: no algorithm 'bbr' (available: cubic, newreno)");
+            assertThat(error(() -> sysctl.sysctl("net.inet.test.algorithm=")))
+                    .isEqualTo("sysctl: net.inet.test.algorithm: the value must not be empty");
+            assertThat(value("default", "net.inet.ip.ttl")).isEqualTo(64);
+            assertThat(w.get()).isEqualTo("newreno");
+            // listed among the integers, in name order
+            String all = out(() -> sysctl.sysctl("-a"));
+            assertThat(all).contains("net.inet.test.algorithm: newreno\n");
+        }
+        assertThat(v.sysctl().findString("net.inet.test.algorithm")).isNull();
+    }
+
+    @Test
+    void aSavedWordComesBackEvenBeforeWhatItNamesExists() throws Exception {
+        Map<String, String> saved = new ConcurrentHashMap<>();
+        saved.put("net.inet.test.algorithm", "vegas");
+        SysctlTree tree = new SysctlTree(new SysctlTree.Store() {
+            @Override
+            public String load(String name) {
+                return saved.get(name);
+            }
+
+            @Override
+            public void save(String name, String value) {
+                saved.put(name, value);
+            }
+        });
+        StringTunable w = tree.registerString("net.inet.test.algorithm", "cubic", x -> "nothing is accepted", "");
+        assertThat(w.get()).isEqualTo("vegas");
+        assertThat(w.defaultValue()).isEqualTo("cubic");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> tree.register("net.inet.test.algorithm", 1, 0, 2, ""))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("already registered");
     }
 }
