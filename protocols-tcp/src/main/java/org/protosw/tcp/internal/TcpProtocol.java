@@ -63,6 +63,13 @@ final class TcpProtocol implements Protocol {
     static final String SYSCTL_SENDBUF_AUTO = "net.inet.tcp.sendbuf_auto";
     static final String SYSCTL_SENDBUF_MAX = "net.inet.tcp.sendbuf_max";
     static final String SYSCTL_SENDBUF_INC = "net.inet.tcp.sendbuf_inc";
+    /**
+     * Not a FreeBSD name: FreeBSD's node {@code net.inet.tcp.cc.hystartplusplus} holds
+     * HyStart++'s tunable constants ({@code css_rounds}, {@code n_rttsamples}...) and only the
+     * RACK stack turns it on ({@code net.inet.tcp.rack.features.hystartplusplus}). protosw has
+     * one stack and keeps RFC 9406's constants fixed, so its switch goes under that node.
+     */
+    static final String SYSCTL_HYSTART = "net.inet.tcp.cc.hystartplusplus.enable";
 
     /** The largest window without scaling (RFC 9293) and the largest shift (RFC 7323). */
     static final int TCP_MAXWIN = 65535;
@@ -108,6 +115,7 @@ final class TcpProtocol implements Protocol {
     Tunable sendbufAuto;
     Tunable sendbufMax;
     Tunable sendbufInc;
+    Tunable hystart;
 
     private TcpProtocol(ProtoContext ctx, CcRegistry ccRegistry) {
         this.ctx = ctx;
@@ -146,6 +154,7 @@ final class TcpProtocol implements Protocol {
             tcp.sendbufAuto = tcp.tunable(SYSCTL_SENDBUF_AUTO, 1, 0, 1, "grow the send buffer while it limits the transfer");
             tcp.sendbufMax = tcp.tunable(SYSCTL_SENDBUF_MAX, 2 << 20, 1, 1 << 30, "largest send buffer autotuning grows to");
             tcp.sendbufInc = tcp.tunable(SYSCTL_SENDBUF_INC, 8192, 1, 16 << 20, "send buffer autotuning step in bytes");
+            tcp.hystart = tcp.tunable(SYSCTL_HYSTART, 1, 0, 1, "HyStart++ (RFC 9406) in the first slow start of new connections, for algorithms that implement it");
             tcp.table = ctx.newPcbTable("tcp");
             tcp.synCache = new SynCache(tcp);
             tcp.input = ctx.ipprotoRegister(IPPROTO_TCP, tcp::tcpInput);
