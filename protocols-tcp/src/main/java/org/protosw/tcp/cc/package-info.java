@@ -18,7 +18,13 @@
  * the command. A socket picks its own with
  * {@link org.protosw.tcp.TcpSockOpts#TCP_CONGESTION}; an accepted connection starts with
  * its listener's.
+ *
+ * <p><b>HyStart++.</b> Whether an algorithm may leave its first slow start early on a rising
+ * round-trip time (RFC 9406) is TCP's call, per connection
+ * ({@link org.protosw.tcp.cc.CcVars#hystartAllowed()}, from the sysctl
+ * {@code net.inet.tcp.cc.hystartplusplus.enable}); the raw RTT samples and the send rounds
+ * it needs are in {@code CcVars} since 1.1. {@code newreno} and {@code cubic} implement it.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package org.protosw.tcp.cc;

@@ -17,8 +17,10 @@ import org.protosw.tcp.cc.CongestionSignal;
  * target clamp to [cwnd, 1.5 cwnd] one RTT ahead (§4.4), the Reno-friendly region with
  * W_est and alpha_cubic = 3 (1 - beta) / (1 + beta), raised to 1 once W_est reaches
  * cwnd_prior (§4.3), fast convergence (§4.7), timeouts (§4.8) and undoing a spurious one
- * (§4.9). Slow start is RFC 5681's with RFC 3465 byte counting (L = 2), as NewReno's:
- * HyStart++ (RFC 9406) is not implemented.
+ * (§4.9). Slow start is RFC 5681's with RFC 3465 byte counting (L = 2), as NewReno's, and
+ * the first one uses HyStart++ (RFC 9406, {@link HyStart}) when TCP allows it, as §4.10
+ * recommends: it may end slow start before any loss, in which case cwnd_prior is that
+ * window and the first epoch starts there with K = 0, W_max being the window too.
  */
 @Component(service = CongestionControl.class, property = CongestionControl.NAME_PROPERTY + "=" + Cubic.NAME)
 public final class Cubic implements CongestionControl {
@@ -47,6 +49,8 @@ public final class Cubic implements CongestionControl {
         /** What the last timeout overwrote, for §4.9. */
         double savedWMax;
         double savedCwndPrior;
+        /** HyStart++ while the first slow start lasts, else null. */
+        HyStart hystart;
     }
 
     @Override
@@ -61,8 +65,10 @@ public final class Cubic implements CongestionControl {
 
     @Override
     public void connInit(CcVars ccv) {
-        ccv.setData(new Data());
+        Data d = new Data();
+        ccv.setData(d);
         ccv.setCwnd(NewReno.initialWindow(ccv.maxseg()));
+        d.hystart = HyStart.forConnection(ccv);
     }
 
     /** The cubic function (RFC 9438 equation 1), in segments, {@code t} in seconds. */
@@ -87,11 +93,18 @@ public final class Cubic implements CongestionControl {
         if (acked <= 0) {
             return;
         }
+        Data d = data(ccv);
         if (cwnd < ccv.ssthresh()) {
-            ccv.setCwnd(Math.min(cwnd + Math.min(acked, (long) ABC_L * mss), ccv.maxWindow()));
+            long incr = Math.min(acked, (long) ABC_L * mss);
+            if (d.hystart == null) {
+                ccv.setCwnd(Math.min(cwnd + incr, ccv.maxWindow()));
+            } else if (d.hystart.slowStartAck(ccv, incr)) {
+                // §4.10: slow start ended without a loss; W_max is set when the epoch starts
+                d.hystart = null;
+                d.cwndPrior = (double) ccv.cwnd() / mss;
+            }
             return;
         }
-        Data d = data(ccv);
         long now = ccv.nowMicros();
         double cwndSeg = (double) cwnd / mss;
         if (!d.epochValid) {
@@ -134,6 +147,10 @@ public final class Cubic implements CongestionControl {
     public void congSignal(CcVars ccv, CongestionSignal signal) {
         Data d = data(ccv);
         int mss = ccv.maxseg();
+        if (signal != CongestionSignal.RTO_ERR) {
+            // RFC 9406: a loss ends slow start as it always did, and HyStart++ with it
+            d.hystart = null;
+        }
         switch (signal) {
             case NDUPACK, ECN -> {
                 reduce(ccv, d, mss);

@@ -8,7 +8,8 @@ import org.protosw.tcp.cc.CongestionSignal;
 
 /**
  * NewReno's window arithmetic (RFC 5681, RFC 6582's cwnd rules, RFC 3465 appropriate byte
- * counting with L = 2, RFC 6928's initial window), as FreeBSD's {@code cc_newreno}.
+ * counting with L = 2, RFC 6928's initial window), as FreeBSD's {@code cc_newreno}, with
+ * HyStart++ (RFC 9406, {@link HyStart}) in the first slow start when TCP allows it.
  * The recovery itself (which segment to resend, partial ACKs) is TCP's. Registered as a
  * service like any other algorithm; {@link CcRegistry} also keeps an instance of its own so
  * TCP always has an algorithm to fall back to.
@@ -21,9 +22,11 @@ public final class NewReno implements CongestionControl {
     /** RFC 3465: slow start grows by at most L segments per ACK. */
     private static final int ABC_L = 2;
 
-    /** Bytes acknowledged since cwnd last grew in congestion avoidance. */
     private static final class Data {
+        /** Bytes acknowledged since cwnd last grew in congestion avoidance. */
         long bytesAcked;
+        /** HyStart++ while the first slow start lasts, else null. */
+        HyStart hystart;
     }
 
     @Override
@@ -39,6 +42,7 @@ public final class NewReno implements CongestionControl {
     @Override
     public void connInit(CcVars ccv) {
         ccv.setCwnd(initialWindow(ccv.maxseg()));
+        data(ccv).hystart = HyStart.forConnection(ccv);
     }
 
     static long initialWindow(int mss) {
@@ -53,10 +57,16 @@ public final class NewReno implements CongestionControl {
         long cwnd = ccv.cwnd();
         int mss = ccv.maxseg();
         long incr;
+        Data d = data(ccv);
         if (cwnd <= ccv.ssthresh()) {
             incr = Math.min(ccv.bytesThisAck(), (long) ABC_L * mss);
+            if (d.hystart != null) {
+                if (d.hystart.slowStartAck(ccv, incr)) {
+                    d.hystart = null;
+                }
+                return;
+            }
         } else {
-            Data d = data(ccv);
             d.bytesAcked += ccv.bytesThisAck();
             if (d.bytesAcked < cwnd) {
                 return;
@@ -70,16 +80,21 @@ public final class NewReno implements CongestionControl {
     @Override
     public void congSignal(CcVars ccv, CongestionSignal signal) {
         int mss = ccv.maxseg();
+        Data d = data(ccv);
+        if (signal != CongestionSignal.RTO_ERR) {
+            // RFC 9406: a loss ends slow start as it always did, and HyStart++ with it
+            d.hystart = null;
+        }
         switch (signal) {
             case NDUPACK, ECN -> {
                 ccv.setSsthresh(halfWindow(ccv, mss));
                 ccv.setCwnd(ccv.ssthresh());
-                data(ccv).bytesAcked = 0;
+                d.bytesAcked = 0;
             }
             case RTO -> {
                 ccv.setSsthresh(halfWindow(ccv, mss));
                 ccv.setCwnd(mss);
-                data(ccv).bytesAcked = 0;
+                d.bytesAcked = 0;
             }
             case RTO_ERR -> {
                 // nothing to undo: FreeBSD restores the saved window in TCP itself

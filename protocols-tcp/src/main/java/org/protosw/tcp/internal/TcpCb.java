@@ -139,6 +139,11 @@ final class TcpCb implements Pcb, CcVars {
     private long cwnd;
     private long ssthresh = Long.MAX_VALUE / 4;
     private long bytesThisAck;
+    /** The RTT sample of the ACK being processed in microseconds, -1 when it gave none. */
+    private long rttThisAck = -1;
+    /** Send rounds ended, and the sequence whose acknowledgment ends the current one. */
+    private long rounds;
+    private int roundEnd;
     private int dupacks;
 
     private int rxtshift;
@@ -1106,6 +1111,7 @@ final class TcpCb implements Pcb, CcVars {
     private void established() {
         state = TcpState.ESTABLISHED;
         stats.connects.increment();
+        roundEnd = sndMax;
         cc.connInit(this);
         armKeep(keepIdle());
         if ((flags & F_NEEDFIN) != 0) {
@@ -1277,6 +1283,7 @@ final class TcpCb implements Pcb, CcVars {
             storeSack(s);
         }
 
+        rttThisAck = -1;
         if (Seq.leq(s.ack, sndUna) && !synAcked) {
             if (s.tlen == 0 && scaledWin == sndWnd && !s.has(TcpHeader.FIN) && sndMax != sndUna && s.ack == sndUna) {
                 stats.rcvdupack.increment();
@@ -1506,6 +1513,11 @@ final class TcpCb implements Pcb, CcVars {
         if (Seq.lt(sndNxt, sndUna)) {
             sndNxt = sndUna;
         }
+        if (Seq.geq(sndUna, roundEnd)) {
+            // all that was sent when this round began is acknowledged: the next one starts
+            rounds++;
+            roundEnd = sndMax;
+        }
         stats.rcvackpack.increment();
         stats.rcvackbyte.add(dataAcked);
         bytesThisAck = dataAcked;
@@ -1712,6 +1724,7 @@ final class TcpCb implements Pcb, CcVars {
     private void rttSample(long r) {
         stats.rttupdated.increment();
         flags &= ~F_RTTING;
+        rttThisAck = r;
         if (srtt == 0) {
             srtt = Math.max(r, 1);
             rttvar = r / 2;
@@ -2405,6 +2418,21 @@ final class TcpCb implements Pcb, CcVars {
     @Override
     public long srttMicros() {
         return srtt;
+    }
+
+    @Override
+    public long rttSampleMicros() {
+        return rttThisAck;
+    }
+
+    @Override
+    public long rounds() {
+        return rounds;
+    }
+
+    @Override
+    public boolean hystartAllowed() {
+        return tcp.hystart.get() != 0;
     }
 
     @Override

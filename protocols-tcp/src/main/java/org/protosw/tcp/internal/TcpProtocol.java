@@ -64,6 +64,13 @@ final class TcpProtocol implements Protocol {
     static final String SYSCTL_SENDBUF_MAX = "net.inet.tcp.sendbuf_max";
     static final String SYSCTL_SENDBUF_INC = "net.inet.tcp.sendbuf_inc";
     static final String SYSCTL_HOSTCACHE_EXPIRE = "net.inet.tcp.hostcache.expire";
+    /**
+     * Not a FreeBSD name: FreeBSD's node {@code net.inet.tcp.cc.hystartplusplus} holds
+     * HyStart++'s tunable constants ({@code css_rounds}, {@code n_rttsamples}...) and only the
+     * RACK stack turns it on ({@code net.inet.tcp.rack.features.hystartplusplus}). protosw has
+     * one stack and keeps RFC 9406's constants fixed, so its switch goes under that node.
+     */
+    static final String SYSCTL_HYSTART = "net.inet.tcp.cc.hystartplusplus.enable";
 
     /** The largest window without scaling (RFC 9293) and the largest shift (RFC 7323). */
     static final int TCP_MAXWIN = 65535;
@@ -111,6 +118,7 @@ final class TcpProtocol implements Protocol {
     Tunable sendbufMax;
     Tunable sendbufInc;
     Tunable hostcacheExpire;
+    Tunable hystart;
 
     private TcpProtocol(ProtoContext ctx, CcRegistry ccRegistry) {
         this.ctx = ctx;
@@ -152,6 +160,7 @@ final class TcpProtocol implements Protocol {
             tcp.hostcacheExpire = tcp.tunable(SYSCTL_HOSTCACHE_EXPIRE, 600, 1, 86_400,
                     "seconds a learned path MTU is kept before the full MTU is tried again (RFC 1191: 10 minutes)");
             tcp.hostCache = new TcpHostCache(tcp.hostcacheExpire::get);
+            tcp.hystart = tcp.tunable(SYSCTL_HYSTART, 1, 0, 1, "HyStart++ (RFC 9406) in the first slow start of new connections, for algorithms that implement it");
             tcp.table = ctx.newPcbTable("tcp");
             tcp.synCache = new SynCache(tcp);
             tcp.input = ctx.ipprotoRegister(IPPROTO_TCP, tcp::tcpInput);

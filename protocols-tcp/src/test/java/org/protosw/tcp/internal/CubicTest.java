@@ -31,6 +31,9 @@ class CubicTest {
         long now = 1_000_000;
         boolean recovery;
         Object data;
+        long rttSample = -1;
+        long rounds;
+        boolean hystart;
 
         @Override
         public long cwnd() {
@@ -80,6 +83,21 @@ class CubicTest {
         @Override
         public long srttMicros() {
             return srtt;
+        }
+
+        @Override
+        public long rttSampleMicros() {
+            return rttSample;
+        }
+
+        @Override
+        public long rounds() {
+            return rounds;
+        }
+
+        @Override
+        public boolean hystartAllowed() {
+            return hystart;
         }
 
         @Override
