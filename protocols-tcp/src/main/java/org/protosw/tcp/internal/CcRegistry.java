@@ -174,8 +174,16 @@ public final class CcRegistry {
         byName.remove(a.name(), a);
         if (dflt == a) {
             dflt = lookup(NewReno.NAME);
-            LOG.warn("default congestion control algorithm {} is going away: new connections use {} until '{}' "
-                    + "registers again (tcp:cc set default NAME picks another)", a, dflt, configured);
+            if (a.name().equals(dflt.name())) {
+                // the NewReno service left and the built-in NewReno took over: nothing changes for anyone
+                LOG.info("default congestion control algorithm {} is going away: {} takes over", a, dflt);
+            } else if (stopping()) {
+                // TCP (or the whole runtime) is stopping: no connection is left to care
+                LOG.info("default congestion control algorithm {} is going away while TCP stops", a);
+            } else {
+                LOG.warn("default congestion control algorithm {} is going away: new connections use {} until '{}' "
+                        + "registers again (tcp:cc set default NAME picks another)", a, dflt, configured);
+            }
         }
         // from here no connection picks it: those that did are found by the walk below
         a.markGone();
@@ -190,6 +198,21 @@ public final class CcRegistry {
         }
         LOG.info("congestion control algorithm {} unregistered; {} connection(s) moved to {}", a, moved, dflt.name());
         return moved;
+    }
+
+    /** True while this bundle or the framework is stopping, when algorithms leaving is no news. */
+    private boolean stopping() {
+        if (bundleContext == null) {
+            return false;
+        }
+        try {
+            Bundle system = bundleContext.getBundle(Constants.SYSTEM_BUNDLE_ID);
+            return bundleContext.getBundle().getState() == Bundle.STOPPING
+                    || (system != null && system.getState() == Bundle.STOPPING);
+        } catch (IllegalStateException e) {
+            // the context is no longer valid: this bundle has stopped
+            return true;
+        }
     }
 
     // ---- the default ---------------------------------------------------------------------
