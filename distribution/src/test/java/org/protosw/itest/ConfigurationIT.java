@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.protosw.socket.SocketConstants.AF_INET;
 import static org.protosw.socket.SocketConstants.SOCK_DGRAM;
+import static org.protosw.socket.SocketConstants.SOCK_STREAM;
 
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -76,6 +77,57 @@ public class ConfigurationIT extends ProtoswTestSupport {
         });
         String bad = sh.fail("net:sysctl net.inet.ip.ttl=999");
         assertTrue(bad, bad.contains("out of range") && bad.contains("1 to 255") || bad.contains("accepted"));
+    }
+
+    /**
+     * TCP's default congestion control algorithm is the word sysctl net.inet.tcp.cc.algorithm,
+     * per vnet as in FreeBSD: set in the shell it is saved and survives TCP's reload; an
+     * unknown name is refused with the available ones; a configuration change applies live.
+     */
+    @Test
+    public void theCongestionControlDefaultIsAWordSysctlSavedLikeTheOthers() throws Exception {
+        GogoShell sh = shell();
+        NetStack stack = service(NetStack.class, TIMEOUT);
+        waitFor("TCP's sysctls", TIMEOUT, () -> {
+            try {
+                return sh.run("net:sysctl net.inet.tcp.cc.algorithm").equals("net.inet.tcp.cc.algorithm: cubic\n");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        String bad = sh.fail("net:sysctl net.inet.tcp.cc.algorithm=bbr");
+        assertEquals("sysctl: net.inet.tcp.cc.algorithm: no congestion control algorithm 'bbr' (available: cubic, newreno)", bad);
+        assertEquals("net.inet.tcp.cc.algorithm: cubic -> newreno\n", sh.run("net:sysctl net.inet.tcp.cc.algorithm=newreno"));
+        ConfigurationAdmin cm = service(ConfigurationAdmin.class, TIMEOUT);
+        waitFor("the name in Configuration Admin", TIMEOUT, () -> {
+            try {
+                Configuration[] c = cm.listConfigurations("(service.pid=org.protosw.sysctl)");
+                return c != null && "newreno".equals(String.valueOf(c[0].getProperties().get("net.inet.tcp.cc.algorithm")));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        Bundle tcp = requireBundle("org.protosw.tcp");
+        tcp.stop();
+        tcp.start();
+        waitFor("TCP back with newreno for new connections", TIMEOUT, () -> {
+            try (Socket so = stack.socket(AF_INET, SOCK_STREAM, 0)) {
+                return "newreno".equals(so.getOption(org.protosw.tcp.TcpSockOpts.TCP_CONGESTION));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+        Configuration c = cm.getConfiguration("org.protosw.sysctl", "?");
+        Dictionary<String, Object> props = c.getProperties();
+        props.put("net.inet.tcp.cc.algorithm", "cubic");
+        c.update(props);
+        waitFor("the configuration's cubic", TIMEOUT, () -> {
+            try (Socket so = stack.socket(AF_INET, SOCK_STREAM, 0)) {
+                return "cubic".equals(so.getOption(org.protosw.tcp.TcpSockOpts.TCP_CONGESTION));
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     @Test

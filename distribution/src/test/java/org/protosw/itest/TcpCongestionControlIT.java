@@ -197,8 +197,8 @@ public class TcpCongestionControlIT extends ProtoswTestSupport {
 
             String before = sh.run("tcp:cc list");
             String refused = sh.fail("tcp:cc unload cubic");
-            assertEquals("cc unload: cubic is the default algorithm and stays loaded; pick another first (tcp:cc set default NAME)",
-                    refused);
+            assertEquals("cc unload: cubic is the default algorithm of vnet b, default and stays loaded; pick another first "
+                    + "(tcp:cc [-j VNET] set default NAME)", refused);
             assertEquals("the refused unload changed the listing", before, sh.run("tcp:cc list"));
             for (Flow f : flows) {
                 assertEquals(f.name() + " after the refused unload", "cubic", f.clientCc());
@@ -206,6 +206,7 @@ public class TcpCongestionControlIT extends ProtoswTestSupport {
             assertEquals("cc unload: newreno is TCP's fallback algorithm and stays loaded", sh.fail("tcp:cc unload newreno"));
 
             assertEquals("default: cubic -> newreno", sh.run("tcp:cc set default newreno").strip());
+            assertEquals("default of vnet b: cubic -> newreno", sh.run("tcp:cc -j b set default newreno").strip());
             int moved = base.get("cubic").count() + 1 + 2 * FLOWS;
             assertEquals("unloaded cubic: " + moved + " connection(s) moved to newreno (tcp:cc load cubic brings it back)",
                     sh.run("tcp:cc unload cubic").strip());
@@ -283,11 +284,15 @@ public class TcpCongestionControlIT extends ProtoswTestSupport {
                 assertEquals("newreno", Flow.cc(fresh));
             }
             String list = sh.run("tcp:cc list");
-            assertTrue(list, ccList(list).get("newreno").isDefault());
-            assertTrue(list, list.contains("configured default 'cubic' is not available: new connections use newreno until it registers"));
+            // each vnet's sysctl still names cubic: the listing says what happens meanwhile
+            assertEquals(list, "-", ccList(list).get("newreno").defaultIn());
+            for (String vnet : List.of("default", "b")) {
+                assertTrue(list, list.contains("vnet " + vnet + ": net.inet.tcp.cc.algorithm is 'cubic', which is not available: "
+                        + "new connections use newreno until it registers"));
+            }
             waitFor("the warning about the default going away in " + logFile(), TIMEOUT, () -> logSince(logStart).lines()
                     .anyMatch(l -> l.matches(".*\\bWARN\\b.*CcRegistry - default congestion control algorithm cubic \\(org\\.protosw\\.tcp \\[\\d+\\]\\) "
-                            + "is going away: new connections use newreno .*until 'cubic' registers again.*")));
+                            + "of b, default is going away: new connections there use newreno .*until 'cubic' registers again.*")));
 
             awaitProgress(flows, PROGRESS);
             finishAll(flows);
@@ -295,7 +300,7 @@ public class TcpCongestionControlIT extends ProtoswTestSupport {
             cubic.enable();
             Map<String, CcRow> back = ccList(sh);
             assertTrue("the default did not return to cubic: " + back, back.get("cubic").isDefault());
-            assertFalse(sh.run("tcp:cc list").contains("configured default"));
+            assertFalse(sh.run("tcp:cc list").contains("which is not available"));
             Flow later = Flow.open("later", here, listener, PORT, 300, null);
             flows.add(later);
             assertEquals("cubic", later.clientCc());
@@ -358,14 +363,19 @@ public class TcpCongestionControlIT extends ProtoswTestSupport {
         }
     }
 
-    /** One row of {@code tcp:cc list}: count is -1 for an unloaded algorithm. */
-    record CcRow(String name, boolean isDefault, int count, String bundle) {
+    /** One row of {@code tcp:cc list}: the vnets whose default it is ("-" none), count -1 for an unloaded algorithm. */
+    record CcRow(String name, String defaultIn, int count, String bundle) {
+        /** The default vnet's default (the clients of these tests are there). */
+        boolean isDefault() {
+            return List.of(defaultIn.split(",")).contains(NetStack.DEFAULT_VNET);
+        }
+
         boolean unloaded() {
             return count < 0 && bundle.endsWith("(unloaded)");
         }
     }
 
-    private static final Pattern ROW = Pattern.compile("^(\\S+)\\s+(\\*\\s+)?(\\d+|-)\\s+(.+)$");
+    private static final Pattern ROW = Pattern.compile("^(\\S+)\\s+(\\S+)\\s+(\\d+|-)\\s+(.+)$");
 
     private static Map<String, CcRow> ccList(GogoShell sh) throws Exception {
         return ccList(sh.run("tcp:cc list"));
@@ -373,13 +383,13 @@ public class TcpCongestionControlIT extends ProtoswTestSupport {
 
     private static Map<String, CcRow> ccList(String out) {
         List<String> lines = out.lines().toList();
-        assertTrue(out, !lines.isEmpty() && lines.get(0).matches("NAME\\s+DEFAULT\\s+CONNECTIONS\\s+BUNDLE"));
+        assertTrue(out, !lines.isEmpty() && lines.get(0).matches("NAME\\s+DEFAULT IN\\s+CONNECTIONS\\s+BUNDLE"));
         Map<String, CcRow> rows = new LinkedHashMap<>();
         for (String line : lines.subList(1, lines.size())) {
             Matcher m = ROW.matcher(line);
             if (m.matches()) {
                 String count = m.group(3);
-                CcRow r = new CcRow(m.group(1), m.group(2) != null, count.equals("-") ? -1 : Integer.parseInt(count), m.group(4));
+                CcRow r = new CcRow(m.group(1), m.group(2), count.equals("-") ? -1 : Integer.parseInt(count), m.group(4));
                 assertTrue("listed twice: " + out, rows.put(r.name(), r) == null);
             }
         }

@@ -9,13 +9,11 @@
  * <p><b>Shipping an algorithm.</b> Register a {@code CongestionControl} service with the
  * property {@code tcp.cc.name=NAME} (a DS component is enough). TCP's own {@code newreno}
  * and {@code cubic} are registered that way. When the service goes away, the connections
- * using it move to the default algorithm.
+ * using it move to their stack instance's default algorithm.
  *
- * <p><b>Choosing one.</b> New connections use the default: {@code cubic} unless
- * {@code tcp:cc set default NAME} chose another, saved in Configuration Admin (PID
- * {@code org.protosw.tcp.cc}, property {@code algorithm}). FreeBSD keeps this name in the
- * string sysctl {@code net.inet.tcp.cc.algorithm}; protosw's sysctls hold integers, hence
- * the command. A socket picks its own with
+ * <p><b>Choosing one.</b> New connections use their stack instance's default, the sysctl
+ * {@code net.inet.tcp.cc.algorithm} as in FreeBSD ({@code cubic} unless set with
+ * {@code net:sysctl} or {@code tcp:cc [-j VNET] set default NAME}). A socket picks its own with
  * {@link org.protosw.tcp.TcpSockOpts#TCP_CONGESTION}; an accepted connection starts with
  * its listener's.
  *

@@ -1,17 +1,14 @@
 package org.protosw.tcp.internal;
 
-import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Dictionary;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.apache.felix.service.command.Descriptor;
-import org.osgi.service.cm.Configuration;
-import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -21,26 +18,23 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.util.promise.Promise;
+import org.protosw.socket.NetStack;
 import org.protosw.tcp.cc.CongestionControl;
 
 /**
- * {@code tcp:cc}: the congestion control algorithms TCP can use and the default for new
- * connections, in the manner of FreeBSD's {@code sysctl net.inet.tcp.cc.available} and
- * {@code net.inet.tcp.cc.algorithm} (a string there; here the name is kept in
- * Configuration Admin because protosw's sysctls hold integers), and {@code kldunload
- * cc_NAME}: {@code unload} disables the Declarative Services component that provides an
- * algorithm. As FreeBSD refuses to unload the default algorithm (EBUSY), so does this
- * command; a bundle stopped by other means cannot be refused, see {@link CcRegistry}.
+ * {@code tcp:cc}: the congestion control algorithms TCP can use and each stack instance's
+ * default for new connections, in the manner of FreeBSD's {@code sysctl
+ * net.inet.tcp.cc.available} and {@code net.inet.tcp.cc.algorithm} (the same sysctl here,
+ * per vnet, which {@code set default} sets), and {@code kldunload cc_NAME}: {@code unload}
+ * disables the Declarative Services component that provides an algorithm. As FreeBSD
+ * refuses to unload a default algorithm (EBUSY), so does this command; a bundle stopped by
+ * other means cannot be refused, see {@link CcRegistry}.
  */
 @Component(service = CcCommand.class, property = {"osgi.command.scope=tcp", "osgi.command.function=cc"})
 public final class CcCommand {
-    static final String USAGE = "cc [list] | cc set default NAME | cc unload NAME | cc load NAME";
+    static final String USAGE = "cc [list] | cc [-j VNET] set default NAME | cc unload NAME | cc load NAME";
 
     private final CcRegistry registry;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    volatile ConfigurationAdmin configAdmin;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -52,27 +46,42 @@ public final class CcCommand {
     }
 
     @Descriptor("TCP congestion control algorithms (mod_cc): which exist and which new connections use\n"
-            + "  cc [list]               name, default marker (*), connections using it (listening sockets\n"
-            + "                          included), providing bundle\n"
-            + "  cc set default NAME     the algorithm of new connections (existing ones keep theirs),\n"
-            + "                          saved in Configuration Admin (PID " + CcRegistry.PID + ", property "
-            + CcRegistry.PROP_ALGORITHM + ")\n"
-            + "  cc unload NAME          disable the DS component providing it; its connections move to the\n"
-            + "                          default (refused for the default and for newreno)\n"
-            + "  cc load NAME            enable it again\n"
+            + "  cc [list]                     name, the vnets whose default it is, connections using it\n"
+            + "                                (listening sockets included), providing bundle\n"
+            + "  cc [-j VNET] set default NAME the algorithm of new connections in that vnet (default: the\n"
+            + "                                default vnet); existing ones keep theirs. It is the sysctl\n"
+            + "                                " + TcpProtocol.SYSCTL_CC_ALGORITHM + ", saved with the others\n"
+            + "  cc unload NAME                disable the DS component providing it; its connections move to\n"
+            + "                                their vnet's default (refused for a default and for newreno)\n"
+            + "  cc load NAME                  enable it again\n"
             + "A connection picks its own with the socket option TCP_CONGESTION. When an algorithm's bundle\n"
-            + "stops, its connections move to the default; when the default's does, the default becomes newreno\n"
-            + "until the configured algorithm is back.")
-    public String cc(@Descriptor("[list] | set default NAME | unload NAME | load NAME") String... argv) {
-        List<String> args = argv == null ? List.of() : List.of(argv);
-        if (args.isEmpty() || (args.size() == 1 && args.get(0).equals("list"))) {
-            return list();
+            + "stops, its connections move to their vnet's default; where it was the default, new connections\n"
+            + "use newreno until it is back.")
+    public String cc(@Descriptor("[list] | [-j VNET] set default NAME | unload NAME | load NAME") String... argv) {
+        List<String> args = new ArrayList<>(argv == null ? List.of() : List.of(argv));
+        String vnet = null;
+        if (!args.isEmpty() && args.get(0).equals("-j")) {
+            if (args.size() < 2) {
+                throw new Failure("cc: missing vnet name after -j (usage: " + USAGE + ")");
+            }
+            vnet = args.get(1);
+            args = args.subList(2, args.size());
         }
-        if (args.get(0).equals("set")) {
+        if (!args.isEmpty() && args.get(0).startsWith("-")) {
+            throw new Failure("cc: unknown option '" + args.get(0) + "' (accepted: -j VNET before set default; usage: " + USAGE + ")");
+        }
+        if (!args.isEmpty() && args.get(0).equals("set")) {
             if (args.size() != 3 || !args.get(1).equals("default")) {
                 throw new Failure("cc set: expected 'set default NAME' (usage: " + USAGE + ")");
             }
-            return setDefault(args.get(2));
+            return setDefault(vnet == null ? NetStack.DEFAULT_VNET : vnet, args.get(2));
+        }
+        if (vnet != null) {
+            throw new Failure("cc: -j VNET goes with 'set default' only: the list covers every vnet, and an algorithm is "
+                    + "loaded for all of them (usage: " + USAGE + ")");
+        }
+        if (args.isEmpty() || (args.size() == 1 && args.get(0).equals("list"))) {
+            return list();
         }
         if (args.get(0).equals("unload") || args.get(0).equals("load")) {
             if (args.size() != 2) {
@@ -85,54 +94,54 @@ public final class CcCommand {
 
     private String list() {
         Map<String, Integer> counts = registry.connectionCounts();
-        CcAlgo dflt = registry.defaultAlgo();
+        Map<String, TcpProtocol> instances = registry.instances();
         StringBuilder rows = new StringBuilder();
         List<CcAlgo> algos = registry.algorithms();
-        int w = "NAME".length();
+        List<ComponentDescriptionDTO> unloaded = unloaded();
+        List<String[]> table = new ArrayList<>();
+        table.add(new String[] {"NAME", "DEFAULT IN", "CONNECTIONS", "BUNDLE"});
         for (CcAlgo a : algos) {
-            w = Math.max(w, a.name().length());
+            List<String> in = registry.defaultIn(a.name());
+            table.add(new String[] {a.name(), in.isEmpty() ? "-" : String.join(",", in),
+                Integer.toString(counts.getOrDefault(a.name(), 0)), a.provider()});
         }
-        String fmt = "%-" + w + "s  %-7s  %11s  %s%n";
-        rows.append(String.format(fmt, "NAME", "DEFAULT", "CONNECTIONS", "BUNDLE"));
-        for (CcAlgo a : algos) {
-            rows.append(String.format(fmt, a.name(), a == dflt ? "*" : "", counts.getOrDefault(a.name(), 0), a.provider()));
+        for (ComponentDescriptionDTO d : unloaded) {
+            table.add(new String[] {name(d), "-", "-", d.bundle.symbolicName + " [" + d.bundle.id + "] (unloaded)"});
         }
-        for (ComponentDescriptionDTO d : unloaded()) {
-            rows.append(String.format(fmt, name(d), "", "-", d.bundle.symbolicName + " [" + d.bundle.id + "] (unloaded)"));
+        int w0 = 0;
+        int w1 = 0;
+        for (String[] r : table) {
+            w0 = Math.max(w0, r[0].length());
+            w1 = Math.max(w1, r[1].length());
         }
-        String configured = registry.configuredDefault();
-        if (!configured.equals(dflt.name())) {
-            rows.append("configured default '").append(configured).append("' is not available: new connections use ")
-                    .append(dflt.name()).append(" until it registers\n");
+        String fmt = "%-" + w0 + "s  %-" + w1 + "s  %11s  %s%n";
+        for (String[] r : table) {
+            rows.append(String.format(fmt, (Object[]) r));
         }
+        instances.forEach((vnet, tcp) -> {
+            String configured = tcp.ccAlgorithm.get();
+            if (registry.lookup(configured) == null) {
+                rows.append("vnet ").append(vnet).append(": ").append(TcpProtocol.SYSCTL_CC_ALGORITHM).append(" is '")
+                        .append(configured).append("', which is not available: new connections use ")
+                        .append(NewReno.NAME).append(" until it registers\n");
+            }
+        });
         return rows.toString();
     }
 
-    private String setDefault(String name) {
-        CcAlgo old = registry.defaultAlgo();
-        CcAlgo a;
-        try {
-            a = registry.setDefault(name);
-        } catch (IllegalArgumentException e) {
-            throw new Failure("cc set default: " + e.getMessage());
+    private String setDefault(String vnet, String name) {
+        Map<String, TcpProtocol> instances = registry.instances();
+        TcpProtocol tcp = instances.get(vnet);
+        if (tcp == null) {
+            throw new Failure("cc set default: no vnet '" + vnet + "' runs TCP (vnets: " + String.join(", ", instances.keySet()) + ")");
         }
-        String change = "default: " + old.name() + " -> " + a.name();
-        ConfigurationAdmin cm = configAdmin;
-        if (cm == null) {
-            return change + " (not saved: Configuration Admin is not running)\n";
+        String refused = tcp.ccAlgorithm.refuse(name);
+        if (refused != null) {
+            throw new Failure("cc set default: " + refused);
         }
-        try {
-            Configuration c = cm.getConfiguration(CcRegistry.PID);
-            Dictionary<String, Object> props = c.getProperties();
-            if (props == null) {
-                props = new Hashtable<>();
-            }
-            props.put(CcRegistry.PROP_ALGORITHM, a.name());
-            c.updateIfDifferent(props);
-        } catch (IOException | RuntimeException e) {
-            throw new Failure("cc set default: " + change + " for now, but saving it failed: " + e.getMessage());
-        }
-        return change + "\n";
+        String old = tcp.ccAlgorithm.get();
+        tcp.ccAlgorithm.set(name);
+        return "default" + (vnet.equals(NetStack.DEFAULT_VNET) ? "" : " of vnet " + vnet) + ": " + old + " -> " + name + "\n";
     }
 
     private String unload(String name) {
@@ -141,9 +150,10 @@ public final class CcCommand {
             throw new Failure("cc unload: no congestion control algorithm '" + name + "' (available: "
                     + String.join(", ", registry.names()) + ")");
         }
-        if (a == registry.defaultAlgo()) {
-            throw new Failure("cc unload: " + name + " is the default algorithm and stays loaded; "
-                    + "pick another first (tcp:cc set default NAME)");
+        List<String> defaultIn = registry.defaultIn(name);
+        if (!defaultIn.isEmpty()) {
+            throw new Failure("cc unload: " + name + " is the default algorithm of vnet " + String.join(", ", defaultIn)
+                    + " and stays loaded; pick another first (tcp:cc [-j VNET] set default NAME)");
         }
         if (name.equals(NewReno.NAME)) {
             throw new Failure("cc unload: newreno is TCP's fallback algorithm and stays loaded");
@@ -162,7 +172,10 @@ public final class CcCommand {
         }
         int using = registry.connectionCounts().getOrDefault(name, 0);
         await(r.disableComponent(d), "unload " + name);
-        return "unloaded " + name + ": " + using + " connection(s) moved to " + registry.defaultAlgo().name()
+        Set<String> to = new TreeSet<>();
+        registry.instances().values().forEach(tcp -> to.add(registry.defaultFor(tcp).name()));
+        return "unloaded " + name + ": " + using + " connection(s) moved to "
+                + (to.size() == 1 ? to.iterator().next() : "their vnet's default (" + String.join(", ", to) + ")")
                 + " (tcp:cc load " + name + " brings it back)\n";
     }
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -13,7 +14,6 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -26,40 +26,38 @@ import org.slf4j.LoggerFactory;
 /**
  * The congestion control algorithms TCP may use ({@code cc_list} of FreeBSD's
  * {@code cc.c}): a whiteboard of {@link CongestionControl} services named by their
- * {@value CongestionControl#NAME_PROPERTY} property, and the default for new connections.
+ * {@value CongestionControl#NAME_PROPERTY} property.
  *
- * <p><b>The default.</b> FreeBSD's {@code net.inet.tcp.cc.algorithm} sysctl holds a name;
- * protosw's sysctls hold integers, so the name lives in Configuration Admin instead (PID
- * {@value #PID}, property {@value #PROP_ALGORITHM}, default {@code cubic}), set with
- * {@code tcp:cc set default NAME}. It is one choice for every stack instance. Until the
- * configured algorithm has registered, and while it is away, new connections use NewReno.
+ * <p><b>The default.</b> As in FreeBSD, each stack instance names the algorithm of its new
+ * connections in the sysctl {@value TcpProtocol#SYSCTL_CC_ALGORITHM} (default
+ * {@code cubic}), set with {@code net:sysctl} or {@code tcp:cc [-j VNET] set default NAME}
+ * and kept with the other sysctls in Configuration Admin. The name is resolved here when a
+ * connection starts: while no algorithm of that name is registered (its bundle has not
+ * started yet, or has stopped) new connections use NewReno.
  *
  * <p><b>Algorithms leaving.</b> A service cannot refuse to go away, so when one does, its
- * connections are moved to the default (keeping their window); when the default itself goes,
- * the default becomes NewReno first, with a warning, and returns to the configured name when
- * that algorithm registers again. Where a refusal is possible it is made: {@code tcp:cc
- * unload} does not unload the default (nor NewReno). NewReno cannot disappear: besides its
- * service this class keeps an instance of its own, used whenever no {@code newreno} service
- * is registered.
+ * connections are moved to their stack instance's default (keeping their window), NewReno
+ * where the one leaving was that default, with a warning. Where a refusal is possible it is
+ * made: {@code tcp:cc unload} does not unload an algorithm that is any instance's default
+ * (nor NewReno). NewReno cannot disappear: besides its service this class keeps an instance
+ * of its own, used whenever no {@code newreno} service is registered.
  *
- * <p>Lookups ({@link #lookup}, {@link #defaultAlgo}) take no lock: connections call them
+ * <p>Lookups ({@link #lookup}, {@link #defaultFor}) take no lock: connections call them
  * under their own lock, which changes here take after this object's monitor.
  */
-@Component(service = CcRegistry.class, configurationPid = CcRegistry.PID)
+@Component(service = CcRegistry.class)
 public final class CcRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(CcRegistry.class);
 
-    static final String PID = "org.protosw.tcp.cc";
-    static final String PROP_ALGORITHM = "algorithm";
     static final String DEFAULT_ALGORITHM = Cubic.NAME;
     private static final String BUILT_IN = "org.protosw.tcp (built in)";
 
     private final CcAlgo fallback = new CcAlgo(NewReno.NAME, new NewReno(), BUILT_IN);
     private final Map<String, CcAlgo> byName = new ConcurrentHashMap<>();
     private final List<TcpProtocol> users = new CopyOnWriteArrayList<>();
+    /** "vnet/name" pairs already warned about: a missing default is logged once, not per connection. */
+    private final Set<String> warnedMissing = ConcurrentHashMap.newKeySet();
     private final BundleContext bundleContext;
-    private volatile String configured = DEFAULT_ALGORITHM;
-    private volatile CcAlgo dflt = fallback;
 
     /** Outside OSGi: no algorithm yet but the built-in NewReno; register them with {@link #register}. */
     CcRegistry() {
@@ -67,10 +65,8 @@ public final class CcRegistry {
     }
 
     @Activate
-    public CcRegistry(BundleContext bundleContext, Map<String, Object> config) {
+    public CcRegistry(BundleContext bundleContext) {
         this.bundleContext = bundleContext;
-        // nothing has registered yet: the configured name becomes the default when it does
-        configured = configuredName(config);
     }
 
     /** Outside OSGi: this bundle's algorithms registered as their DS components would be. */
@@ -79,34 +75,6 @@ public final class CcRegistry {
         r.register(NewReno.NAME, new NewReno(), "org.protosw.tcp");
         r.register(Cubic.NAME, new Cubic(), "org.protosw.tcp");
         return r;
-    }
-
-    @Modified
-    void modified(Map<String, Object> config) {
-        configure(config);
-    }
-
-    private static String configuredName(Map<String, Object> config) {
-        Object v = config == null ? null : config.get(PROP_ALGORITHM);
-        return v == null || v.toString().isBlank() ? DEFAULT_ALGORITHM : v.toString().trim();
-    }
-
-    private synchronized void configure(Map<String, Object> config) {
-        String name = configuredName(config);
-        if (name.equals(configured) && dflt.name().equals(name)) {
-            return;
-        }
-        configured = name;
-        CcAlgo a = lookup(name);
-        if (a == null) {
-            LOG.warn("configured default congestion control algorithm '{}' is not available (available: {}); "
-                    + "new connections use {} until it registers", name, String.join(", ", names()), dflt.name());
-            return;
-        }
-        if (a != dflt) {
-            dflt = a;
-            LOG.info("default congestion control algorithm is now {}", a);
-        }
     }
 
     // ---- the whiteboard --------------------------------------------------------------------
@@ -146,11 +114,13 @@ public final class CcRegistry {
         }
         CcAlgo a = new CcAlgo(name, cc, provider);
         byName.put(name, a);
-        LOG.info("congestion control algorithm {} registered", a);
-        if (name.equals(configured) && dflt != a) {
-            CcAlgo old = dflt;
-            dflt = a;
-            LOG.info("default congestion control algorithm is now {} (was {})", name, old.name());
+        warnedMissing.removeIf(k -> k.endsWith("/" + name));
+        List<String> waiting = defaultIn(name);
+        if (waiting.isEmpty()) {
+            LOG.info("congestion control algorithm {} registered", a);
+        } else {
+            LOG.info("congestion control algorithm {} registered; new connections in {} use it again as their default",
+                    a, String.join(", ", waiting));
         }
         return true;
     }
@@ -172,31 +142,37 @@ public final class CcRegistry {
             return 0;
         }
         byName.remove(a.name(), a);
-        if (dflt == a) {
-            dflt = lookup(NewReno.NAME);
-            if (a.name().equals(dflt.name())) {
+        List<String> defaultIn = defaultIn(a.name());
+        // said here, once: the fallback of the connections moved below need not say it again
+        for (String vnet : defaultIn) {
+            warnedMissing.add(vnet + "/" + a.name());
+        }
+        if (!defaultIn.isEmpty()) {
+            if (a.name().equals(NewReno.NAME)) {
                 // the NewReno service left and the built-in NewReno took over: nothing changes for anyone
-                LOG.info("default congestion control algorithm {} is going away: {} takes over", a, dflt);
+                LOG.info("default congestion control algorithm {} is going away: {} takes over", a, fallback);
             } else if (stopping()) {
                 // TCP (or the whole runtime) is stopping: no connection is left to care
                 LOG.info("default congestion control algorithm {} is going away while TCP stops", a);
             } else {
-                LOG.warn("default congestion control algorithm {} is going away: new connections use {} until '{}' "
-                        + "registers again (tcp:cc set default NAME picks another)", a, dflt, configured);
+                LOG.warn("default congestion control algorithm {} of {} is going away: new connections there use {} until '{}' "
+                        + "registers again (tcp:cc set default NAME picks another)", a, String.join(", ", defaultIn),
+                        NewReno.NAME, a.name());
             }
         }
         // from here no connection picks it: those that did are found by the walk below
         a.markGone();
         int moved = 0;
         for (TcpProtocol tcp : users) {
+            CcAlgo to = defaultFor(tcp);
             for (InPcb<TcpCb> inp : tcp.table().list()) {
                 TcpCb cb = inp.owner();
-                if (cb != null && cb.moveCc(a, dflt)) {
+                if (cb != null && cb.moveCc(a, to)) {
                     moved++;
                 }
             }
         }
-        LOG.info("congestion control algorithm {} unregistered; {} connection(s) moved to {}", a, moved, dflt.name());
+        LOG.info("congestion control algorithm {} unregistered; {} connection(s) moved to their default", a, moved);
         return moved;
     }
 
@@ -217,34 +193,49 @@ public final class CcRegistry {
 
     // ---- the default ---------------------------------------------------------------------
 
-    /** The algorithm of new connections. */
-    CcAlgo defaultAlgo() {
-        return dflt;
-    }
-
-    /** The name the configuration asks for (it may not be registered). */
-    String configuredDefault() {
-        return configured;
-    }
-
     /**
-     * Makes {@code name} the default for new connections; existing ones keep theirs.
-     *
-     * @throws IllegalArgumentException naming the available algorithms when there is no such one
+     * The algorithm of new connections in {@code tcp}'s stack instance: the one its sysctl
+     * names, or NewReno while that one is not registered.
      */
-    synchronized CcAlgo setDefault(String name) {
+    CcAlgo defaultFor(TcpProtocol tcp) {
+        String name = tcp.ccAlgorithm.get();
         CcAlgo a = lookup(name);
-        if (a == null) {
-            throw new IllegalArgumentException("no congestion control algorithm '" + name + "' (available: "
-                    + String.join(", ", names()) + ")");
+        if (a != null) {
+            return a;
         }
-        configured = name;
-        if (dflt != a) {
-            CcAlgo old = dflt;
-            dflt = a;
-            LOG.info("default congestion control algorithm is now {} (was {})", name, old.name());
+        if (warnedMissing.add(tcp.context().vnet() + "/" + name)) {
+            LOG.warn("{} of {} names '{}', which is not available (available: {}): new connections there use {} until it registers",
+                    TcpProtocol.SYSCTL_CC_ALGORITHM, tcp.context().vnet(), name, String.join(", ", names()), NewReno.NAME);
         }
-        return a;
+        return lookup(NewReno.NAME);
+    }
+
+    /** Why {@code name} cannot be a default, or null when it can: the sysctl's check. */
+    String refuseDefault(String name) {
+        return lookup(name) == null
+                ? "no congestion control algorithm '" + name + "' (available: " + String.join(", ", names()) + ")"
+                : null;
+    }
+
+    /** The stack instances whose default is {@code name}, sorted. */
+    List<String> defaultIn(String name) {
+        List<String> vnets = new ArrayList<>();
+        for (TcpProtocol tcp : users) {
+            if (tcp.ccAlgorithm != null && name.equals(tcp.ccAlgorithm.get())) {
+                vnets.add(tcp.context().vnet());
+            }
+        }
+        vnets.sort(null);
+        return vnets;
+    }
+
+    /** Each stack instance's TCP, by vnet name. */
+    Map<String, TcpProtocol> instances() {
+        Map<String, TcpProtocol> m = new TreeMap<>();
+        for (TcpProtocol tcp : users) {
+            m.put(tcp.context().vnet(), tcp);
+        }
+        return m;
     }
 
     // ---- lookups -----------------------------------------------------------------------------

@@ -212,7 +212,7 @@ final class TcpCb implements Pcb, CcVars {
     private CcAlgo defaultCc() {
         CcRegistry reg = tcp.ccRegistry();
         for (int i = 0; i < 4; i++) {
-            CcAlgo a = reg.defaultAlgo();
+            CcAlgo a = reg.defaultFor(tcp);
             if (!a.gone()) {
                 return a;
             }

@@ -20,6 +20,7 @@ import org.protosw.spi.ProtoSocket;
 import org.protosw.spi.Protocol;
 import org.protosw.spi.Registration;
 import org.protosw.spi.Route;
+import org.protosw.spi.StringTunable;
 import org.protosw.spi.Tunable;
 import org.protosw.wire.TcpHeader;
 import org.protosw.wire.WireStatus;
@@ -64,6 +65,7 @@ final class TcpProtocol implements Protocol {
     static final String SYSCTL_SENDBUF_MAX = "net.inet.tcp.sendbuf_max";
     static final String SYSCTL_SENDBUF_INC = "net.inet.tcp.sendbuf_inc";
     static final String SYSCTL_HOSTCACHE_EXPIRE = "net.inet.tcp.hostcache.expire";
+    static final String SYSCTL_CC_ALGORITHM = "net.inet.tcp.cc.algorithm";
     /**
      * Not a FreeBSD name: FreeBSD's node {@code net.inet.tcp.cc.hystartplusplus} holds
      * HyStart++'s tunable constants ({@code css_rounds}, {@code n_rttsamples}...) and only the
@@ -119,6 +121,8 @@ final class TcpProtocol implements Protocol {
     Tunable sendbufInc;
     Tunable hostcacheExpire;
     Tunable hystart;
+    /** The default congestion control algorithm's name; read by {@link CcRegistry#defaultFor}. */
+    StringTunable ccAlgorithm;
 
     private TcpProtocol(ProtoContext ctx, CcRegistry ccRegistry) {
         this.ctx = ctx;
@@ -161,6 +165,8 @@ final class TcpProtocol implements Protocol {
                     "seconds a learned path MTU is kept before the full MTU is tried again (RFC 1191: 10 minutes)");
             tcp.hostCache = new TcpHostCache(tcp.hostcacheExpire::get);
             tcp.hystart = tcp.tunable(SYSCTL_HYSTART, 1, 0, 1, "HyStart++ (RFC 9406) in the first slow start of new connections, for algorithms that implement it");
+            tcp.ccAlgorithm = ctx.sysctl().registerString(SYSCTL_CC_ALGORITHM, CcRegistry.DEFAULT_ALGORITHM,
+                    ccRegistry::refuseDefault, "congestion control algorithm of new connections (tcp:cc lists them)");
             tcp.table = ctx.newPcbTable("tcp");
             tcp.synCache = new SynCache(tcp);
             tcp.input = ctx.ipprotoRegister(IPPROTO_TCP, tcp::tcpInput);
@@ -434,6 +440,9 @@ final class TcpProtocol implements Protocol {
             t.close();
         }
         tunables.clear();
+        if (ccAlgorithm != null) {
+            ccAlgorithm.close();
+        }
     }
 
     String describe(int addr, int port) {

@@ -3,7 +3,6 @@ package org.protosw.tcp.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Proxy;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
@@ -11,6 +10,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.protosw.internal.kern.StandaloneStack;
 import org.slf4j.LoggerFactory;
 
 import ch.qos.logback.classic.Level;
@@ -30,23 +30,30 @@ class CcRegistryLogTest {
     private Logger logger;
     private Level savedLevel;
     private CcRegistry reg;
+    private StandaloneStack stack;
+    private TcpProtocol tcp;
 
     @BeforeEach
-    void setUp() {
+    void setUp() throws Exception {
         logger = (Logger) LoggerFactory.getLogger(CcRegistry.class);
         savedLevel = logger.getLevel();
         logger.setLevel(Level.INFO);
         logger.setAdditive(false);
         appender.start();
         logger.addAppender(appender);
-        Bundle tcp = bundle(tcpState);
+        Bundle tcpBundle = bundle(tcpState);
         Bundle framework = bundle(frameworkState);
         BundleContext ctx = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {BundleContext.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "getBundle" -> args == null ? tcp : ((Long) args[0] == 0L ? framework : null);
+                    case "getBundle" -> args == null ? tcpBundle : ((Long) args[0] == 0L ? framework : null);
                     default -> throw new UnsupportedOperationException(method.getName());
                 });
-        reg = new CcRegistry(ctx, Map.of());
+        reg = new CcRegistry(ctx);
+        // one stack instance whose default (net.inet.tcp.cc.algorithm) is cubic
+        stack = new StandaloneStack();
+        TcpProtoSw sw = new TcpProtoSw(reg);
+        stack.register(sw, TcpProtoSw.PROPERTIES, "org.protosw.tcp (test)");
+        tcp = sw.instance(stack.stack().name());
     }
 
     private Bundle bundle(AtomicInteger state) {
@@ -59,6 +66,7 @@ class CcRegistryLogTest {
 
     @AfterEach
     void tearDown() {
+        stack.close();
         logger.detachAppender(appender);
         appender.stop();
         logger.setLevel(savedLevel);
@@ -73,13 +81,20 @@ class CcRegistryLogTest {
     void theDefaultLeavingWhileTcpRunsIsAWarning() {
         Cubic cubic = new Cubic();
         reg.register(Cubic.NAME, cubic, "org.protosw.tcp [7]");
-        assertThat(reg.defaultAlgo().name()).isEqualTo("cubic");
+        assertThat(reg.defaultFor(tcp).name()).isEqualTo("cubic");
         reg.unregister(cubic);
-        assertThat(reg.defaultAlgo().name()).isEqualTo("newreno");
         assertThat(appender.list).filteredOn(e -> e.getLevel() == Level.WARN).singleElement()
                 .extracting(ILoggingEvent::getFormattedMessage).asString()
-                .startsWith("default congestion control algorithm cubic (org.protosw.tcp [7]) is going away: new connections use newreno")
+                .startsWith("default congestion control algorithm cubic (org.protosw.tcp [7]) of default is going away: "
+                        + "new connections there use newreno")
                 .contains("until 'cubic' registers again");
+        // the connections that fall back from now on do not repeat it
+        for (int i = 0; i < 3; i++) {
+            assertThat(reg.defaultFor(tcp).name()).isEqualTo("newreno");
+        }
+        assertThat(warnings()).isOne();
+        reg.register(Cubic.NAME, cubic, "org.protosw.tcp [7]");
+        assertThat(reg.defaultFor(tcp).name()).isEqualTo("cubic");
     }
 
     @Test
@@ -88,13 +103,13 @@ class CcRegistryLogTest {
         reg.register(Cubic.NAME, cubic, "org.protosw.tcp [7]");
         tcpState.set(Bundle.STOPPING);
         reg.unregister(cubic);
-        assertThat(reg.defaultAlgo().name()).isEqualTo("newreno");
+        assertThat(reg.lookup(Cubic.NAME)).isNull();
 
         tcpState.set(Bundle.ACTIVE);
         reg.register(Cubic.NAME, cubic, "org.protosw.tcp [7]");
         frameworkState.set(Bundle.STOPPING);
         reg.unregister(cubic);
-        assertThat(reg.defaultAlgo().name()).isEqualTo("newreno");
+        assertThat(reg.lookup(Cubic.NAME)).isNull();
         assertThat(warnings()).isZero();
         assertThat(appender.list).extracting(ILoggingEvent::getFormattedMessage)
                 .contains("default congestion control algorithm cubic (org.protosw.tcp [7]) is going away while TCP stops");
@@ -104,10 +119,10 @@ class CcRegistryLogTest {
     void noWarningWhenTheBuiltInNewRenoReplacesTheService() {
         NewReno service = new NewReno();
         reg.register(NewReno.NAME, service, "org.protosw.tcp [7]");
-        reg.setDefault(NewReno.NAME);
+        tcp.ccAlgorithm.set(NewReno.NAME);
         reg.unregister(service);
-        assertThat(reg.defaultAlgo().name()).isEqualTo("newreno");
-        assertThat(reg.defaultAlgo().provider()).contains("built in");
+        assertThat(reg.defaultFor(tcp).name()).isEqualTo("newreno");
+        assertThat(reg.defaultFor(tcp).provider()).contains("built in");
         assertThat(warnings()).isZero();
     }
 }

@@ -187,8 +187,9 @@ class CcSelectionTest {
             assertThat(first.algo()).isEqualTo("cubic");
             assertThat(second.algo()).isEqualTo("newreno");
             String list = cmd.cc();
-            assertThat(list).containsPattern("(?m)^newreno\\s+\\*\\s+[1-9]");
-            assertThat(list).containsPattern("(?m)^cubic\\s+[1-9]");
+            // the default vnet (the clients') changed; vnet b (the listener's) still says cubic
+            assertThat(list).containsPattern("(?m)^newreno\\s+default\\s+[1-9]");
+            assertThat(list).containsPattern("(?m)^cubic\\s+b\\s+[1-9]");
             first.check();
             second.check();
             for (Flow f : new Flow[] {first, second}) {
@@ -196,8 +197,9 @@ class CcSelectionTest {
                 f.server().close();
             }
         }
-        assertThat(reg.defaultAlgo().name()).isEqualTo("newreno");
-        assertThat(reg.configuredDefault()).isEqualTo("newreno");
+        assertThat(reg.defaultFor(tb.tcp(tb.a)).name()).isEqualTo("newreno");
+        assertThat(tb.a.sysctl().findString("net.inet.tcp.cc.algorithm").get()).isEqualTo("newreno");
+        assertThat(reg.defaultFor(tb.tcp(tb.b)).name()).isEqualTo("cubic");
     }
 
     @Test
@@ -228,16 +230,19 @@ class CcSelectionTest {
         ThirdParty third = new ThirdParty();
         reg.register("third", third, "test.bundle [42]");
         CcCommand cmd = new CcCommand(reg);
-        cmd.cc("set", "default", "third");
+        assertThat(cmd.cc("set", "default", "third")).isEqualTo("default: cubic -> third\n");
+        assertThat(cmd.cc("-j", "b", "set", "default", "third")).isEqualTo("default of vnet b: cubic -> third\n");
         try (Socket l = listener(tb.b, B, 8500, 4)) {
             Flow f = flow(l, 8500, 512 << 10, null);
             assertThat(f.algo()).isEqualTo("third");
             // the client, the listener and the connection it accepted: all took the default
             assertThat(reg.unregister(third)).isEqualTo(3);
             assertThat(f.server().getOption(TcpSockOpts.TCP_CONGESTION)).isEqualTo("newreno");
-            assertThat(reg.defaultAlgo().name()).isEqualTo("newreno");
+            assertThat(reg.defaultFor(tb.tcp(tb.a)).name()).isEqualTo("newreno");
             assertThat(f.algo()).isEqualTo("newreno");
-            assertThat(cmd.cc("list")).contains("configured default 'third' is not available");
+            assertThat(cmd.cc("list"))
+                    .contains("vnet b: net.inet.tcp.cc.algorithm is 'third', which is not available: new connections use newreno until it registers")
+                    .contains("vnet default: net.inet.tcp.cc.algorithm is 'third', which is not available");
             try (Socket s = tcpSocket(tb.a)) {
                 assertThat(s.getOption(TcpSockOpts.TCP_CONGESTION)).isEqualTo("newreno");
             }
@@ -246,20 +251,21 @@ class CcSelectionTest {
             f.server().close();
         }
         reg.register("third", third, "test.bundle [42]");
-        assertThat(reg.defaultAlgo().name()).isEqualTo("third");
+        assertThat(reg.defaultFor(tb.tcp(tb.a)).name()).isEqualTo("third");
     }
 
     @Test
     void newRenoOutlivesItsService() throws Exception {
         CcAlgo service = reg.lookup("newreno");
-        reg.setDefault("newreno");
+        tb.tcp(tb.a).ccAlgorithm.set("newreno");
+        tb.tcp(tb.b).ccAlgorithm.set("newreno");
         try (Socket l = listener(tb.b, B, 8600, 4)) {
             Flow f = flow(l, 8600, 256 << 10, null);
             assertThat(reg.unregister(service.impl())).isEqualTo(3);
             CcAlgo builtIn = reg.lookup("newreno");
             assertThat(builtIn).isNotSameAs(service);
             assertThat(builtIn.provider()).contains("built in");
-            assertThat(reg.defaultAlgo()).isSameAs(builtIn);
+            assertThat(reg.defaultFor(tb.tcp(tb.a))).isSameAs(builtIn);
             assertThat(f.algo()).isEqualTo("newreno");
             assertThat(reg.names()).containsExactly("cubic", "newreno");
             f.check();
@@ -332,10 +338,15 @@ class CcSelectionTest {
     void ccUnloadRefusesTheDefaultAndMovesConnectionsOtherwise() throws Exception {
         CcCommand cmd = new CcCommand(reg);
         assertThatThrownBy(() -> cmd.cc("unload", "cubic")).hasToString(
-                "cc unload: cubic is the default algorithm and stays loaded; pick another first (tcp:cc set default NAME)");
+                "cc unload: cubic is the default algorithm of vnet b, default and stays loaded; pick another first "
+                        + "(tcp:cc [-j VNET] set default NAME)");
         assertThatThrownBy(() -> cmd.cc("unload", "newreno")).hasToString(
                 "cc unload: newreno is TCP's fallback algorithm and stays loaded");
         cmd.cc("set", "default", "newreno");
+        assertThatThrownBy(() -> cmd.cc("unload", "cubic")).hasToString(
+                "cc unload: cubic is the default algorithm of vnet b and stays loaded; pick another first "
+                        + "(tcp:cc [-j VNET] set default NAME)");
+        cmd.cc("-j", "b", "set", "default", "newreno");
         assertThatThrownBy(() -> cmd.cc("unload", "cubic")).hasToString(
                 "cc unload: the Declarative Services runtime is not available");
         FakeScr scr = new FakeScr(reg);
@@ -348,7 +359,7 @@ class CcSelectionTest {
                     "unloaded cubic: 1 connection(s) moved to newreno (tcp:cc load cubic brings it back)\n");
             assertThat(f.algo()).isEqualTo("newreno");
             assertThat(reg.names()).containsExactly("newreno");
-            assertThat(cmd.cc()).containsPattern("(?m)^cubic\\s+-\\s+org.protosw.tcp \\[7\\] \\(unloaded\\)$");
+            assertThat(cmd.cc()).containsPattern("(?m)^cubic\\s+-\\s+-\\s+org.protosw.tcp \\[7\\] \\(unloaded\\)$");
             assertThatThrownBy(() -> f.client().setOption(TcpSockOpts.TCP_CONGESTION, "cubic"))
                     .isInstanceOfSatisfying(SocketException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT))
                     .hasMessageContaining("available: newreno");
@@ -361,45 +372,43 @@ class CcSelectionTest {
         }
     }
 
+    /**
+     * The default is each vnet's sysctl net.inet.tcp.cc.algorithm, as in FreeBSD: net:sysctl
+     * and tcp:cc set the same thing, the sysctl refuses what is not registered, and a name
+     * that stops being available (a saved one whose bundle is gone) falls back to newreno.
+     */
     @Test
-    void theDefaultIsSavedInConfigurationAdminAndReadBack() {
-        Dictionary<String, Object> saved = new Hashtable<>();
-        String[] pid = new String[1];
-        Configuration config = (Configuration) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {Configuration.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "getProperties" -> saved.isEmpty() ? null : saved;
-                    case "updateIfDifferent" -> {
-                        @SuppressWarnings("unchecked")
-                        Dictionary<String, Object> d = (Dictionary<String, Object>) args[0];
-                        saved.put(CcRegistry.PROP_ALGORITHM, d.get(CcRegistry.PROP_ALGORITHM));
-                        yield true;
-                    }
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
-        ConfigurationAdmin cm = (ConfigurationAdmin) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {ConfigurationAdmin.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("getConfiguration") && args.length == 1) {
-                        pid[0] = (String) args[0];
-                        return config;
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                });
+    void theDefaultIsEachVnetsSysctl() throws Exception {
         CcCommand cmd = new CcCommand(reg);
-        assertThat(cmd.cc("set", "default", "newreno")).isEqualTo(
-                "default: cubic -> newreno (not saved: Configuration Admin is not running)\n");
-        cmd.configAdmin = cm;
-        assertThat(cmd.cc("set", "default", "cubic")).isEqualTo("default: newreno -> cubic\n");
-        assertThat(pid[0]).isEqualTo("org.protosw.tcp.cc");
-        assertThat(saved.get("algorithm")).isEqualTo("cubic");
-        // what DS hands the registry when the configuration changes (or is edited in etc/)
-        reg.modified(Map.of("algorithm", "newreno"));
-        assertThat(reg.defaultAlgo().name()).isEqualTo("newreno");
-        reg.modified(Map.of());
-        assertThat(reg.defaultAlgo().name()).isEqualTo("cubic");
-        reg.modified(Map.of("algorithm", "vegas"));
-        assertThat(reg.defaultAlgo().name()).isEqualTo("cubic");
-        assertThat(reg.configuredDefault()).isEqualTo("vegas");
-        assertThat(cmd.cc()).contains("configured default 'vegas' is not available: new connections use cubic");
+        var algo = tb.b.sysctl().findString(TcpProtocol.SYSCTL_CC_ALGORITHM);
+        assertThat(algo.get()).isEqualTo("cubic");
+        algo.set("newreno");
+        try (Socket s = tcpSocket(tb.b)) {
+            assertThat(s.getOption(TcpSockOpts.TCP_CONGESTION)).isEqualTo("newreno");
+        }
+        try (Socket s = tcpSocket(tb.a)) {
+            assertThat(s.getOption(TcpSockOpts.TCP_CONGESTION)).isEqualTo("cubic");
+        }
+        assertThat(cmd.cc("-j", "b", "set", "default", "cubic")).isEqualTo("default of vnet b: newreno -> cubic\n");
+        assertThat(algo.get()).isEqualTo("cubic");
+        assertThatThrownBy(() -> algo.set("vegas")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("net.inet.tcp.cc.algorithm: no congestion control algorithm 'vegas' (available: cubic, newreno)");
+
+        ThirdParty vegas = new ThirdParty();
+        reg.register("vegas", vegas, "test.bundle [42]");
+        algo.set("vegas");
+        reg.unregister(vegas);
+        assertThat(algo.get()).as("the name stays, as a saved one would").isEqualTo("vegas");
+        try (Socket s = tcpSocket(tb.b)) {
+            assertThat(s.getOption(TcpSockOpts.TCP_CONGESTION)).isEqualTo("newreno");
+        }
+        assertThat(cmd.cc()).contains("vnet b: net.inet.tcp.cc.algorithm is 'vegas', which is not available: "
+                + "new connections use newreno until it registers");
+        reg.register("vegas", vegas, "test.bundle [42]");
+        try (Socket s = tcpSocket(tb.b)) {
+            assertThat(s.getOption(TcpSockOpts.TCP_CONGESTION)).isEqualTo("vegas");
+        }
+        assertThat(cmd.cc()).containsPattern("(?m)^vegas\\s+b\\s+0\\s+test.bundle \\[42\\]$");
     }
 
     @Test
@@ -416,6 +425,14 @@ class CcSelectionTest {
                 "cc unload: expected one algorithm name (usage: " + CcCommand.USAGE + ")");
         assertThatThrownBy(() -> cmd.cc("unload", "vegas")).hasToString(
                 "cc unload: no congestion control algorithm 'vegas' (available: cubic, newreno)");
-        assertThat(reg.defaultAlgo().name()).isEqualTo("cubic");
+        assertThatThrownBy(() -> cmd.cc("-j", "nope", "set", "default", "newreno")).hasToString(
+                "cc set default: no vnet 'nope' runs TCP (vnets: b, default)");
+        assertThatThrownBy(() -> cmd.cc("-j")).hasToString("cc: missing vnet name after -j (usage: " + CcCommand.USAGE + ")");
+        assertThatThrownBy(() -> cmd.cc("-j", "b", "list")).hasToString(
+                "cc: -j VNET goes with 'set default' only: the list covers every vnet, and an algorithm is loaded for "
+                        + "all of them (usage: " + CcCommand.USAGE + ")");
+        assertThatThrownBy(() -> cmd.cc("-x")).hasToString(
+                "cc: unknown option '-x' (accepted: -j VNET before set default; usage: " + CcCommand.USAGE + ")");
+        assertThat(reg.defaultFor(tb.tcp(tb.a)).name()).isEqualTo("cubic");
     }
 }
