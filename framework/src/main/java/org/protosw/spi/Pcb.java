@@ -1,5 +1,7 @@
 package org.protosw.spi;
 
+import java.util.Map;
+
 import org.osgi.annotation.versioning.ConsumerType;
 import org.protosw.socket.Errno;
 import org.protosw.socket.SockAddr;
@@ -101,6 +103,17 @@ public interface Pcb {
     /** The state shown by {@code netstat} (e.g. ESTABLISHED); empty when it has none. */
     default String state() {
         return "";
+    }
+
+    /**
+     * What {@code netstat -T} shows of this connection besides its state, in display order:
+     * short lower-case names to values with their units (TCP shows its {@code tcp_info}:
+     * rtt, cwnd, retransmits...). Empty when there is nothing more to say.
+     *
+     * @since 1.1
+     */
+    default Map<String, String> details() {
+        return Map.of();
     }
 
     /** The EOPNOTSUPP answer of a request a protocol does not implement. */

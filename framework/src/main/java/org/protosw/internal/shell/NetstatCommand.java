@@ -1,8 +1,10 @@
 package org.protosw.internal.shell;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
@@ -23,7 +25,7 @@ import org.protosw.spi.Protocol;
 /** {@code net:netstat}: sockets, per-protocol statistics, interface counters, routes, as netstat(1). */
 @Component(service = NetstatCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=netstat"})
 public final class NetstatCommand extends NetCommand {
-    static final String USAGE = "netstat [-j vnet] [-a] [-n] [-W] [-p proto] | netstat [-j vnet] -s [-p proto] | netstat [-j vnet] -i"
+    static final String USAGE = "netstat [-j vnet] [-a] [-n] [-W] [-T] [-p proto] | netstat [-j vnet] -s [-p proto] | netstat [-j vnet] -i"
             + " | netstat [-j vnet] -r";
 
     @Descriptor("show network status, as netstat(1)\n"
@@ -31,16 +33,20 @@ public final class NetstatCommand extends NetCommand {
             + "                           then connections that outlived their socket (TIME_WAIT...)\n"
             + "                           (-a adds server sockets: listening, unbound, or bound to the wildcard\n"
             + "                           address without a peer; -p shows one protocol's sockets)\n"
+            + "  netstat -T [-a] [-p proto]  the sockets with what each protocol knows of the connection:\n"
+            + "                           for TCP its tcp_info (rtt, rttvar, rto, mss, cwnd, ssthresh, windows,\n"
+            + "                           retransmits, SACK blocks seen, congestion control)\n"
             + "  netstat -s [-p proto]    statistics per protocol (ip, icmp, raw, udp, ...), as netstat -s\n"
             + "  netstat -i               interface counters: packets, errors, drops, bytes\n"
             + "  netstat -r               the routing table (as route show)\n"
             + "  -n, -W                   accepted for habit: addresses are always numeric and never truncated\n"
             + "  single-letter options combine (-an, -rn); -s, -i and -r exclude each other\n"
             + "  -j vnet                  the stack instance (default: the default vnet)")
-    public void netstat(@Descriptor("[-a] [-n] [-p proto] | -s [-p proto] | -i | -r") String... argv) {
+    public void netstat(@Descriptor("[-a] [-n] [-T] [-p proto] | -s [-p proto] | -i | -r") String... argv) {
         Args args = new Args("netstat", USAGE, argv);
         String vnetName = null;
         boolean all = false;
+        boolean details = false;
         char mode = 'c';
         String proto = null;
         while (!args.isEmpty()) {
@@ -54,11 +60,12 @@ public final class NetstatCommand extends NetCommand {
                 continue;
             }
             if (!w.startsWith("-") || w.length() < 2) {
-                throw args.fail("unexpected '" + w + "' (accepted: -a, -n, -W, -p proto, -s, -i, -r, -j vnet)");
+                throw args.fail("unexpected '" + w + "' (accepted: -a, -n, -W, -T, -p proto, -s, -i, -r, -j vnet)");
             }
             for (char c : w.substring(1).toCharArray()) {
                 switch (c) {
                     case 'a' -> all = true;
+                    case 'T' -> details = true;
                     case 'n', 'W' -> {
                     }
                     case 's', 'i', 'r' -> {
@@ -67,9 +74,12 @@ public final class NetstatCommand extends NetCommand {
                         }
                         mode = c;
                     }
-                    default -> throw args.fail("unknown option '-" + c + "' (accepted: -a, -n, -W, -p proto, -s, -i, -r, -j vnet)");
+                    default -> throw args.fail("unknown option '-" + c + "' (accepted: -a, -n, -W, -T, -p proto, -s, -i, -r, -j vnet)");
                 }
             }
+        }
+        if (details && mode != 'c') {
+            throw args.fail("-T applies to the socket list, not to -" + mode);
         }
         if (proto != null && (mode == 'i' || mode == 'r')) {
             throw args.fail("-p applies to the socket list and to -s, not to -" + mode);
@@ -83,7 +93,7 @@ public final class NetstatCommand extends NetCommand {
                 if (proto != null) {
                     knownProtocol(v, proto, args);
                 }
-                System.out.print(sockets(v, all, proto, orphans(v, proto)));
+                System.out.print(sockets(v, all, details, proto, orphans(v, proto)));
             }
         }
     }
@@ -109,25 +119,36 @@ public final class NetstatCommand extends NetCommand {
         return out;
     }
 
-    private static String sockets(Vnet v, boolean all, String proto, List<Map.Entry<String, ConnectionInfo>> orphans) {
-        Table t = new Table("Proto", ">Recv-Q", ">Send-Q", "Local Address", "Foreign Address", "(state)");
-        for (SocketInfo s : v.sockets().sockets()) {
-            if (proto != null && !proto.equals(s.protocol())) {
+    private static String sockets(Vnet v, boolean all, boolean details, String proto, List<Map.Entry<String, ConnectionInfo>> orphans) {
+        List<SocketInfo> shown = new ArrayList<>();
+        // with -T, one column for every name a protocol reported, in the order first seen
+        Set<String> extra = new LinkedHashSet<>();
+        for (SocketInfo s : v.sockets().sockets(details)) {
+            if ((proto != null && !proto.equals(s.protocol())) || (!all && isServer(s))) {
                 continue;
             }
-            if (!all && isServer(s)) {
-                continue;
-            }
+            shown.add(s);
+            extra.addAll(s.details().keySet());
+        }
+        List<String> headers = new ArrayList<>(List.of("Proto", ">Recv-Q", ">Send-Q", "Local Address", "Foreign Address", "(state)"));
+        extra.forEach(h -> headers.add(">" + h));
+        Table t = new Table(headers.toArray(String[]::new));
+        for (SocketInfo s : shown) {
             String state = s.state().isEmpty() && s.listening() ? "LISTEN" : s.state();
             if (s.closed()) {
                 state = state.isEmpty() ? "(closing)" : state + " (closing)";
             }
-            t.row(s.protocol() + (s.domain() == SocketConstants.AF_INET ? "4" : ""), s.recvQ(), s.sendQ(), addr(s.local()), addr(s.foreign()), state);
+            List<Object> row = new ArrayList<>(List.of(s.protocol() + (s.domain() == SocketConstants.AF_INET ? "4" : ""),
+                    s.recvQ(), s.sendQ(), addr(s.local()), addr(s.foreign()), state));
+            extra.forEach(h -> row.add(s.details().getOrDefault(h, "")));
+            t.row(row.toArray());
         }
         // what outlived its socket (TIME_WAIT...) is a connection too, as netstat(1) shows it
         for (Map.Entry<String, ConnectionInfo> o : orphans) {
             ConnectionInfo c = o.getValue();
-            t.row(o.getKey(), c.recvQ(), c.sendQ(), addr(c.local()), addr(c.foreign()), c.state());
+            List<Object> row = new ArrayList<>(List.of(o.getKey(), c.recvQ(), c.sendQ(), addr(c.local()), addr(c.foreign()), c.state()));
+            extra.forEach(h -> row.add(""));
+            t.row(row.toArray());
         }
         return "Active Internet connections" + (all ? " (including servers)" : "") + " (vnet " + v.name() + ")\n" + t;
     }

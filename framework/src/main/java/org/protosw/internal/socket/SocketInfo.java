@@ -1,5 +1,7 @@
 package org.protosw.internal.socket;
 
+import java.util.Map;
+
 import org.protosw.socket.SockAddr;
 
 /**
@@ -17,7 +19,8 @@ import org.protosw.socket.SockAddr;
  * @param state the protocol's state name (e.g. ESTABLISHED), empty when it has none
  * @param listening whether it is a listening socket
  * @param closed whether the application closed it (or the stack aborted it) and calls are still leaving
+ * @param details what the protocol adds for {@code netstat -T} (empty unless asked for)
  */
 public record SocketInfo(long id, String protocol, int domain, int type, int protocolNumber, int recvQ, int sendQ,
-        SockAddr local, SockAddr foreign, String state, boolean listening, boolean closed) {
+        SockAddr local, SockAddr foreign, String state, boolean listening, boolean closed, Map<String, String> details) {
 }

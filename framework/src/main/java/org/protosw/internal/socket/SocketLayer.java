@@ -3,6 +3,7 @@ package org.protosw.internal.socket;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -208,6 +209,11 @@ public final class SocketLayer {
 
     /** A snapshot for netstat, ordered by socket number. */
     public List<SocketInfo> sockets() {
+        return sockets(false);
+    }
+
+    /** As {@link #sockets()}; with {@code details}, each protocol's {@link org.protosw.spi.Pcb#details()} too (netstat -T). */
+    public List<SocketInfo> sockets(boolean details) {
         List<SocketImpl> all = new ArrayList<>(sockets);
         all.sort(Comparator.comparingLong(s -> s.id));
         List<SocketInfo> out = new ArrayList<>(all.size());
@@ -216,6 +222,7 @@ public final class SocketLayer {
             SockAddr local = null;
             SockAddr foreign = null;
             String state = "";
+            Map<String, String> more = Map.of();
             boolean closed = true;
             int slot = s.tryEnter();
             if (slot != -2) {
@@ -229,12 +236,20 @@ public final class SocketLayer {
                     } catch (RuntimeException | LinkageError e) {
                         state = "?";
                     }
+                    if (details) {
+                        try {
+                            Map<String, String> d = s.pcb.details();
+                            more = d == null ? Map.of() : d;
+                        } catch (RuntimeException | LinkageError e) {
+                            more = Map.of("details", "? (" + e + ")");
+                        }
+                    }
                 } finally {
                     s.exit(slot);
                 }
             }
             out.add(new SocketInfo(s.id, so.protoName, so.domain, so.type, so.protocol, so.rcv.cc(), so.snd.cc(),
-                    local, foreign, state, so.isListening(), closed));
+                    local, foreign, state, so.isListening(), closed, more));
         }
         return out;
     }

@@ -197,7 +197,7 @@ class NetstatCommandTest {
 
     @Test
     void badOptionsSayWhatIsAccepted() {
-        String accepted = "(accepted: -a, -n, -W, -p proto, -s, -i, -r, -j vnet)";
+        String accepted = "(accepted: -a, -n, -W, -T, -p proto, -s, -i, -r, -j vnet)";
         assertThat(error(() -> netstat.netstat("-x"))).startsWith("netstat: unknown option '-x' " + accepted);
         assertThat(error(() -> netstat.netstat("-L"))).startsWith("netstat: unknown option '-L' " + accepted);
         assertThat(error(() -> netstat.netstat("-anx"))).startsWith("netstat: unknown option '-x' " + accepted);

@@ -2,6 +2,8 @@ package org.protosw.tcp.internal;
 
 import static org.protosw.socket.SocketConstants.IPPROTO_TCP;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -616,6 +618,38 @@ final class TcpCb implements Pcb, CcVars {
 
     TcpState tcpState() {
         return state;
+    }
+
+    /** {@code netstat -T}: this connection's tcp_info, times in ms, sizes in bytes. */
+    @Override
+    public Map<String, String> details() {
+        TcpInfo i;
+        lock.lock();
+        try {
+            if (state == TcpState.CLOSED || state == TcpState.LISTEN) {
+                return Map.of("cc", ccAlgo.name());
+            }
+            i = info();
+        } finally {
+            lock.unlock();
+        }
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("rtt", millis(i.rtt()));
+        m.put("rttvar", millis(i.rttvar()));
+        m.put("rto", millis(i.rto()));
+        m.put("mss", Integer.toString(i.sndMss()));
+        m.put("cwnd", Long.toString(i.cwnd()));
+        m.put("ssthresh", i.ssthresh() >= Integer.MAX_VALUE ? "-" : Long.toString(i.ssthresh()));
+        m.put("snd_wnd", Long.toString(i.sndWnd()));
+        m.put("rcv_wnd", Long.toString(i.rcvWnd()));
+        m.put("rexmt", Long.toString(i.totalRetransmits()));
+        m.put("sack", Long.toString(i.sackBlocksSeen()));
+        m.put("cc", i.congestionControl());
+        return m;
+    }
+
+    private static String millis(long micros) {
+        return String.format(java.util.Locale.ROOT, "%.3f", micros / 1000.0);
     }
 
     /** The protocol is going away with this connection still in the table. */

@@ -80,4 +80,40 @@ class TcpNetstatTest {
         // 2*MSL later the connection is gone from the listing too
         assertThat(eventually(3000, () -> !netstat("-an").contains("tcp4"))).isTrue();
     }
+
+    /** {@code netstat -T}: each connection's tcp_info in columns, as the socket option reports it. */
+    @Test
+    void dashTShowsEachConnectionsTcpInfo() throws Exception {
+        tb.pipes("delay 5ms plr 0.02");
+        try (Socket l = listener(tb.b, B, 8310, 4)) {
+            Future<byte[]> got = tb.async(() -> {
+                try (Socket s = l.accept()) {
+                    return readAll(s, (1 << 20) + 1);
+                }
+            });
+            try (Socket c = tcpSocket(tb.a)) {
+                c.connect(new InetSockAddr(B, 8310));
+                sendAll(c, randomBytes(1 << 20, 3), 64 * 1024);
+                var info = c.getOption(org.protosw.tcp.TcpSockOpts.TCP_INFO);
+                String out = netstat("-T");
+                List<String> lines = rows(out);
+                assertThat(lines.get(1)).isEqualTo(
+                        "Proto Recv-Q Send-Q Local Address Foreign Address (state) rtt rttvar rto mss cwnd ssthresh snd_wnd rcv_wnd rexmt sack cc");
+                String row = lines.stream().filter(x -> x.startsWith("tcp4")).findFirst().orElseThrow();
+                String[] f = row.split(" ");
+                assertThat(f[5]).isEqualTo("ESTABLISHED");
+                assertThat(Double.parseDouble(f[6])).as("rtt in ms over 5 ms each way").isGreaterThan(5.0);
+                assertThat(Integer.parseInt(f[9])).isEqualTo(info.sndMss());
+                assertThat(Long.parseLong(f[14])).as("retransmissions at 2%% loss").isPositive();
+                assertThat(f[16]).isEqualTo("cubic");
+                // the columns line up under their headers (the table is aligned)
+                String header = out.lines().skip(1).findFirst().orElseThrow();
+                String raw = out.lines().filter(x -> x.startsWith("tcp4")).findFirst().orElseThrow();
+                assertThat(raw.length()).isEqualTo(header.length());
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> netstat("-s", "-T"))
+                        .hasMessageContaining("-T applies to the socket list, not to -s");
+            }
+            assertThat(got.get(30, TimeUnit.SECONDS)).hasSize(1 << 20);
+        }
+    }
 }
