@@ -9,10 +9,14 @@ import static org.protosw.socket.SocketConstants.AF_INET;
 import static org.protosw.socket.SocketConstants.SOCK_STREAM;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -39,9 +43,11 @@ import org.protosw.socket.SocketException;
  * switch table, and TCP works again once the bundle is started.
  *
  * <p>Both vnets run the same TCP bundle, so both ends of every connection are aborted by the
- * core before any protocol's abort runs: "the peer sees a RST" cannot be observed here (there
- * is no peer left running TCP). That RST is covered by TCP's own unit tests, where removing
- * one vnet resets the connections of the other (ECONNRESET).
+ * core before any protocol's abort runs: no peer is left running TCP to report ECONNRESET.
+ * What a peer would see is checked on the wire instead: a capture on the epair shows a RST
+ * for every one of the connections (sent by whichever end TCP aborted first). A surviving
+ * peer's ECONNRESET is covered by TCP's own unit tests, where removing one vnet resets the
+ * connections of the other.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
@@ -55,7 +61,7 @@ public class TcpUnloadIT extends ProtoswTestSupport {
     }
 
     /** Vnet b, joined to the default one by an epair: 192.0.2.1 here, 192.0.2.2 there. */
-    private void linkToB(GogoShell sh) throws Exception {
+    private String linkToB(GogoShell sh) throws Exception {
         sh.run("net:vnet create b");
         String pair = sh.run("net:ifconfig epair create").trim();
         assertTrue(pair, pair.matches("epair\\d+a"));
@@ -63,13 +69,14 @@ public class TcpUnloadIT extends ProtoswTestSupport {
         sh.run("net:ifconfig " + b + " vnet b");
         sh.run("net:ifconfig " + pair + " inet 192.0.2.1/24 up");
         sh.run("net:ifconfig -j b " + b + " inet 192.0.2.2/24 up");
+        return pair;
     }
 
     @Test
     public void stoppingTcpAbortsEveryConnectionAndStartingItAgainRestoresService() throws Exception {
         GogoShell sh = new GogoShell(service(CommandProcessor.class, TIMEOUT));
         Bundle tcp = requireBundle("org.protosw.tcp");
-        linkToB(sh);
+        String pair = linkToB(sh);
         NetStack here = stack(NetStack.DEFAULT_VNET);
         NetStack there = stack("b");
 
@@ -141,6 +148,10 @@ public class TcpUnloadIT extends ProtoswTestSupport {
         assertEquals(before, CONNECTIONS, before.lines().filter(l -> l.startsWith("tcp4") && l.contains("ESTABLISHED")).count());
         Thread.sleep(200);
 
+        // each connection is reset on the wire as it goes: whichever end TCP aborts first
+        // sends the RST (the other, already reset by it, has nothing left to reset)
+        Path pcap = Files.createTempFile("tcp-unload", ".pcap");
+        sh.run("net:capture start " + pair + " " + pcap);
         tcp.stop();
 
         List<Thread> all;
@@ -160,6 +171,11 @@ public class TcpUnloadIT extends ProtoswTestSupport {
         assertTrue("client callers: " + clientEnds, clientEnds.values().stream().allMatch(e -> e == Errno.ECONNABORTED));
         assertTrue("server callers: " + serverEnds, serverEnds.values().stream().allMatch(e -> e == Errno.ECONNABORTED));
         assertErrno(Errno.ECONNABORTED, listenerEnd.get());
+        sh.run("net:capture stop " + pair);
+        Set<String> reset = resetsIn(pcap);
+        Files.deleteIfExists(pcap);
+        assertEquals("connections reset on the wire: " + reset, CONNECTIONS, reset.size());
+        assertTrue(reset.toString(), reset.stream().allMatch(c -> c.contains("192.0.2.2." + PORT)));
         try {
             here.socket(AF_INET, SOCK_STREAM, 0).close();
             fail("a TCP socket was created while TCP is stopped");
@@ -181,6 +197,36 @@ public class TcpUnloadIT extends ProtoswTestSupport {
         waitFor("TCP to come back in both vnets", TIMEOUT, () -> tcpWorks(here) && tcpWorks(there));
         assertTrue(sh.run("net:protocols").lines().anyMatch(l -> l.matches("inet\\s+stream\\s+6\\s+tcp\\s+org\\.protosw\\.tcp\\s.*active.*")));
         echoOnce(here, there);
+    }
+
+    /**
+     * The TCP connections ("a.b.c.d.port-e.f.g.h.port", ends in sorted order) with a RST in
+     * either direction in a LINKTYPE_RAW pcap file: each record a bare IPv4 packet.
+     */
+    private static Set<String> resetsIn(Path pcap) throws java.io.IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(pcap));
+        boolean swapped = b.getInt(0) == 0xd4c3b2a1;
+        ByteBuffer h = b.duplicate().order(swapped ? java.nio.ByteOrder.LITTLE_ENDIAN : java.nio.ByteOrder.BIG_ENDIAN);
+        assertEquals("linktype", 101, h.getInt(20));
+        Set<String> ends = new TreeSet<>();
+        int off = 24;
+        while (off + 16 <= b.limit()) {
+            int caplen = h.getInt(off + 8);
+            int ip = off + 16;
+            off = ip + caplen;
+            int ihl = (b.get(ip) & 0xf) * 4;
+            if (caplen < ihl + 14 || (b.get(ip + 9) & 0xff) != 6 || (b.get(ip + ihl + 13) & 0x04) == 0) {
+                continue;
+            }
+            String src = addr(b, ip + 12) + "." + (b.getShort(ip + ihl) & 0xffff);
+            String dst = addr(b, ip + 16) + "." + (b.getShort(ip + ihl + 2) & 0xffff);
+            ends.add(src.compareTo(dst) < 0 ? src + "-" + dst : dst + "-" + src);
+        }
+        return ends;
+    }
+
+    private static String addr(ByteBuffer b, int at) {
+        return (b.get(at) & 0xff) + "." + (b.get(at + 1) & 0xff) + "." + (b.get(at + 2) & 0xff) + "." + (b.get(at + 3) & 0xff);
     }
 
     private static void serve(Socket s, String name, Map<String, Errno> ends, AtomicReference<Throwable> unexpected) {
