@@ -2220,6 +2220,13 @@ final class TcpCb implements Pcb, CcVars {
         if (win < advertised) {
             win = advertised;
         }
+        if (!syn) {
+            // rounded up to what the scale can say: rounding down would take the right edge
+            // back from what was offered, and a sender that filled it would see a window
+            // closing under data in flight and resend what already arrived
+            long unit = (1L << rcvScale) - 1;
+            win = (win + unit) & ~unit;
+        }
         int wfield = syn ? (int) Math.min(win, TcpProtocol.TCP_MAXWIN)
                 : (int) Math.min(win >> rcvScale, TcpProtocol.TCP_MAXWIN);
 
