@@ -118,6 +118,74 @@ final class TcpTestbed implements AutoCloseable {
         return java.util.Arrays.copyOf(out, got);
     }
 
+    /** What one end of a streamed transfer saw: the byte count and the SHA-256 of the bytes. */
+    record StreamDigest(long bytes, byte[] sha256) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof StreamDigest d && d.bytes == bytes && java.util.Arrays.equals(d.sha256, sha256);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(bytes) * 31 + java.util.Arrays.hashCode(sha256);
+        }
+
+        @Override
+        public String toString() {
+            return bytes + " bytes, SHA-256 " + java.util.HexFormat.of().formatHex(sha256);
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Sends {@code size} bytes of the stream a seeded generator makes, in writes of at most
+     * {@code chunk} bytes (a multiple of 8), hashing them on the way: large transfers need
+     * no array of their size.
+     */
+    static StreamDigest sendStream(Socket s, long size, long seed, int chunk) throws SocketException {
+        MessageDigest md = newSha256();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        ByteBuffer buf = ByteBuffer.allocate(chunk);
+        long sent = 0;
+        while (sent < size) {
+            buf.clear();
+            while (buf.remaining() >= Long.BYTES) {
+                buf.putLong(rnd.nextLong());
+            }
+            buf.flip();
+            buf.limit((int) Math.min(chunk, size - sent));
+            md.update(buf.array(), 0, buf.limit());
+            while (buf.hasRemaining()) {
+                s.send(buf);
+            }
+            sent += buf.limit();
+        }
+        return new StreamDigest(sent, md.digest());
+    }
+
+    /** Reads until end of stream, hashing what arrives. */
+    static StreamDigest readStream(Socket s) throws SocketException {
+        MessageDigest md = newSha256();
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        long got = 0;
+        while (true) {
+            buf.clear();
+            int n = s.recv(buf);
+            if (n <= 0) {
+                return new StreamDigest(got, md.digest());
+            }
+            md.update(buf.array(), 0, n);
+            got += n;
+        }
+    }
+
     /** Waits (bounded) for a condition; true when it held in time. */
     static boolean eventually(long timeoutMs, java.util.function.BooleanSupplier cond) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
