@@ -172,18 +172,38 @@ final class TcpTestbed implements AutoCloseable {
 
     /** Reads until end of stream, hashing what arrives. */
     static StreamDigest readStream(Socket s) throws SocketException {
+        return readStream(s, Long.MAX_VALUE);
+    }
+
+    /** Reads until end of stream or {@code max} bytes, hashing what arrives. */
+    static StreamDigest readStream(Socket s, long max) throws SocketException {
         MessageDigest md = newSha256();
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(64 * 1024, max));
         long got = 0;
-        while (true) {
+        while (got < max) {
             buf.clear();
+            buf.limit((int) Math.min(buf.capacity(), max - got));
             int n = s.recv(buf);
             if (n <= 0) {
-                return new StreamDigest(got, md.digest());
+                break;
             }
             md.update(buf.array(), 0, n);
             got += n;
         }
+        return new StreamDigest(got, md.digest());
+    }
+
+    /** What {@link #sendStream} sends for {@code size} and {@code seed}, without a socket. */
+    static StreamDigest expectedStream(long size, long seed) {
+        MessageDigest md = newSha256();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        ByteBuffer buf = ByteBuffer.allocate(8);
+        for (long done = 0; done < size; done += Long.BYTES) {
+            buf.clear();
+            buf.putLong(rnd.nextLong());
+            md.update(buf.array(), 0, (int) Math.min(Long.BYTES, size - done));
+        }
+        return new StreamDigest(size, md.digest());
     }
 
     /** Waits (bounded) for a condition; true when it held in time. */
