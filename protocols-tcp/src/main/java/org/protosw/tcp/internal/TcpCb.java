@@ -2223,7 +2223,21 @@ final class TcpCb implements Pcb, CcVars {
             }
             return false;
         }
-        transmit(thflags, len, off);
+        if (len == 0 && (thflags & (TcpHeader.SYN | TcpHeader.FIN)) == 0 && !persistMode && Seq.lt(sndNxt, sndMax)) {
+            // an ACK without data carries the next new sequence number, not the one a
+            // retransmission went back to (tcp_output's snd_max): the peer may hold it all
+            // and would take SND.NXT for an old duplicate, answering each with an ACK of its
+            // own. In persist SND.MAX may lie past the window edge, so there SND.NXT stays.
+            int nxt = sndNxt;
+            sndNxt = sndMax;
+            try {
+                transmit(thflags, 0, off);
+            } finally {
+                sndNxt = nxt;
+            }
+        } else {
+            transmit(thflags, len, off);
+        }
         if (winUpdate && len == 0 && (flags & F_ACKNOW) == 0) {
             stats.sndwinup.increment();
         }
@@ -2314,6 +2328,13 @@ final class TcpCb implements Pcb, CcVars {
         long advertised = rcvAdv - rcvNxt;
         if (win < advertised) {
             win = advertised;
+        }
+        if (!syn) {
+            // rounded up to what the scale can say: rounding down would take the right edge
+            // back from what was offered, and a sender that filled it would see a window
+            // closing under data in flight and resend what already arrived
+            long unit = (1L << rcvScale) - 1;
+            win = (win + unit) & ~unit;
         }
         int wfield = syn ? (int) Math.min(win, TcpProtocol.TCP_MAXWIN)
                 : (int) Math.min(win >> rcvScale, TcpProtocol.TCP_MAXWIN);

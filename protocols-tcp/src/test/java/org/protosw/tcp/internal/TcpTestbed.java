@@ -118,6 +118,94 @@ final class TcpTestbed implements AutoCloseable {
         return java.util.Arrays.copyOf(out, got);
     }
 
+    /** What one end of a streamed transfer saw: the byte count and the SHA-256 of the bytes. */
+    record StreamDigest(long bytes, byte[] sha256) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof StreamDigest d && d.bytes == bytes && java.util.Arrays.equals(d.sha256, sha256);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(bytes) * 31 + java.util.Arrays.hashCode(sha256);
+        }
+
+        @Override
+        public String toString() {
+            return bytes + " bytes, SHA-256 " + java.util.HexFormat.of().formatHex(sha256);
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Sends {@code size} bytes of the stream a seeded generator makes, in writes of at most
+     * {@code chunk} bytes (a multiple of 8), hashing them on the way: large transfers need
+     * no array of their size.
+     */
+    static StreamDigest sendStream(Socket s, long size, long seed, int chunk) throws SocketException {
+        MessageDigest md = newSha256();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        ByteBuffer buf = ByteBuffer.allocate(chunk);
+        long sent = 0;
+        while (sent < size) {
+            buf.clear();
+            while (buf.remaining() >= Long.BYTES) {
+                buf.putLong(rnd.nextLong());
+            }
+            buf.flip();
+            buf.limit((int) Math.min(chunk, size - sent));
+            md.update(buf.array(), 0, buf.limit());
+            while (buf.hasRemaining()) {
+                s.send(buf);
+            }
+            sent += buf.limit();
+        }
+        return new StreamDigest(sent, md.digest());
+    }
+
+    /** Reads until end of stream, hashing what arrives. */
+    static StreamDigest readStream(Socket s) throws SocketException {
+        return readStream(s, Long.MAX_VALUE);
+    }
+
+    /** Reads until end of stream or {@code max} bytes, hashing what arrives. */
+    static StreamDigest readStream(Socket s, long max) throws SocketException {
+        MessageDigest md = newSha256();
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(64 * 1024, max));
+        long got = 0;
+        while (got < max) {
+            buf.clear();
+            buf.limit((int) Math.min(buf.capacity(), max - got));
+            int n = s.recv(buf);
+            if (n <= 0) {
+                break;
+            }
+            md.update(buf.array(), 0, n);
+            got += n;
+        }
+        return new StreamDigest(got, md.digest());
+    }
+
+    /** What {@link #sendStream} sends for {@code size} and {@code seed}, without a socket. */
+    static StreamDigest expectedStream(long size, long seed) {
+        MessageDigest md = newSha256();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        ByteBuffer buf = ByteBuffer.allocate(8);
+        for (long done = 0; done < size; done += Long.BYTES) {
+            buf.clear();
+            buf.putLong(rnd.nextLong());
+            md.update(buf.array(), 0, (int) Math.min(Long.BYTES, size - done));
+        }
+        return new StreamDigest(size, md.digest());
+    }
+
     /** Waits (bounded) for a condition; true when it held in time. */
     static boolean eventually(long timeoutMs, java.util.function.BooleanSupplier cond) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
