@@ -166,7 +166,8 @@ class TunPeerTest {
             // the kernel removes a non-persistent device with its last descriptor
             assertThat(ns.exec("ip", "link", "show", "tun0").exit()).isNotZero();
         }
-        assertThat(openFds()).isEqualTo(fdsBefore);
+        // at most as many: another part of the JVM may close a file meanwhile; a leak shows as more
+        assertThat(openFds()).isLessThanOrEqualTo(fdsBefore);
     }
 
     @Test
@@ -177,7 +178,8 @@ class TunPeerTest {
         sh.close();
         sh = null;
         assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().equals("tun-tun0"));
-        assertThat(openFds()).isEqualTo(fdsBefore);
+        // at most as many: another part of the JVM may close a file meanwhile; a leak shows as more
+        assertThat(openFds()).isLessThanOrEqualTo(fdsBefore);
         assertThat(ns.exec("ip", "link", "show", "tun0").exit()).isNotZero();
     }
 
@@ -188,7 +190,7 @@ class TunPeerTest {
         sh.command(new VnetCommand()).vnet("create", "b");
         String busy = ns.inside(() -> error(() -> ifconfig.ifconfig("-j", "b", "tun0", "create")));
         assertThat(busy).isEqualTo("ifconfig: tun0: cannot attach the tun device: the name tun0 is in use (another process holds that tun device)");
-        assertThat(openFds()).isEqualTo(fds);
+        assertThat(openFds()).isLessThanOrEqualTo(fds);
         assertThat(sh.core().vnet("b").interfaces().byName("tun0")).isNull();
     }
 

@@ -147,6 +147,8 @@ final class TcpCb implements Pcb, CcVars {
     private long rounds;
     private int roundEnd;
     private int dupacks;
+    /** Segments limited transmit sent since the first duplicate ACK (FreeBSD's snd_limited). */
+    private int sndLimited;
 
     private int rxtshift;
     private long srtt;
@@ -1396,7 +1398,36 @@ final class TcpCb implements Pcb, CcVars {
             }
         } else {
             cc.ackReceived(this, AckType.DUPACK);
+            limitedTransmit();
         }
+    }
+
+    /**
+     * RFC 3042 limited transmit: each of the first two duplicate ACKs says a segment has left
+     * the network, so one new segment may go (if the peer's window allows) without touching
+     * the congestion window. In a small window this keeps enough ACKs coming for the third
+     * duplicate to arrive, and so a fast retransmit instead of a timeout.
+     */
+    private void limitedTransmit() {
+        if (tcp.rfc3042.get() == 0 || dupacks > 2) {
+            return;
+        }
+        if (dupacks == 1) {
+            sndLimited = 0;
+        }
+        long saved = cwnd;
+        int before = sndMax;
+        cwnd = (long) (sndNxt - sndUna) + (long) (dupacks - sndLimited) * maxseg;
+        if (snd != null && snd.cc() > sndNxt - sndUna) {
+            output();
+        }
+        int sent = sndMax - before;
+        if (sent > maxseg) {
+            sndLimited = 2;
+        } else if (sent > 0) {
+            sndLimited++;
+        }
+        cwnd = saved;
     }
 
     /**
@@ -1410,6 +1441,7 @@ final class TcpCb implements Pcb, CcVars {
         }
         if (dupacks < SackScoreboard.DUP_THRESH && !sackBoard.isLost(sndUna, maxseg)) {
             cc.ackReceived(this, AckType.DUPACK);
+            limitedTransmit();
             return;
         }
         if ((flags & F_RECOVER_VALID) != 0 && Seq.leq(sndUna, recover)) {

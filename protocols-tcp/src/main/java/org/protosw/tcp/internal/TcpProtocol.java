@@ -43,6 +43,7 @@ final class TcpProtocol implements Protocol {
     static final String SYSCTL_DELACKTIME = "net.inet.tcp.delacktime";
     static final String SYSCTL_RFC1323 = "net.inet.tcp.rfc1323";
     static final String SYSCTL_SACK = "net.inet.tcp.sack.enable";
+    static final String SYSCTL_RFC3042 = "net.inet.tcp.rfc3042";
     static final String SYSCTL_REXMIT_MIN = "net.inet.tcp.rexmit_min";
     static final String SYSCTL_REXMIT_INITIAL = "net.inet.tcp.rexmit_initial";
     static final String SYSCTL_SYN_RETRIES = "net.inet.tcp.syn_retries";
@@ -96,6 +97,7 @@ final class TcpProtocol implements Protocol {
     Tunable delacktime;
     Tunable rfc1323;
     Tunable sack;
+    Tunable rfc3042;
     Tunable rexmitMin;
     Tunable rexmitInitial;
     Tunable synRetries;
@@ -140,6 +142,7 @@ final class TcpProtocol implements Protocol {
             tcp.delacktime = tcp.tunable(SYSCTL_DELACKTIME, 40, 1, 500, "delayed ACK timeout in ms");
             tcp.rfc1323 = tcp.tunable(SYSCTL_RFC1323, 1, 0, 3, "RFC 7323: 1 window scaling and timestamps, 2 scaling only, 3 timestamps only, 0 neither");
             tcp.sack = tcp.tunable(SYSCTL_SACK, 1, 0, 1, "offer and accept SACK (RFC 2018)");
+            tcp.rfc3042 = tcp.tunable(SYSCTL_RFC3042, 1, 0, 1, "limited transmit (RFC 3042): a new segment on each of the first two duplicate ACKs");
             tcp.rexmitMin = tcp.tunable(SYSCTL_REXMIT_MIN, 200, 1, 60_000, "minimum retransmission timeout in ms");
             tcp.rexmitInitial = tcp.tunable(SYSCTL_REXMIT_INITIAL, 1000, 1, 60_000, "retransmission timeout before the first RTT sample, in ms (RFC 6298)");
             tcp.synRetries = tcp.tunable(SYSCTL_SYN_RETRIES, 6, 0, 12, "SYN and SYN-ACK retransmissions before a connection attempt fails");

@@ -33,11 +33,11 @@ import org.protosw.tcp.TcpSockOpts;
  * line starting with {@code [matrix]}; nothing asserts speed. Default tunables throughout
  * (rexmit_min 200 ms, recvbuf_max and sendbuf_max 2 MiB).
  *
- * <p>The case with everything at once moves 8 MiB each way, not 64: with 1% loss and 1%
- * corruption each way, and 2% of the packets overtaken by about 25 others (which looks like
- * a loss to any sender without reordering detection), a 20 ms round trip allows about 4
- * Mbit/s (Mathis et al.: MSS / RTT * 1.22 / sqrt(p), p about 4%); it measured 3.8 Mbit/s,
- * 140 s for 64 MiB each way.
+ * <p>The case with everything at once is the slow one (about 140 s on two cores): with 1%
+ * loss and 1% corruption each way, and 2% of the packets overtaken by about 25 others (which
+ * looks like a loss to a sender without reordering detection), a 20 ms round trip allows
+ * about 4 Mbit/s (Mathis et al.: MSS / RTT * 1.22 / sqrt(p), p about 4%), and that is what
+ * it gets.
  *
  * <p>{@code -Dmatrix.only=clean,5% loss} runs only the named cases.
  */
@@ -45,7 +45,7 @@ class TransferMatrixTest {
     private static final long MIB = 1L << 20;
     private static final int PORT = 8000;
     /** Far beyond any case's time on a loaded machine, only there so a stall fails instead of hanging. */
-    private static final long STALL_SECONDS = 300;
+    private static final long STALL_SECONDS = 600;
 
     private TcpTestbed tb;
 
@@ -165,7 +165,7 @@ class TransferMatrixTest {
                     assertThat(t.tcp("data packets retransmitted")).isPositive();
                 }))),
                 arguments(named("everything", new Case("bw 100Mbit/s delay 10ms plr 0.01 reorder 0.02 gap 3ms dup 0.01 corrupt 0.01"
-                        + " queue 200", 8 * MIB, (t, info) -> {
+                        + " queue 200", 64 * MIB, (t, info) -> {
                     proveLoss(t);
                     proveReordering(t);
                     proveDuplication(t);
