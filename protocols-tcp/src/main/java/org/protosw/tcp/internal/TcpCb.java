@@ -76,6 +76,10 @@ final class TcpCb implements Pcb, CcVars {
     private static final int F_CONGRECOVERY = 1 << 14;
     private static final int F_RTTING = 1 << 15;
     private static final int F_RECOVER_VALID = 1 << 16;
+    /** The window before the first timeout is saved, for undoing it (FreeBSD's TF_PREVVALID). */
+    private static final int F_PREVVALID = 1 << 17;
+    private static final int F_WASFRECOVERY = 1 << 18;
+    private static final int F_WASCRECOVERY = 1 << 19;
 
     private final TcpProtocol tcp;
     private final ProtoContext ctx;
@@ -147,6 +151,16 @@ final class TcpCb implements Pcb, CcVars {
     private long rounds;
     private int roundEnd;
     private int dupacks;
+    /** What the first timeout of a episode overwrote, restored if it proves spurious. */
+    private long cwndPrev;
+    private long ssthreshPrev;
+    private int recoverPrev;
+    /**
+     * An ACK echoing a timestamp older than this (the retransmission's own), or without
+     * timestamps arriving before it (ms, half an RTT after the retransmission), acknowledges
+     * the original transmission: the timeout was spurious (FreeBSD's t_badrxtwin).
+     */
+    private int badRxtWin;
     /** Segments limited transmit sent since the first duplicate ACK (FreeBSD's snd_limited). */
     private int sndLimited;
 
@@ -1554,6 +1568,7 @@ final class TcpCb implements Pcb, CcVars {
         if ((flags & F_CONGRECOVERY) != 0 && Seq.geq(s.ack, recover)) {
             flags &= ~F_CONGRECOVERY;
         }
+        undoSpuriousRto(s);
         boolean exitedFast = !partial && dupacks >= 3 && (flags & F_FASTRECOVERY) == 0 && (flags & F_RECOVER_VALID) != 0
                 && Seq.geq(s.ack, recover);
         dupacks = 0;
@@ -1879,6 +1894,11 @@ final class TcpCb implements Pcb, CcVars {
                 return;
             }
             stats.rexmttimeo.increment();
+            if (state.haveEstablished() && rxtshift == 1) {
+                saveForUndo();
+            } else {
+                flags &= ~F_PREVVALID;
+            }
             if (state.haveEstablished()) {
                 if (rxtshift == 1) {
                     cc.congSignal(this, CongestionSignal.RTO);
@@ -1906,6 +1926,60 @@ final class TcpCb implements Pcb, CcVars {
         } finally {
             unlock();
         }
+    }
+
+    /**
+     * RFC 3522 / FreeBSD: before the first timeout of an episode changes anything, keep what it
+     * changes, and the moment of the retransmission to tell a late ACK of the original by.
+     */
+    private void saveForUndo() {
+        cwndPrev = cwnd;
+        ssthreshPrev = ssthresh;
+        recoverPrev = recover;
+        flags &= ~(F_WASFRECOVERY | F_WASCRECOVERY);
+        if ((flags & F_FASTRECOVERY) != 0) {
+            flags |= F_WASFRECOVERY;
+        }
+        if ((flags & F_CONGRECOVERY) != 0) {
+            flags |= F_WASCRECOVERY;
+        }
+        badRxtWin = tsOk() ? tsNow() : nowMillis() + (int) (srtt / 2000);
+        flags |= F_PREVVALID;
+    }
+
+    private static int nowMillis() {
+        return (int) (System.nanoTime() / 1_000_000);
+    }
+
+    /**
+     * The Eifel detection (RFC 3522) of FreeBSD's tcp_input: the first ACK of new data after
+     * a single timeout acknowledges the original transmission, not the retransmission, so
+     * nothing was lost: the window, ssthresh and recovery point come back, the algorithm
+     * takes back its own change (RFC 9438 §4.9), and what was not yet resent is not resent.
+     */
+    private void undoSpuriousRto(Segment s) {
+        if (rxtshift != 1 || (flags & F_PREVVALID) == 0) {
+            return;
+        }
+        boolean original = tsOk() && s.hasTs && s.tsEcr != 0 ? Seq.lt(s.tsEcr, badRxtWin)
+                : !tsOk() && Seq.lt(nowMillis(), badRxtWin);
+        if (!original) {
+            return;
+        }
+        stats.sndrexmitbad.increment();
+        cc.congSignal(this, CongestionSignal.RTO_ERR);
+        cwnd = cwndPrev;
+        ssthresh = ssthreshPrev;
+        recover = recoverPrev;
+        if ((flags & F_WASFRECOVERY) != 0) {
+            flags |= F_FASTRECOVERY;
+        }
+        if ((flags & F_WASCRECOVERY) != 0) {
+            flags |= F_CONGRECOVERY;
+        }
+        sndNxt = sndMax;
+        flags &= ~F_PREVVALID;
+        badRxtWin = 0;
     }
 
     private void persistFired() {

@@ -58,6 +58,7 @@ final class TcpStats {
     final LongAdder rttupdated = new LongAdder();
     final LongAdder segstimed = new LongAdder();
     final LongAdder rexmttimeo = new LongAdder();
+    final LongAdder sndrexmitbad = new LongAdder();
     final LongAdder timeoutdrop = new LongAdder();
     final LongAdder persisttimeo = new LongAdder();
     final LongAdder sndrexmitfast = new LongAdder();
@@ -143,6 +144,7 @@ final class TcpStats {
         m.put("segments updated rtt", rttupdated.sum());
         m.put("segments timed", segstimed.sum());
         m.put("retransmit timeouts", rexmttimeo.sum());
+        m.put("spurious retransmit timeouts undone", sndrexmitbad.sum());
         m.put("connections dropped by rexmit timeout", timeoutdrop.sum());
         m.put("persist timeouts", persisttimeo.sum());
         m.put("fast retransmits", sndrexmitfast.sum());
