@@ -47,6 +47,21 @@ final class ErrorLines {
         return message == null || message.isBlank() ? name : name + ": " + flatten(message);
     }
 
+    /**
+     * Whether the exception is a command's own error for the user: the shell commands'
+     * exceptions override {@code toString()} to be their message alone (what was wrong and
+     * what is accepted, already naming the command), so no class name belongs in front.
+     */
+    static boolean forTheUser(Throwable thrown) {
+        Throwable telling = mostTelling(thrown);
+        try {
+            return telling.getClass().getMethod("toString").getDeclaringClass() != Throwable.class
+                    && telling.getMessage() != null && !telling.getMessage().isBlank();
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
     /** The message alone (no class name) of {@link #mostTelling}, on one line. */
     static String message(Throwable thrown) {
         Throwable telling = mostTelling(thrown);

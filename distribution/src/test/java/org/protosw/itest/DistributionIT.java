@@ -66,6 +66,8 @@ class DistributionIT {
         assertThat(run.status()).isEqualTo(1);
         assertThat(run.errLines()).hasSize(1);
         assertThat(run.err()).contains("'zero' is not a number").contains("usage: ping");
+        // the command's own words, as ping(8) would put them: no exception class in front
+        assertThat(run.errLines().get(0)).startsWith("ping: ");
     }
 
     @Test

@@ -9,6 +9,29 @@ import org.osgi.framework.BundleException;
 
 class ErrorLinesTest {
 
+    /** As the shell commands' exceptions: toString() is the message, which names the command. */
+    private static final class CommandError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CommandError(String message) {
+            super(message);
+        }
+
+        @Override
+        public String toString() {
+            return getMessage();
+        }
+    }
+
+    @Test
+    void aCommandsOwnErrorIsItsMessageAlone() {
+        Exception e = new java.lang.reflect.InvocationTargetException(new CommandError("sysctl: unknown oid 'x.y'"));
+        assertThat(ErrorLines.forTheUser(e)).isTrue();
+        assertThat(ErrorLines.message(e)).isEqualTo("sysctl: unknown oid 'x.y'");
+        assertThat(ErrorLines.forTheUser(new IllegalStateException("bad"))).isFalse();
+        assertThat(ErrorLines.forTheUser(new CommandError(null))).isFalse();
+    }
+
     @Test
     void plainExceptionKeepsItsNameAndMessage() {
         assertThat(ErrorLines.oneLine(new IllegalArgumentException("bad port")))
