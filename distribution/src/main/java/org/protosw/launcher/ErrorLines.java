@@ -62,6 +62,14 @@ final class ErrorLines {
         }
     }
 
+    /**
+     * The line for a failed shell command: a command's own error as its message alone (as
+     * sysctl(8) would print it), anything else as {@code othersPrefix} and {@link #oneLine}.
+     */
+    static String commandFailure(Throwable thrown, String othersPrefix) {
+        return forTheUser(thrown) ? message(thrown) : othersPrefix + oneLine(thrown);
+    }
+
     /** The message alone (no class name) of {@link #mostTelling}, on one line. */
     static String message(Throwable thrown) {
         Throwable telling = mostTelling(thrown);

@@ -203,7 +203,7 @@ final class Launcher {
             log.info("command failed: {}", line, e);
             console.flush();
             // a command's own error reads as sysctl(8)'s would; anything else says what it is
-            console.errLine(ErrorLines.forTheUser(e) ? ErrorLines.message(e) : "gogo: " + ErrorLines.oneLine(e));
+            console.errLine(ErrorLines.commandFailure(e, "gogo: "));
             return 1;
         }
     }
@@ -235,7 +235,7 @@ final class Launcher {
                 } catch (Exception e) {
                     log.error("{}:{}: '{}' failed", file, i + 1, line, e);
                     console.flush();
-                    console.report(file + ":" + (i + 1) + ": " + (ErrorLines.forTheUser(e) ? ErrorLines.message(e) : ErrorLines.oneLine(e)));
+                    console.report(file + ":" + (i + 1) + ": " + ErrorLines.commandFailure(e, ""));
                     return 1;
                 }
                 if (commands.requestedStatus() != ShellCommands.NONE) {
