@@ -159,31 +159,37 @@ public final class SysctlTree implements Sysctls {
         return all;
     }
 
-    private final class Node implements Tunable {
+    /** What every tunable has, integer or word: its name and what it is for. */
+    private abstract static class Oid {
         final String name;
         final String description;
+
+        Oid(String name, String description) {
+            this.name = name;
+            this.description = description == null ? "" : description;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public String description() {
+            return description;
+        }
+    }
+
+    private final class Node extends Oid implements Tunable {
         final long defaultValue;
         final long min;
         final long max;
         volatile long value;
 
         Node(String name, long defaultValue, long min, long max, String description) {
-            this.name = name;
-            this.description = description == null ? "" : description;
+            super(name, description);
             this.defaultValue = defaultValue;
             this.min = min;
             this.max = max;
             this.value = defaultValue;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String description() {
-            return description;
         }
 
         @Override
@@ -221,29 +227,16 @@ public final class SysctlTree implements Sysctls {
         }
     }
 
-    private final class WordNode implements StringTunable {
-        final String name;
-        final String description;
+    private final class WordNode extends Oid implements StringTunable {
         final String defaultValue;
         final Check check;
         volatile String value;
 
         WordNode(String name, String defaultValue, Check check, String description) {
-            this.name = name;
-            this.description = description == null ? "" : description;
+            super(name, description);
             this.defaultValue = defaultValue;
             this.check = check;
             this.value = defaultValue;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public String description() {
-            return description;
         }
 
         @Override

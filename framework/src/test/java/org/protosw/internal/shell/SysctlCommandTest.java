@@ -30,6 +30,21 @@ class SysctlCommandTest {
         sh.close();
     }
 
+    /** A store in a map, as Configuration Admin's properties are. */
+    private static SysctlTree.Store mapStore(Map<String, String> saved) {
+        return new SysctlTree.Store() {
+            @Override
+            public String load(String name) {
+                return saved.get(name);
+            }
+
+            @Override
+            public void save(String name, String value) {
+                saved.put(name, value);
+            }
+        };
+    }
+
     private long value(String vnet, String name) {
         return sh.core().vnet(vnet).sysctl().find(name).get();
     }
@@ -77,17 +92,7 @@ class SysctlCommandTest {
     @Test
     void aValueSetInTheShellIsSavedAndComesBackWithTheVnet() throws Exception {
         Map<String, String> saved = new ConcurrentHashMap<>();
-        SysctlTree.Store store = new SysctlTree.Store() {
-            @Override
-            public String load(String name) {
-                return saved.get(name);
-            }
-
-            @Override
-            public void save(String name, String value) {
-                saved.put(name, value);
-            }
-        };
+        SysctlTree.Store store = mapStore(saved);
         StackCore core = new StackCore(new ProtoSwRegistry(), v -> store);
         try {
             core.createVnet("default");
@@ -148,17 +153,7 @@ class SysctlCommandTest {
     void aSavedWordComesBackEvenBeforeWhatItNamesExists() throws Exception {
         Map<String, String> saved = new ConcurrentHashMap<>();
         saved.put("net.inet.test.algorithm", "vegas");
-        SysctlTree tree = new SysctlTree(new SysctlTree.Store() {
-            @Override
-            public String load(String name) {
-                return saved.get(name);
-            }
-
-            @Override
-            public void save(String name, String value) {
-                saved.put(name, value);
-            }
-        });
+        SysctlTree tree = new SysctlTree(mapStore(saved));
         StringTunable w = tree.registerString("net.inet.test.algorithm", "cubic", x -> "nothing is accepted", "");
         assertThat(w.get()).isEqualTo("vegas");
         assertThat(w.defaultValue()).isEqualTo("cubic");
