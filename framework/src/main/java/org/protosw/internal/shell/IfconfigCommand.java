@@ -82,6 +82,11 @@ public final class IfconfigCommand extends NetCommand {
                 case "mtu" -> {
                     int mtu = args.nextInt("mtu", NetInterface.MIN_MTU, ifp.maxMtu());
                     core("ifconfig", () -> {
+                        if (ifp instanceof Tun) {
+                            // the host's end of the device is an interface of its own: both
+                            // ends must agree, and the host's is the one that can refuse
+                            TunHost.setMtu(ifp.name(), mtu);
+                        }
                         ifp.setMtu(mtu);
                         return null;
                     });

@@ -85,6 +85,15 @@ class TunPeerTest {
         Netns.Result r = ns.exec("ping", "-c", "2", "-W", "2", "-i", "0.2", "-M", "do", "-s", "8000", STACK);
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(r.output()).contains("8008 bytes from " + STACK);
+
+        // changed later, both ends follow: the host no longer sends what the stack would drop
+        assertThat(ns.inside(() -> out(() -> ifconfig.ifconfig("tun0", "mtu", "4000")))).isEmpty();
+        assertThat(tun.mtu()).isEqualTo(4000);
+        assertThat(ns.exec("ip", "link", "show", "tun0").output()).contains("mtu 4000");
+        r = ns.exec("ping", "-c", "1", "-W", "2", "-M", "do", "-s", "8000", STACK);
+        assertThat(r.exit()).as(r.output()).isNotZero();
+        r = ns.exec("ping", "-c", "2", "-W", "2", "-i", "0.2", "-M", "do", "-s", "3900", STACK);
+        assertThat(r.exit()).as(r.output()).isZero();
     }
 
     @Test
