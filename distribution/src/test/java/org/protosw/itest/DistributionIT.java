@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
@@ -27,7 +26,7 @@ import org.protosw.itest.probe.LogProbeActivator;
  */
 class DistributionIT {
 
-    private static final Duration RUN_LIMIT = Duration.ofSeconds(90);
+    private static final Duration RUN_LIMIT = ProtoswProcess.RUN_LIMIT;
 
     @TempDir
     Path work;
@@ -168,34 +167,11 @@ class DistributionIT {
     }
 
     private ProcessBuilder builder(String... args) {
-        Path script = ProtoswTestSupport.distribution().resolve("bin/protosw");
-        ProcessBuilder builder = new ProcessBuilder();
-        builder.command().add(script.toString());
-        builder.command().addAll(List.of(args));
-        Map<String, String> env = builder.environment();
-        env.put("JAVA_HOME", System.getProperty("java.home"));
-        env.put("PROTOSW_DATA", work.resolve("data").toString());
-        env.remove("JAVA_OPTS");
-        builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        builder.directory(work.toFile());
-        return builder;
+        return ProtoswProcess.builder(work, List.of(), args);
     }
 
-    private interface Check {
-        boolean holds() throws IOException;
-    }
-
-    private static void waitFor(String what, Check check, Process process) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + RUN_LIMIT.toNanos();
-        while (!check.holds()) {
-            if (!process.isAlive()) {
-                throw new AssertionError("protosw exited (" + process.exitValue() + ") before " + what);
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new AssertionError("no " + what + " within " + RUN_LIMIT);
-            }
-            Thread.sleep(50);
-        }
+    private static void waitFor(String what, ProtoswProcess.Check check, Process process) throws IOException, InterruptedException {
+        ProtoswProcess.waitFor(what, check, process);
     }
 
     /** A bundle holding {@link LogProbeActivator}, its X-Log-Probe header set to {@code token}. */
