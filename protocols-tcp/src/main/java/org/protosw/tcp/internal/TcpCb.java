@@ -94,6 +94,10 @@ final class TcpCb implements Pcb, CcVars {
     private final TcpHeader oth = new TcpHeader();
     private final byte[] optBuf = new byte[40];
     private final int[] sackOut = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
+    /** A duplicate segment to report in the first SACK block of the next ACK (RFC 2883), once. */
+    private boolean dsackPending;
+    private int dsackLeft;
+    private int dsackRight;
 
     private ProtoSocket so;
     private SockBuf snd;
@@ -1264,6 +1268,9 @@ final class TcpCb implements Pcb, CcVars {
                 stats.rcvpartduppack.increment();
             }
             if (todrop > 0) {
+                noteDsack(s.seq, s.seq + todrop);
+            }
+            if (todrop > 0) {
                 s.trimFront(todrop);
             } else if (s.tlen == 0 && Seq.lt(s.seq, rcvNxt)) {
                 s.seq = rcvNxt;
@@ -1749,7 +1756,11 @@ final class TcpCb implements Pcb, CcVars {
                     stats.rcvoobyte.add(s.tlen);
                 }
                 int segSeq = s.seq;
-                reass.insert(segSeq, s.takePayload(), fin);
+                int segLen = s.tlen;
+                if (reass.insert(segSeq, s.takePayload(), fin) == 0 && segLen > 0) {
+                    // all of it was queued already
+                    noteDsack(segSeq, segSeq + segLen);
+                }
                 fin = false;
                 flags |= F_ACKNOW;
                 TcpReass.Seg q;
@@ -1791,6 +1802,20 @@ final class TcpCb implements Pcb, CcVars {
                 }
             }
         }
+    }
+
+    /**
+     * RFC 2883: data that arrived twice is reported to the sender in the first SACK block of
+     * the ACK it earns, sent at once, so the sender can tell an unnecessary retransmission.
+     */
+    private void noteDsack(int left, int right) {
+        if ((flags & F_SACK_PERMIT) == 0 || tcp.dsack.get() == 0) {
+            return;
+        }
+        dsackLeft = left;
+        dsackRight = right;
+        dsackPending = true;
+        flags |= F_ACKNOW;
     }
 
     /** RFC 5961 §7: challenge ACKs are plain ACKs of where we are. */
@@ -2360,8 +2385,8 @@ final class TcpCb implements Pcb, CcVars {
             return 20;
         }
         int n = tsOk() ? TSOPT_LEN : 0;
-        if ((flags & F_SACK_PERMIT) != 0 && !reass.isEmpty()) {
-            int blocks = Math.min(reass.segments(), (40 - n - 2) / 8);
+        if ((flags & F_SACK_PERMIT) != 0 && (dsackPending || !reass.isEmpty())) {
+            int blocks = Math.min(reass.segments() + (dsackPending ? 1 : 0), (40 - n - 2) / 8);
             n += 4 + 8 * Math.min(blocks, TcpOptions.MAX_SACK_BLOCKS);
         }
         return n;
@@ -2413,13 +2438,21 @@ final class TcpCb implements Pcb, CcVars {
                 optlen += TcpOptions.writeNop(ob, optlen);
                 optlen += TcpOptions.writeTimestamp(ob, optlen, tsNow(), tsRecent);
             }
-            if ((flags & F_SACK_PERMIT) != 0 && !reass.isEmpty()) {
+            if ((flags & F_SACK_PERMIT) != 0 && (dsackPending || !reass.isEmpty())) {
                 int max = Math.min((40 - optlen - 2) / 8, TcpOptions.MAX_SACK_BLOCKS);
-                int n = reass.sackBlocks(sackOut, max);
-                if (n > 0) {
+                int d = 0;
+                if (dsackPending && max > 0) {
+                    sackOut[0] = dsackLeft;
+                    sackOut[1] = dsackRight;
+                    d = 1;
+                    dsackPending = false;
+                    stats.dsackSent.increment();
+                }
+                int n = reass.sackBlocks(sackOut, d, max);
+                if (n + d > 0) {
                     optlen += TcpOptions.writeNop(ob, optlen);
                     optlen += TcpOptions.writeNop(ob, optlen);
-                    optlen += TcpOptions.writeSack(ob, optlen, sackOut, n);
+                    optlen += TcpOptions.writeSack(ob, optlen, sackOut, n + d);
                     stats.sackSndBlocks.add(n);
                 }
             }

@@ -46,6 +46,7 @@ final class TcpStats {
     final LongAdder challengeAck = new LongAdder();
     final LongAdder sackRcvBlocks = new LongAdder();
     final LongAdder sackSndBlocks = new LongAdder();
+    final LongAdder dsackSent = new LongAdder();
     final LongAdder inerrors = new LongAdder();
 
     final LongAdder connattempt = new LongAdder();
@@ -130,6 +131,7 @@ final class TcpStats {
         m.put("challenge ACKs sent", challengeAck.sum());
         m.put("SACK blocks received", sackRcvBlocks.sum());
         m.put("SACK blocks sent", sackSndBlocks.sum());
+        m.put("D-SACK blocks sent", dsackSent.sum());
         long errors = inerrors.sum();
         if (errors != 0) {
             m.put("dropped due to internal errors", errors);
