@@ -199,6 +199,9 @@ final class TcpCb implements Pcb, CcVars {
     private int sackRcvdCount;
     private final int[] sackRcvd = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
     private final SackScoreboard sackBoard = new SackScoreboard();
+    private final DsackUndo dsackUndo = new DsackUndo();
+    /** The ACK being processed carried a D-SACK and no other SACK information. */
+    private boolean dsackOnlyAck;
     private final int[] holeOut = new int[2];
     /** Receive buffer autotuning: when the current measurement began (ns) and the bytes since. */
     private long rfbufTs;
@@ -1189,6 +1192,11 @@ final class TcpCb implements Pcb, CcVars {
             } else {
                 stats.pawsdrop.increment();
                 flags |= F_ACKNOW;
+                if (s.tlen > 0 && Seq.lt(s.seq, rcvNxt)) {
+                    // an old copy of data held already (as Linux's tcp_send_dupack): the sender
+                    // learns its retransmission was needless
+                    noteDsack(s.seq, Seq.lt(s.seq + s.tlen, rcvNxt) ? s.seq + s.tlen : rcvNxt);
+                }
                 return HANDLED;
             }
         }
@@ -1336,13 +1344,16 @@ final class TcpCb implements Pcb, CcVars {
             flags |= F_ACKNOW;
             return HANDLED;
         }
+        dsackOnlyAck = false;
         if (s.sackCount > 0 && (flags & F_SACK_PERMIT) != 0) {
             storeSack(s);
         }
 
         rttThisAck = -1;
         if (Seq.leq(s.ack, sndUna) && !synAcked) {
-            if (s.tlen == 0 && scaledWin == sndWnd && !s.has(TcpHeader.FIN) && sndMax != sndUna && s.ack == sndUna) {
+            // RFC 6675 §2: with SACK, a duplicate ACK is one that tells of new data held; a
+            // D-SACK alone reports a segment that arrived twice, nothing left the network
+            if (s.tlen == 0 && scaledWin == sndWnd && !s.has(TcpHeader.FIN) && sndMax != sndUna && s.ack == sndUna && !dsackOnlyAck) {
                 stats.rcvdupack.increment();
                 dupAck();
             } else if (s.tlen > 0 || scaledWin != sndWnd) {
@@ -1471,6 +1482,7 @@ final class TcpCb implements Pcb, CcVars {
         stats.sndrexmitfast.increment();
         stats.recoveryEpisodes.increment();
         stats.sackRecoveryEpisodes.increment();
+        dsackUndo.start(sndUna, cwnd, ssthresh);
         cc.congSignal(this, CongestionSignal.NDUPACK);
         flags |= F_FASTRECOVERY | F_RECOVER_VALID;
         flags &= ~F_RTTING;
@@ -1551,6 +1563,7 @@ final class TcpCb implements Pcb, CcVars {
         }
         stats.sackRexmits.increment();
         stats.sackRexmitBytes.add(len);
+        dsackUndo.retransmitted(from, from + len);
         if (advanceHighRxt) {
             sackBoard.retransmitted(from + len);
         }
@@ -1610,6 +1623,7 @@ final class TcpCb implements Pcb, CcVars {
         stats.rcvackbyte.add(dataAcked);
         bytesThisAck = dataAcked;
 
+        dsackUndo.acked(sndUna, sackBoard.fack(sndUna));
         sackBoard.ackedTo(sndUna);
         if (partial && (flags & F_SACK_PERMIT) != 0) {
             // RFC 6675: a partial ACK only moves HighACK; output() sends by pipe
@@ -1658,7 +1672,13 @@ final class TcpCb implements Pcb, CcVars {
     private void storeSack(Segment s) {
         int n = 0;
         int una = Seq.gt(s.ack, sndUna) ? s.ack : sndUna;
-        for (int i = 0; i < s.sackCount; i++) {
+        int first = 0;
+        if (isDsack(s)) {
+            first = 1;
+            dsackReceived(s.sack[0], s.sack[1]);
+            dsackOnlyAck = s.sackCount == 1;
+        }
+        for (int i = first; i < s.sackCount; i++) {
             int l = s.sack[2 * i];
             int r = s.sack[2 * i + 1];
             // RFC 2018: only blocks above the cumulative ACK and inside what we sent count
@@ -1671,6 +1691,48 @@ final class TcpCb implements Pcb, CcVars {
         }
         sackRcvdCount = n;
         sackBlocksSeen += n;
+    }
+
+    /**
+     * RFC 2883 §4: the first block reports a duplicate when it lies below the cumulative ACK,
+     * or inside the second block.
+     */
+    private static boolean isDsack(Segment s) {
+        int l = s.sack[0];
+        int r = s.sack[1];
+        if (!Seq.lt(l, r)) {
+            return false;
+        }
+        if (Seq.lt(l, s.ack)) {
+            return true;
+        }
+        return s.sackCount > 1 && Seq.geq(l, s.sack[2]) && Seq.leq(r, s.sack[3]);
+    }
+
+    /**
+     * A D-SACK: counted, never put on the scoreboard. When it reports the last retransmission
+     * of the latest recovery episode not yet reported, every one of them was unnecessary: the
+     * segments had been reordered, not lost (RFC 3708), and the window cut comes back.
+     */
+    private void dsackReceived(int l, int r) {
+        stats.dsackRcvd.increment();
+        stats.dsackBytes.add(r - l);
+        if (dsackUndo.duplicate(l, r)) {
+            undoSpuriousFastRetransmit();
+        }
+    }
+
+    /**
+     * The window, ssthresh and the algorithm's state go back to what the episode found
+     * (never below what they are now: the window may have grown since), as
+     * {@link #undoSpuriousRto} does for a timeout (RFC 9438 §4.9 for the algorithm).
+     */
+    private void undoSpuriousFastRetransmit() {
+        stats.sndrexmitbadfast.increment();
+        cc.congSignal(this, CongestionSignal.RTO_ERR);
+        cwnd = Math.max(cwnd, dsackUndo.cwndPrev());
+        ssthresh = Math.max(ssthresh, dsackUndo.ssthreshPrev());
+        dsackUndo.forget();
     }
 
     /**
@@ -1919,6 +1981,7 @@ final class TcpCb implements Pcb, CcVars {
                 return;
             }
             stats.rexmttimeo.increment();
+            dsackUndo.forget();
             if (state.haveEstablished() && rxtshift == 1) {
                 saveForUndo();
             } else {
