@@ -153,6 +153,9 @@ public final class Cubic implements CongestionControl {
         }
         switch (signal) {
             case NDUPACK, ECN -> {
+                // kept for §4.9: a fast retransmit D-SACK shows unnecessary is undone as a timeout is
+                d.savedWMax = d.wMax;
+                d.savedCwndPrior = d.cwndPrior;
                 reduce(ccv, d, mss);
                 ccv.setCwnd(ccv.ssthresh());
             }

@@ -94,6 +94,10 @@ final class TcpCb implements Pcb, CcVars {
     private final TcpHeader oth = new TcpHeader();
     private final byte[] optBuf = new byte[40];
     private final int[] sackOut = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
+    /** A duplicate segment to report in the first SACK block of the next ACK (RFC 2883), once. */
+    private boolean dsackPending;
+    private int dsackLeft;
+    private int dsackRight;
 
     private ProtoSocket so;
     private SockBuf snd;
@@ -195,6 +199,9 @@ final class TcpCb implements Pcb, CcVars {
     private int sackRcvdCount;
     private final int[] sackRcvd = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
     private final SackScoreboard sackBoard = new SackScoreboard();
+    private final DsackUndo dsackUndo = new DsackUndo();
+    /** The ACK being processed carried a D-SACK and no other SACK information. */
+    private boolean dsackOnlyAck;
     private final int[] holeOut = new int[2];
     /** Receive buffer autotuning: when the current measurement began (ns) and the bytes since. */
     private long rfbufTs;
@@ -1185,6 +1192,11 @@ final class TcpCb implements Pcb, CcVars {
             } else {
                 stats.pawsdrop.increment();
                 flags |= F_ACKNOW;
+                if (s.tlen > 0 && Seq.lt(s.seq, rcvNxt)) {
+                    // an old copy of data held already (as Linux's tcp_send_dupack): the sender
+                    // learns its retransmission was needless
+                    noteDsack(s.seq, Seq.lt(s.seq + s.tlen, rcvNxt) ? s.seq + s.tlen : rcvNxt);
+                }
                 return HANDLED;
             }
         }
@@ -1264,6 +1276,9 @@ final class TcpCb implements Pcb, CcVars {
                 stats.rcvpartduppack.increment();
             }
             if (todrop > 0) {
+                noteDsack(s.seq, s.seq + todrop);
+            }
+            if (todrop > 0) {
                 s.trimFront(todrop);
             } else if (s.tlen == 0 && Seq.lt(s.seq, rcvNxt)) {
                 s.seq = rcvNxt;
@@ -1329,13 +1344,16 @@ final class TcpCb implements Pcb, CcVars {
             flags |= F_ACKNOW;
             return HANDLED;
         }
+        dsackOnlyAck = false;
         if (s.sackCount > 0 && (flags & F_SACK_PERMIT) != 0) {
             storeSack(s);
         }
 
         rttThisAck = -1;
         if (Seq.leq(s.ack, sndUna) && !synAcked) {
-            if (s.tlen == 0 && scaledWin == sndWnd && !s.has(TcpHeader.FIN) && sndMax != sndUna && s.ack == sndUna) {
+            // RFC 6675 §2: with SACK, a duplicate ACK is one that tells of new data held; a
+            // D-SACK alone reports a segment that arrived twice, nothing left the network
+            if (s.tlen == 0 && scaledWin == sndWnd && !s.has(TcpHeader.FIN) && sndMax != sndUna && s.ack == sndUna && !dsackOnlyAck) {
                 stats.rcvdupack.increment();
                 dupAck();
             } else if (s.tlen > 0 || scaledWin != sndWnd) {
@@ -1464,6 +1482,7 @@ final class TcpCb implements Pcb, CcVars {
         stats.sndrexmitfast.increment();
         stats.recoveryEpisodes.increment();
         stats.sackRecoveryEpisodes.increment();
+        dsackUndo.start(sndUna, cwnd, ssthresh);
         cc.congSignal(this, CongestionSignal.NDUPACK);
         flags |= F_FASTRECOVERY | F_RECOVER_VALID;
         flags &= ~F_RTTING;
@@ -1544,6 +1563,7 @@ final class TcpCb implements Pcb, CcVars {
         }
         stats.sackRexmits.increment();
         stats.sackRexmitBytes.add(len);
+        dsackUndo.retransmitted(from, from + len);
         if (advanceHighRxt) {
             sackBoard.retransmitted(from + len);
         }
@@ -1603,6 +1623,7 @@ final class TcpCb implements Pcb, CcVars {
         stats.rcvackbyte.add(dataAcked);
         bytesThisAck = dataAcked;
 
+        dsackUndo.acked(sndUna, sackBoard.fack(sndUna));
         sackBoard.ackedTo(sndUna);
         if (partial && (flags & F_SACK_PERMIT) != 0) {
             // RFC 6675: a partial ACK only moves HighACK; output() sends by pipe
@@ -1651,7 +1672,13 @@ final class TcpCb implements Pcb, CcVars {
     private void storeSack(Segment s) {
         int n = 0;
         int una = Seq.gt(s.ack, sndUna) ? s.ack : sndUna;
-        for (int i = 0; i < s.sackCount; i++) {
+        int first = 0;
+        if (isDsack(s)) {
+            first = 1;
+            dsackReceived(s.sack[0], s.sack[1]);
+            dsackOnlyAck = s.sackCount == 1;
+        }
+        for (int i = first; i < s.sackCount; i++) {
             int l = s.sack[2 * i];
             int r = s.sack[2 * i + 1];
             // RFC 2018: only blocks above the cumulative ACK and inside what we sent count
@@ -1664,6 +1691,48 @@ final class TcpCb implements Pcb, CcVars {
         }
         sackRcvdCount = n;
         sackBlocksSeen += n;
+    }
+
+    /**
+     * RFC 2883 §4: the first block reports a duplicate when it lies below the cumulative ACK,
+     * or inside the second block.
+     */
+    private static boolean isDsack(Segment s) {
+        int l = s.sack[0];
+        int r = s.sack[1];
+        if (!Seq.lt(l, r)) {
+            return false;
+        }
+        if (Seq.lt(l, s.ack)) {
+            return true;
+        }
+        return s.sackCount > 1 && Seq.geq(l, s.sack[2]) && Seq.leq(r, s.sack[3]);
+    }
+
+    /**
+     * A D-SACK: counted, never put on the scoreboard. When it reports the last retransmission
+     * of the latest recovery episode not yet reported, every one of them was unnecessary: the
+     * segments had been reordered, not lost (RFC 3708), and the window cut comes back.
+     */
+    private void dsackReceived(int l, int r) {
+        stats.dsackRcvd.increment();
+        stats.dsackBytes.add(r - l);
+        if (dsackUndo.duplicate(l, r)) {
+            undoSpuriousFastRetransmit();
+        }
+    }
+
+    /**
+     * The window, ssthresh and the algorithm's state go back to what the episode found
+     * (never below what they are now: the window may have grown since), as
+     * {@link #undoSpuriousRto} does for a timeout (RFC 9438 §4.9 for the algorithm).
+     */
+    private void undoSpuriousFastRetransmit() {
+        stats.sndrexmitbadfast.increment();
+        cc.congSignal(this, CongestionSignal.RTO_ERR);
+        cwnd = Math.max(cwnd, dsackUndo.cwndPrev());
+        ssthresh = Math.max(ssthresh, dsackUndo.ssthreshPrev());
+        dsackUndo.forget();
     }
 
     /**
@@ -1749,7 +1818,11 @@ final class TcpCb implements Pcb, CcVars {
                     stats.rcvoobyte.add(s.tlen);
                 }
                 int segSeq = s.seq;
-                reass.insert(segSeq, s.takePayload(), fin);
+                int segLen = s.tlen;
+                if (reass.insert(segSeq, s.takePayload(), fin) == 0 && segLen > 0) {
+                    // all of it was queued already
+                    noteDsack(segSeq, segSeq + segLen);
+                }
                 fin = false;
                 flags |= F_ACKNOW;
                 TcpReass.Seg q;
@@ -1791,6 +1864,20 @@ final class TcpCb implements Pcb, CcVars {
                 }
             }
         }
+    }
+
+    /**
+     * RFC 2883: data that arrived twice is reported to the sender in the first SACK block of
+     * the ACK it earns, sent at once, so the sender can tell an unnecessary retransmission.
+     */
+    private void noteDsack(int left, int right) {
+        if ((flags & F_SACK_PERMIT) == 0 || tcp.dsack.get() == 0) {
+            return;
+        }
+        dsackLeft = left;
+        dsackRight = right;
+        dsackPending = true;
+        flags |= F_ACKNOW;
     }
 
     /** RFC 5961 §7: challenge ACKs are plain ACKs of where we are. */
@@ -1894,6 +1981,7 @@ final class TcpCb implements Pcb, CcVars {
                 return;
             }
             stats.rexmttimeo.increment();
+            dsackUndo.forget();
             if (state.haveEstablished() && rxtshift == 1) {
                 saveForUndo();
             } else {
@@ -2360,8 +2448,8 @@ final class TcpCb implements Pcb, CcVars {
             return 20;
         }
         int n = tsOk() ? TSOPT_LEN : 0;
-        if ((flags & F_SACK_PERMIT) != 0 && !reass.isEmpty()) {
-            int blocks = Math.min(reass.segments(), (40 - n - 2) / 8);
+        if ((flags & F_SACK_PERMIT) != 0 && (dsackPending || !reass.isEmpty())) {
+            int blocks = Math.min(reass.segments() + (dsackPending ? 1 : 0), (40 - n - 2) / 8);
             n += 4 + 8 * Math.min(blocks, TcpOptions.MAX_SACK_BLOCKS);
         }
         return n;
@@ -2413,13 +2501,21 @@ final class TcpCb implements Pcb, CcVars {
                 optlen += TcpOptions.writeNop(ob, optlen);
                 optlen += TcpOptions.writeTimestamp(ob, optlen, tsNow(), tsRecent);
             }
-            if ((flags & F_SACK_PERMIT) != 0 && !reass.isEmpty()) {
+            if ((flags & F_SACK_PERMIT) != 0 && (dsackPending || !reass.isEmpty())) {
                 int max = Math.min((40 - optlen - 2) / 8, TcpOptions.MAX_SACK_BLOCKS);
-                int n = reass.sackBlocks(sackOut, max);
-                if (n > 0) {
+                int d = 0;
+                if (dsackPending && max > 0) {
+                    sackOut[0] = dsackLeft;
+                    sackOut[1] = dsackRight;
+                    d = 1;
+                    dsackPending = false;
+                    stats.dsackSent.increment();
+                }
+                int n = reass.sackBlocks(sackOut, d, max);
+                if (n + d > 0) {
                     optlen += TcpOptions.writeNop(ob, optlen);
                     optlen += TcpOptions.writeNop(ob, optlen);
-                    optlen += TcpOptions.writeSack(ob, optlen, sackOut, n);
+                    optlen += TcpOptions.writeSack(ob, optlen, sackOut, n + d);
                     stats.sackSndBlocks.add(n);
                 }
             }

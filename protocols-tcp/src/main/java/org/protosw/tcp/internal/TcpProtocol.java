@@ -43,6 +43,12 @@ final class TcpProtocol implements Protocol {
     static final String SYSCTL_DELACKTIME = "net.inet.tcp.delacktime";
     static final String SYSCTL_RFC1323 = "net.inet.tcp.rfc1323";
     static final String SYSCTL_SACK = "net.inet.tcp.sack.enable";
+    /**
+     * Not a FreeBSD name: FreeBSD (since 13) always reports duplicates with D-SACK when SACK is
+     * on ({@code tcp_update_dsack_list}) and has no switch; Linux has {@code net.ipv4.tcp_dsack}.
+     * protosw's switch goes under FreeBSD's SACK node.
+     */
+    static final String SYSCTL_DSACK = "net.inet.tcp.sack.dsack";
     static final String SYSCTL_RFC3042 = "net.inet.tcp.rfc3042";
     static final String SYSCTL_REXMIT_MIN = "net.inet.tcp.rexmit_min";
     static final String SYSCTL_REXMIT_INITIAL = "net.inet.tcp.rexmit_initial";
@@ -97,6 +103,7 @@ final class TcpProtocol implements Protocol {
     Tunable delacktime;
     Tunable rfc1323;
     Tunable sack;
+    Tunable dsack;
     Tunable rfc3042;
     Tunable rexmitMin;
     Tunable rexmitInitial;
@@ -142,6 +149,7 @@ final class TcpProtocol implements Protocol {
             tcp.delacktime = tcp.tunable(SYSCTL_DELACKTIME, 40, 1, 500, "delayed ACK timeout in ms");
             tcp.rfc1323 = tcp.tunable(SYSCTL_RFC1323, 1, 0, 3, "RFC 7323: 1 window scaling and timestamps, 2 scaling only, 3 timestamps only, 0 neither");
             tcp.sack = tcp.tunable(SYSCTL_SACK, 1, 0, 1, "offer and accept SACK (RFC 2018)");
+            tcp.dsack = tcp.tunable(SYSCTL_DSACK, 1, 0, 1, "report duplicate segments to the sender in the first SACK block (D-SACK, RFC 2883)");
             tcp.rfc3042 = tcp.tunable(SYSCTL_RFC3042, 1, 0, 1, "limited transmit (RFC 3042): a new segment on each of the first two duplicate ACKs");
             tcp.rexmitMin = tcp.tunable(SYSCTL_REXMIT_MIN, 200, 1, 60_000, "minimum retransmission timeout in ms");
             tcp.rexmitInitial = tcp.tunable(SYSCTL_REXMIT_INITIAL, 1000, 1, 60_000, "retransmission timeout before the first RTT sample, in ms (RFC 6298)");

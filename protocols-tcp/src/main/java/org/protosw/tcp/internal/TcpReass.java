@@ -61,6 +61,12 @@ final class TcpReass {
                     if (fin && pred.end() == seq + len) {
                         pred.fin = true;
                     }
+                    if (len > 0) {
+                        // the latest arrival, though a duplicate: its block goes first after
+                        // the D-SACK (RFC 2883 §4: the larger block holding the duplicate)
+                        lastSeq = seq;
+                        haveLast = true;
+                    }
                     return 0;
                 }
                 data.adj(overlap);
@@ -128,10 +134,18 @@ final class TcpReass {
      * queued data, the block holding the latest arrival first (RFC 2018 §4). Returns how many.
      */
     int sackBlocks(int[] edges, int max) {
-        if (segs.isEmpty() || max <= 0) {
+        return sackBlocks(edges, 0, max);
+    }
+
+    /**
+     * As {@link #sackBlocks(int[], int)}, writing from block {@code first} on (a D-SACK block
+     * before it), up to {@code max} blocks in all. Returns how many it wrote.
+     */
+    int sackBlocks(int[] edges, int first, int max) {
+        if (segs.isEmpty() || max <= first) {
             return 0;
         }
-        int n = 0;
+        int n = first;
         int firstL = 0;
         int firstR = 0;
         boolean found = false;
@@ -162,15 +176,15 @@ final class TcpReass {
             }
         }
         if (found) {
-            edges[0] = firstL;
-            edges[1] = firstR;
-            n = 1;
+            edges[2 * n] = firstL;
+            edges[2 * n + 1] = firstR;
+            n++;
         }
         for (int j = 0; j < k && n < max; j++, n++) {
             edges[2 * n] = tmp[2 * j];
             edges[2 * n + 1] = tmp[2 * j + 1];
         }
-        return n;
+        return n - first;
     }
 
     void clear() {

@@ -46,6 +46,9 @@ final class TcpStats {
     final LongAdder challengeAck = new LongAdder();
     final LongAdder sackRcvBlocks = new LongAdder();
     final LongAdder sackSndBlocks = new LongAdder();
+    final LongAdder dsackSent = new LongAdder();
+    final LongAdder dsackRcvd = new LongAdder();
+    final LongAdder dsackBytes = new LongAdder();
     final LongAdder inerrors = new LongAdder();
 
     final LongAdder connattempt = new LongAdder();
@@ -59,6 +62,7 @@ final class TcpStats {
     final LongAdder segstimed = new LongAdder();
     final LongAdder rexmttimeo = new LongAdder();
     final LongAdder sndrexmitbad = new LongAdder();
+    final LongAdder sndrexmitbadfast = new LongAdder();
     final LongAdder timeoutdrop = new LongAdder();
     final LongAdder persisttimeo = new LongAdder();
     final LongAdder sndrexmitfast = new LongAdder();
@@ -130,6 +134,9 @@ final class TcpStats {
         m.put("challenge ACKs sent", challengeAck.sum());
         m.put("SACK blocks received", sackRcvBlocks.sum());
         m.put("SACK blocks sent", sackSndBlocks.sum());
+        m.put("D-SACK blocks sent", dsackSent.sum());
+        m.put("D-SACK blocks received", dsackRcvd.sum());
+        m.put("bytes reported duplicate by D-SACK", dsackBytes.sum());
         long errors = inerrors.sum();
         if (errors != 0) {
             m.put("dropped due to internal errors", errors);
@@ -145,6 +152,7 @@ final class TcpStats {
         m.put("segments timed", segstimed.sum());
         m.put("retransmit timeouts", rexmttimeo.sum());
         m.put("spurious retransmit timeouts undone", sndrexmitbad.sum());
+        m.put("spurious fast retransmits undone (D-SACK)", sndrexmitbadfast.sum());
         m.put("connections dropped by rexmit timeout", timeoutdrop.sum());
         m.put("persist timeouts", persisttimeo.sum());
         m.put("fast retransmits", sndrexmitfast.sum());

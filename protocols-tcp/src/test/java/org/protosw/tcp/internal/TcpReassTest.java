@@ -15,6 +15,24 @@ class TcpReassTest {
     }
 
     @Test
+    void aDuplicateOfQueuedDataPutsItsBlockRightAfterTheDsack() {
+        TcpReass q = new TcpReass();
+        q.insert(1000, bytes(0, 100), false);
+        q.insert(2000, bytes(0, 100), false);
+        // a complete duplicate of the first block's data: nothing queued, but it is the latest arrival
+        assertThat(q.insert(1020, bytes(20, 50), false)).isZero();
+        int[] edges = new int[8];
+        edges[0] = 1020;
+        edges[1] = 1070;
+        int n = q.sackBlocks(edges, 1, 3);
+        assertThat(n).isEqualTo(2);
+        assertThat(edges).startsWith(1020, 1070, 1000, 1100, 2000, 2100);
+        // room for the D-SACK and one block only
+        assertThat(q.sackBlocks(edges, 1, 2)).isEqualTo(1);
+        assertThat(edges[2]).isEqualTo(1000);
+    }
+
+    @Test
     void overlapsAreCutAndDataComesOutInOrder() {
         TcpReass q = new TcpReass();
         int base = -10; // across the 2^32 wrap
