@@ -165,6 +165,9 @@ class TcpConnectionTest {
                     clients.add(c);
                     c.connect(new InetSockAddr(B, 8104));
                 }
+                // both in the queue before the third comes: handshakes of different flows
+                // complete in any order (they may be on different netisr workers)
+                assertThat(eventually(5000, () -> tb.stat(tb.b, "connection accepts") == 2)).isTrue();
                 // the SYN cache completes the third handshake, but the queue has no room for
                 // its socket: the ACK is answered with a RST (FreeBSD's rst_on_sock_fail)
                 Socket third = tcpSocket(tb.a);
@@ -213,7 +216,10 @@ class TcpConnectionTest {
         tb.tcp(tb.a).msl.set(200);
         tb.tcp(tb.b).msl.set(200);
         int n = 200;
-        try (Socket l = listener(tb.b, B, 8106, 256)) {
+        // all 200 may be waiting in the listen queue while a loaded machine runs the acceptor
+        // late: kern.ipc.somaxconn (128) would cap the backlog and reset the rest
+        tb.b.sysctl().find(org.protosw.internal.socket.SocketLayer.SOMAXCONN).set(n);
+        try (Socket l = listener(tb.b, B, 8106, n)) {
             Future<Integer> server = tb.async(() -> {
                 List<Future<Void>> echoes = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
