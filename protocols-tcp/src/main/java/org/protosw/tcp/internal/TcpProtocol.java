@@ -263,6 +263,13 @@ final class TcpProtocol implements Protocol {
         }
         Segment s = scratch.get();
         TcpHeader th = s.th.wrap(p.array(), p.offset() + hlen, len);
+        int src = p.get32(12);
+        int dst = p.get32(16);
+        // the checksum first, as tcp_input does: a damaged header is damage, whatever field it hit
+        if ((p.flags() & Packet.M_CSUM_OK) == 0 && !th.checksumValid(src, dst)) {
+            stats.rcvbadsum.increment();
+            return;
+        }
         WireStatus st = th.check();
         if (st != WireStatus.OK) {
             if (st == WireStatus.TRUNCATED && len >= TcpHeader.MIN_LENGTH) {
@@ -274,15 +281,9 @@ final class TcpProtocol implements Protocol {
             }
             return;
         }
-        int src = p.get32(12);
-        int dst = p.get32(16);
         if ((p.flags() & (Packet.M_BCAST | Packet.M_MCAST)) != 0 || (dst >>> 28) == 0xe || ctx.isBroadcast(dst)
                 || src == 0 || (src >>> 28) == 0xe) {
             // TCP is unicast only: RFC 1122 §4.2.3.10
-            return;
-        }
-        if ((p.flags() & Packet.M_CSUM_OK) == 0 && !th.checksumValid(src, dst)) {
-            stats.rcvbadsum.increment();
             return;
         }
         if (th.options(s.opts).parse() != WireStatus.OK) {

@@ -63,6 +63,12 @@ class TcpInputTest {
         bad.set8(20 + 4, bad.get8(20 + 4) ^ 0x55);
         tcp.tcpInput(bad, 20);
         assertThat(tb.stat(tb.b, "discarded for bad checksums")).isEqualTo(1);
+        // damage that hit the data offset is damage: the checksum is checked first, as tcp_input does
+        Packet offsetHit = segment(1, 2, 0, 0, TcpHeader.SYN, 20, 20, true);
+        offsetHit.set8(20 + 12, 0xf0);
+        tcp.tcpInput(offsetHit, 20);
+        assertThat(tb.stat(tb.b, "discarded for bad checksums")).isEqualTo(2);
+        assertThat(tb.stat(tb.b, "discarded for bad header offset fields")).isEqualTo(2);
         assertThat(tb.stat(tb.b, "resets sent")).isZero();
         assertThat(tcp.statistics()).doesNotContainKey("dropped due to internal errors");
     }

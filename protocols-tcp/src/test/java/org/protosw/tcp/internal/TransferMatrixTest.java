@@ -120,8 +120,8 @@ class TransferMatrixTest {
 
         /**
          * Damaged packets the receivers threw away: one flipped bit is always caught by the IP
-         * header checksum or the TCP checksum, or by the header sanity checks that come first
-         * (IP version and header length, TCP data offset).
+         * header checksum or the TCP checksum, or by the IP header sanity checks that come
+         * first (version, header length); TCP checks its checksum before its data offset.
          */
         long corruptionCaught() {
             return tcp("discarded for bad checksums") + tcp("discarded for bad header offset fields")
