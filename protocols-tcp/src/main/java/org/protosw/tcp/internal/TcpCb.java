@@ -1277,8 +1277,6 @@ final class TcpCb implements Pcb, CcVars {
             }
             if (todrop > 0) {
                 noteDsack(s.seq, s.seq + todrop);
-            }
-            if (todrop > 0) {
                 s.trimFront(todrop);
             } else if (s.tlen == 0 && Seq.lt(s.seq, rcvNxt)) {
                 s.seq = rcvNxt;
@@ -1729,10 +1727,19 @@ final class TcpCb implements Pcb, CcVars {
      */
     private void undoSpuriousFastRetransmit() {
         stats.sndrexmitbadfast.increment();
-        cc.congSignal(this, CongestionSignal.RTO_ERR);
-        cwnd = Math.max(cwnd, dsackUndo.cwndPrev());
-        ssthresh = Math.max(ssthresh, dsackUndo.ssthreshPrev());
+        undoCongestionSignal(dsackUndo.cwndPrev(), dsackUndo.ssthreshPrev());
         dsackUndo.forget();
+    }
+
+    /**
+     * Takes back a window reduction that proved needless (a spurious timeout or fast
+     * retransmit): the algorithm undoes its own state (RTO_ERR, RFC 9438 §4.9), and cwnd and
+     * ssthresh return to what they were, never below what they are now.
+     */
+    private void undoCongestionSignal(long cwndBefore, long ssthreshBefore) {
+        cc.congSignal(this, CongestionSignal.RTO_ERR);
+        cwnd = Math.max(cwnd, cwndBefore);
+        ssthresh = Math.max(ssthresh, ssthreshBefore);
     }
 
     /**
@@ -2055,9 +2062,7 @@ final class TcpCb implements Pcb, CcVars {
             return;
         }
         stats.sndrexmitbad.increment();
-        cc.congSignal(this, CongestionSignal.RTO_ERR);
-        cwnd = cwndPrev;
-        ssthresh = ssthreshPrev;
+        undoCongestionSignal(cwndPrev, ssthreshPrev);
         recover = recoverPrev;
         if ((flags & F_WASFRECOVERY) != 0) {
             flags |= F_FASTRECOVERY;
@@ -2233,13 +2238,7 @@ final class TcpCb implements Pcb, CcVars {
      */
     private void keepProbe() {
         stats.keepprobe.increment();
-        int nxt = sndNxt;
-        sndNxt = sndUna - 1;
-        try {
-            transmit(TcpHeader.ACK, 0, 0);
-        } finally {
-            sndNxt = nxt;
-        }
+        transmitAck(sndUna - 1);
     }
 
     // ==== output =============================================================================
@@ -2422,13 +2421,7 @@ final class TcpCb implements Pcb, CcVars {
             // retransmission went back to (tcp_output's snd_max): the peer may hold it all
             // and would take SND.NXT for an old duplicate, answering each with an ACK of its
             // own. In persist SND.MAX may lie past the window edge, so there SND.NXT stays.
-            int nxt = sndNxt;
-            sndNxt = sndMax;
-            try {
-                transmit(thflags, 0, off);
-            } finally {
-                sndNxt = nxt;
-            }
+            transmitAck(sndMax);
         } else {
             transmit(thflags, len, off);
         }
@@ -2470,6 +2463,19 @@ final class TcpCb implements Pcb, CcVars {
 
     /** Builds one segment at {@code snd_nxt} with {@code len} bytes of the send buffer from {@code off}. */
     private void transmit(int thflags, int len, int off) {
+        transmit(thflags, len, off, sndNxt);
+    }
+
+    /**
+     * A segment without data, SYN or FIN at sequence {@code seq} (a pure ACK at SND.MAX, a
+     * keepalive probe below SND.UNA): nothing of the send sequence space moves.
+     */
+    private void transmitAck(int seq) {
+        transmit(TcpHeader.ACK, 0, 0, seq);
+    }
+
+    /** One segment: {@code len} bytes from {@code off} of the send buffer, its header numbered {@code seq}. */
+    private void transmit(int thflags, int len, int off, int seq) {
         byte[] ob = optBuf;
         int optlen = 0;
         boolean syn = (thflags & TcpHeader.SYN) != 0;
@@ -2548,7 +2554,6 @@ final class TcpCb implements Pcb, CcVars {
         if (len > 0) {
             snd.copyOut(off, b, o + hlen, len);
         }
-        int seq = sndNxt;
         boolean ack = (thflags & TcpHeader.ACK) != 0;
         if (len > 0 && (off + len == (snd == null ? 0 : snd.cc()))) {
             thflags |= TcpHeader.PSH;

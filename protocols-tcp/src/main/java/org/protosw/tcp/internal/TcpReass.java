@@ -3,6 +3,7 @@ package org.protosw.tcp.internal;
 import java.util.ArrayList;
 
 import org.protosw.spi.Packet;
+import org.protosw.wire.TcpOptions;
 
 /**
  * The out-of-order queue of one connection ({@code tcp_reass}): payloads that arrived
@@ -26,6 +27,8 @@ final class TcpReass {
     }
 
     private final ArrayList<Seg> segs = new ArrayList<>();
+    /** The blocks other than the latest arrival's, while {@link #sackBlocks} builds its answer. */
+    private final int[] otherBlocks = new int[2 * TcpOptions.MAX_SACK_BLOCKS];
     private int bytes;
     /** Sequence number of the most recently queued segment, for the first SACK block (RFC 2018). */
     private int lastSeq;
@@ -130,16 +133,9 @@ final class TcpReass {
     }
 
     /**
-     * Fills {@code edges} with up to {@code max} SACK blocks (left, right pairs) of the
-     * queued data, the block holding the latest arrival first (RFC 2018 §4). Returns how many.
-     */
-    int sackBlocks(int[] edges, int max) {
-        return sackBlocks(edges, 0, max);
-    }
-
-    /**
-     * As {@link #sackBlocks(int[], int)}, writing from block {@code first} on (a D-SACK block
-     * before it), up to {@code max} blocks in all. Returns how many it wrote.
+     * Fills {@code edges} with SACK blocks (left, right pairs) of the queued data, the block
+     * holding the latest arrival first (RFC 2018 §4), from block {@code first} on (a D-SACK
+     * block before it) up to {@code max} blocks in all. Returns how many it wrote.
      */
     int sackBlocks(int[] edges, int first, int max) {
         if (segs.isEmpty() || max <= first) {
@@ -153,7 +149,8 @@ final class TcpReass {
         int l = segs.get(0).seq;
         int r = segs.get(0).end();
         int k = 0;
-        int[] tmp = new int[2 * Math.max(1, segs.size())];
+        // only max blocks can go out: those beyond are not kept (no allocation per ACK)
+        int[] tmp = otherBlocks;
         for (int i = 1; i <= segs.size(); i++) {
             if (i < segs.size() && segs.get(i).seq == r) {
                 r = segs.get(i).end();
@@ -164,7 +161,7 @@ final class TcpReass {
                     firstL = l;
                     firstR = r;
                     found = true;
-                } else {
+                } else if (k < max && k < TcpOptions.MAX_SACK_BLOCKS) {
                     tmp[2 * k] = l;
                     tmp[2 * k + 1] = r;
                     k++;

@@ -42,7 +42,7 @@ class TcpReassTest {
         assertThat(q.insert(base + 5, bytes(5, 5), false)).isEqualTo(5);
         assertThat(q.bytes()).isEqualTo(20);
         int[] edges = new int[8];
-        int n = q.sackBlocks(edges, 4);
+        int n = q.sackBlocks(edges, 0, 4);
         assertThat(n).isEqualTo(2);
         // the block with the latest arrival comes first
         assertThat(edges[0]).isEqualTo(base + 5);
