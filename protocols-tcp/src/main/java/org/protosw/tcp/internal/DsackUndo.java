@@ -23,20 +23,14 @@ final class DsackUndo {
     private boolean resent;
     private long cwndPrev;
     private long ssthreshPrev;
-    /** SND.UNA when the episode began: the first segment it resent. */
-    private int marker;
-    /** How far beyond {@link #marker} the peer had SACKed when the marker's hole was filled, or -1. */
-    private int reorderExtent = -1;
 
     /** A recovery episode starts: remember the window it is about to cut. */
-    void start(int una, long cwnd, long ssthresh) {
+    void start(long cwnd, long ssthresh) {
         valid = true;
         resent = false;
         count = 0;
-        marker = una;
         cwndPrev = cwnd;
         ssthreshPrev = ssthresh;
-        reorderExtent = -1;
     }
 
     /** The episode can no longer be undone (a timeout, or too much to keep track of). */
@@ -55,10 +49,6 @@ final class DsackUndo {
 
     long ssthreshPrev() {
         return ssthreshPrev;
-    }
-
-    int marker() {
-        return marker;
     }
 
     /** The episode resent [from, end). */
@@ -139,21 +129,5 @@ final class DsackUndo {
             }
         }
         return hit && count == 0;
-    }
-
-    /**
-     * The cumulative ACK reached {@code ack} with the peer holding data up to {@code fack}: the
-     * first time it passes the marker, how far the peer's data reached then is the least
-     * reordering an unnecessary retransmission of the marker's segment implies.
-     */
-    void acked(int ack, int fack) {
-        if (valid && reorderExtent < 0 && Seq.gt(ack, marker)) {
-            reorderExtent = Seq.gt(fack, ack) ? fack - marker : ack - marker;
-        }
-    }
-
-    /** Bytes of reordering the episode showed (0 when not measured). */
-    int reorderExtent() {
-        return Math.max(reorderExtent, 0);
     }
 }

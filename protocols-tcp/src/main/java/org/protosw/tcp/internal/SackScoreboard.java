@@ -110,11 +110,6 @@ final class SackScoreboard {
         }
     }
 
-    /** The highest sequence number the peer reported holding (FreeBSD's snd_fack), or {@code una}. */
-    int fack(int una) {
-        return count > 0 && Seq.gt(right[count - 1], una) ? right[count - 1] : una;
-    }
-
     /** Where sending from {@code seq} should start: past the SACKed range holding it, if any. */
     int skipSacked(int seq) {
         for (int k = 0; k < count && Seq.leq(left[k], seq); k++) {

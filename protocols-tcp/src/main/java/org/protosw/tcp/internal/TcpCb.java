@@ -1480,7 +1480,7 @@ final class TcpCb implements Pcb, CcVars {
         stats.sndrexmitfast.increment();
         stats.recoveryEpisodes.increment();
         stats.sackRecoveryEpisodes.increment();
-        dsackUndo.start(sndUna, cwnd, ssthresh);
+        dsackUndo.start(cwnd, ssthresh);
         cc.congSignal(this, CongestionSignal.NDUPACK);
         flags |= F_FASTRECOVERY | F_RECOVER_VALID;
         flags &= ~F_RTTING;
@@ -1621,7 +1621,6 @@ final class TcpCb implements Pcb, CcVars {
         stats.rcvackbyte.add(dataAcked);
         bytesThisAck = dataAcked;
 
-        dsackUndo.acked(sndUna, sackBoard.fack(sndUna));
         sackBoard.ackedTo(sndUna);
         if (partial && (flags & F_SACK_PERMIT) != 0) {
             // RFC 6675: a partial ACK only moves HighACK; output() sends by pipe
