@@ -28,9 +28,8 @@ public final class DatagramService extends InetService {
     /** The largest UDP payload IPv4 can carry. */
     private static final int MAX_DGRAM = 65535 - 20 - 8;
 
-    private final Socket socket;
+    private volatile Socket socket;
     private final Thread thread;
-    private volatile boolean stopping;
 
     private DatagramService(String name, ServiceKind kind, NetStack stack, int port, Socket socket) {
         super(name, kind, stack, port, null);
@@ -42,6 +41,12 @@ public final class DatagramService extends InetService {
         if (kind == ServiceKind.HTTP) {
             throw new SocketException(Errno.EPROTOTYPE, "http runs over tcp only");
         }
+        DatagramService s = new DatagramService(name, kind, stack, port, bind(stack, port));
+        s.thread.start();
+        return s;
+    }
+
+    private static Socket bind(NetStack stack, int port) throws SocketException {
         Socket so = stack.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
         try {
             // the default send space (FreeBSD's 9216) would refuse to echo a larger datagram;
@@ -53,9 +58,7 @@ public final class DatagramService extends InetService {
             so.close();
             throw e;
         }
-        DatagramService s = new DatagramService(name, kind, stack, port, so);
-        s.thread.start();
-        return s;
+        return so;
     }
 
     @Override
@@ -72,15 +75,24 @@ public final class DatagramService extends InetService {
         ByteBuffer buf = ByteBuffer.allocate(65536);
         Chargen chargen = new Chargen();
         ServiceStats st = stats();
-        while (!stopping) {
+        while (!stopping()) {
             buf.clear();
             RecvInfo info;
+            Socket socket = this.socket;
             try {
                 info = socket.recvfrom(buf, 0);
             } catch (SocketException e) {
-                if (!stopping) {
-                    LOG.warn("inetd {}: receive failed, the service stops: {}", name(), e.getMessage());
+                if (stopping()) {
+                    return;
                 }
+                if (abortedUnder(socket, e)) {
+                    socket.close();
+                    if (!rebind(e)) {
+                        return;
+                    }
+                    continue;
+                }
+                LOG.warn("inetd {}: receive failed, the service stops: {}", name(), e.getMessage());
                 return;
             }
             st.sessions.increment();
@@ -104,16 +116,31 @@ public final class DatagramService extends InetService {
             } catch (SocketException e) {
                 // one peer unreachable (ICMP error, no route) must not stop the service
                 st.errors.increment();
-                if (stopping || e.errno() == Errno.EBADF) {
+                if (stopping() || e.errno() == Errno.EBADF) {
                     return;
                 }
+                // an abort during the send shows at the next receive
             }
         }
     }
 
+    /** The socket was aborted (UDP went away): bind again once UDP is back. */
+    private boolean rebind(SocketException why) {
+        Socket so = reopen(() -> bind(stack(), port()), why);
+        if (so == null) {
+            return false;
+        }
+        socket = so;
+        if (stopping()) {
+            so.close();
+            return false;
+        }
+        return true;
+    }
+
     @Override
     public void stop() {
-        stopping = true;
+        markStopping();
         socket.close();
         if (Thread.currentThread() != thread) {
             try {

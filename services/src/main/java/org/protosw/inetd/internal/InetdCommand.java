@@ -61,7 +61,8 @@ public final class InetdCommand {
             + "                          HTTP/1.1 GET/HEAD of the files under DIR (default port 80):\n"
             + "                          keep-alive, Content-Length, one byte range; needs TCP\n"
             + "  inetd stop NAME         stop a service and close its sockets (NAME as inetd list shows it)\n"
-            + "  inetd list              the services with their connections (tcp) or datagrams (udp) and bytes\n"
+            + "  inetd list              the services with their connections (tcp) or datagrams (udp), bytes, and\n"
+            + "                          state (serving, or waiting for its protocol to return after an unload)\n"
             + "  -j vnet                 the stack instance (default: the default vnet)\n"
             + "  prints the name of a started service; fails with one line saying why")
     public void inetd(@Descriptor("start ... | stop NAME | list") String... argv) {
@@ -191,14 +192,14 @@ public final class InetdCommand {
 
     static String table(List<InetService> list) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NAME", "VNET", "PROTO", "PORT", "CONNS", "ACTIVE", "DGRAMS", "BYTES-IN", "BYTES-OUT", "ERRORS", "ROOT"});
+        rows.add(new String[] {"NAME", "VNET", "PROTO", "PORT", "CONNS", "ACTIVE", "DGRAMS", "BYTES-IN", "BYTES-OUT", "ERRORS", "STATE", "ROOT"});
         for (InetService s : list) {
             boolean tcp = s.transport().equals("tcp");
             ServiceStats st = s.stats();
             rows.add(new String[] {s.name(), s.stack().name(), s.transport(), Integer.toString(s.port()),
                 tcp ? Long.toString(st.sessions.sum()) : "-", tcp ? Integer.toString(s.activeConnections()) : "-",
                 tcp ? "-" : Long.toString(st.sessions.sum()), Long.toString(st.bytesIn.sum()), Long.toString(st.bytesOut.sum()),
-                Long.toString(st.errors.sum()), s.root() == null ? "-" : s.root().toString()});
+                Long.toString(st.errors.sum()), s.state(), s.root() == null ? "-" : s.root().toString()});
         }
         int cols = rows.get(0).length;
         int[] w = new int[cols];

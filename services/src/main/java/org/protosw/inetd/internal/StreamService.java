@@ -29,12 +29,11 @@ public final class StreamService extends InetService {
     private static final int BACKLOG = 128;
     private static final long JOIN_MS = 5000;
 
-    private final Socket listener;
+    private volatile Socket listener;
     private final StreamHandler handler;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
-    private volatile boolean stopping;
 
     private StreamService(String name, ServiceKind kind, NetStack stack, int port, Path root, Socket listener, StreamHandler handler) {
         super(name, kind, stack, port, root);
@@ -45,6 +44,12 @@ public final class StreamService extends InetService {
 
     static StreamService start(String name, ServiceKind kind, NetStack stack, int port, Path root, StreamHandler handler)
             throws SocketException {
+        StreamService s = new StreamService(name, kind, stack, port, root, listen(stack, port), handler);
+        s.acceptor.start();
+        return s;
+    }
+
+    private static Socket listen(NetStack stack, int port) throws SocketException {
         Socket so = stack.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
         try {
             so.setOption(SockOpt.SO_REUSEADDR, true);
@@ -54,9 +59,7 @@ public final class StreamService extends InetService {
             so.close();
             throw e;
         }
-        StreamService s = new StreamService(name, kind, stack, port, root, so, handler);
-        s.acceptor.start();
-        return s;
+        return so;
     }
 
     @Override
@@ -70,19 +73,28 @@ public final class StreamService extends InetService {
     }
 
     private void acceptLoop() {
-        while (!stopping) {
+        while (!stopping()) {
             Socket c;
+            Socket l = listener;
             try {
-                c = listener.accept();
+                c = l.accept();
             } catch (SocketException e) {
-                if (!stopping) {
-                    if (e.errno() == Errno.ECONNABORTED && !listener.isClosed()) {
-                        // a connection reset while it waited on the queue: take the next
-                        stats().errors.increment();
-                        continue;
-                    }
-                    LOG.warn("inetd {}: accept failed, the service stops: {}", name(), e.getMessage());
+                if (stopping()) {
+                    return;
                 }
+                if (abortedUnder(l, e)) {
+                    l.close();
+                    if (!relisten(e)) {
+                        return;
+                    }
+                    continue;
+                }
+                if (e.errno() == Errno.ECONNABORTED) {
+                    // a connection reset while it waited on the queue: take the next
+                    stats().errors.increment();
+                    continue;
+                }
+                LOG.warn("inetd {}: accept failed, the service stops: {}", name(), e.getMessage());
                 return;
             }
             stats().sessions.increment();
@@ -90,10 +102,25 @@ public final class StreamService extends InetService {
             Thread t = Thread.ofVirtual().name("inetd-" + name() + "-conn").unstarted(() -> serve(c));
             threads.add(t);
             t.start();
-            if (stopping) {
+            if (stopping()) {
                 c.close();
             }
         }
+    }
+
+    /** The listener was aborted (TCP went away): listen again once TCP is back. */
+    private boolean relisten(SocketException why) {
+        Socket so = reopen(() -> listen(stack(), port()), why);
+        if (so == null) {
+            return false;
+        }
+        listener = so;
+        if (stopping()) {
+            // stop() may have closed the old listener just before this one was published
+            so.close();
+            return false;
+        }
+        return true;
     }
 
     private void serve(Socket c) {
@@ -101,7 +128,7 @@ public final class StreamService extends InetService {
             handler.serve(c, stats());
         } catch (IOException e) {
             // the peer went away (reset, closed while we sent) or the service stops
-            if (!stopping && !(e instanceof SocketException se && (se.errno() == Errno.EPIPE || se.errno() == Errno.ECONNRESET))) {
+            if (!stopping() && !(e instanceof SocketException se && (se.errno() == Errno.EPIPE || se.errno() == Errno.ECONNRESET))) {
                 stats().errors.increment();
             }
         } catch (RuntimeException e) {
@@ -116,7 +143,7 @@ public final class StreamService extends InetService {
 
     @Override
     public void stop() {
-        stopping = true;
+        markStopping();
         listener.close();
         for (Socket c : open) {
             c.close();

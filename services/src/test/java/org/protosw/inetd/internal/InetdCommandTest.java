@@ -79,9 +79,9 @@ class InetdCommandTest {
         }
         String list = run("list");
         assertThat(list.lines().toList()).hasSize(2);
-        assertThat(list.lines().toList().get(0)).startsWith("NAME        VNET     PROTO  PORT  CONNS  ACTIVE  DGRAMS  BYTES-IN  BYTES-OUT  ERRORS  ROOT");
+        assertThat(list.lines().toList().get(0)).startsWith("NAME        VNET     PROTO  PORT  CONNS  ACTIVE  DGRAMS  BYTES-IN  BYTES-OUT  ERRORS  STATE    ROOT");
         // 100 + 400 + 700 + 1000 + 1300 bytes each way
-        assertThat(list.lines().toList().get(1).split(" +")).containsExactly("echo-udp-7", "default", "udp", "7", "-", "-", "5", "3500", "3500", "0", "-");
+        assertThat(list.lines().toList().get(1).split(" +")).containsExactly("echo-udp-7", "default", "udp", "7", "-", "-", "5", "3500", "3500", "0", "serving", "-");
     }
 
     @Test
