@@ -1,6 +1,5 @@
 package org.protosw.internal.socket;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -20,21 +19,19 @@ import org.protosw.spi.Pcb;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSocket;
 import org.protosw.spi.SockBuf;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The socket as its protocol sees it ({@code struct socket}): the two socket buffers, the
  * connection state ({@code so_state}), the pending error, the socket-level options, the
- * listen queues and the knotes of pollers. It exists before the pcb (the protocol's
- * {@code attach} receives it) and is wrapped by the application's {@link SocketImpl}.
+ * listen queues ({@link ListenQueue}, while listening) and the knotes of pollers, with the
+ * upcalls protocols make and the waits of connect, accept and close. It exists before the
+ * pcb (the protocol's {@code attach} receives it) and is wrapped by the application's
+ * {@link SocketImpl}.
  *
  * <p>State transitions and listen queues take this socket's own lock; data moves under the
  * socket buffers' locks. No global lock is taken here.
  */
 final class ProtoSocketImpl implements ProtoSocket {
-    private static final Logger LOG = LoggerFactory.getLogger(ProtoSocketImpl.class);
-
     static final int SS_ISCONNECTED = 0x0002;
     static final int SS_ISCONNECTING = 0x0004;
     static final int SS_ISDISCONNECTING = 0x0008;
@@ -44,10 +41,6 @@ final class ProtoSocketImpl implements ProtoSocket {
     static final int DEFAULT_SPACE = 64 * 1024;
     /** BSD's default send low-water mark ({@code MCLBYTES}). */
     static final int DEFAULT_SND_LOWAT = 2048;
-
-    static final int Q_NONE = 0;
-    static final int Q_INCOMP = 1;
-    static final int Q_COMP = 2;
 
     private static final Knote[] NO_KNOTES = new Knote[0];
     private static final Knote[] CLOSED_KNOTES = new Knote[0];
@@ -82,7 +75,7 @@ final class ProtoSocketImpl implements ProtoSocket {
     /** The listener whose queue holds this connection; guarded by this socket's lock. */
     ProtoSocketImpl head;
     /** Which of the listener's queues holds it; guarded by the listener's lock. */
-    int queue = Q_NONE;
+    int queue = ListenQueue.Q_NONE;
 
     /**
      * Made by {@code sonewconn} with the listener's buffer limits: the protocol's
@@ -114,6 +107,10 @@ final class ProtoSocketImpl implements ProtoSocket {
     }
 
     /** A connection's socket made by {@code sonewconn}: it inherits the listener's settings. */
+    ProtoSocketImpl newConnection() {
+        return new ProtoSocketImpl(this);
+    }
+
     private ProtoSocketImpl(ProtoSocketImpl listener) {
         this.layer = listener.layer;
         this.pi = listener.pi;
@@ -231,8 +228,9 @@ final class ProtoSocketImpl implements ProtoSocket {
         } finally {
             lock.unlock();
         }
-        if (h != null) {
-            h.childConnected(this);
+        ListenQueue hq = h != null ? h.listen : null;
+        if (hq != null) {
+            hq.connected(this);
         }
         wakeState();
         sorwakeup();
@@ -273,8 +271,9 @@ final class ProtoSocketImpl implements ProtoSocket {
         wakeState();
         sorwakeup();
         sowwakeup();
-        if (h != null) {
-            SocketImpl embryo = h.dropIncomplete(this);
+        ListenQueue hq = h != null ? h.listen : null;
+        if (hq != null) {
+            SocketImpl embryo = hq.dropIncomplete(this);
             if (embryo != null) {
                 embryo.abortByCore();
             }
@@ -318,79 +317,7 @@ final class ProtoSocketImpl implements ProtoSocket {
         if (listener == null || q == null || listener.isClosed()) {
             return null;
         }
-        lock.lock();
-        try {
-            if (q.closed || q.full()) {
-                q.overflows++;
-                LOG.debug("{}: listen queue overflow ({} queued, backlog {})", listener.describe(), q.qlen(), q.qlimit);
-                return null;
-            }
-        } finally {
-            lock.unlock();
-        }
-        try {
-            pi.beginCreate(true);
-        } catch (SocketException e) {
-            return null;
-        }
-        try {
-            ProtoSocketImpl child = new ProtoSocketImpl(this);
-            Pcb pcb;
-            try {
-                pcb = attach.apply(child);
-            } catch (RuntimeException | LinkageError e) {
-                LOG.error("{}: {} failed to attach a new connection", listener.describe(), protoName, e);
-                return null;
-            }
-            if (pcb == null) {
-                return null;
-            }
-            SocketImpl cs = new SocketImpl(child, pcb);
-            // join the protocol's socket set before anyone else can see the socket, so an
-            // unload never misses it
-            if (!pi.insert(cs)) {
-                cs.abortByCore();
-                return null;
-            }
-            boolean queued = false;
-            boolean complete = false;
-            lock.lock();
-            try {
-                if (listen == q && !q.closed && !q.full()) {
-                    child.lock.lock();
-                    try {
-                        child.head = this;
-                        if (child.isConnectedState()) {
-                            complete = true;
-                            child.queue = Q_COMP;
-                            q.comp.addLast(cs);
-                        } else {
-                            child.queue = Q_INCOMP;
-                            q.incomp.addLast(cs);
-                        }
-                    } finally {
-                        child.lock.unlock();
-                    }
-                    queued = true;
-                } else {
-                    q.overflows++;
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (!queued) {
-                cs.abortByCore();
-                return null;
-            }
-            layer.insert(cs);
-            if (complete) {
-                wakeState();
-                activate(rknotes.get());
-            }
-            return child;
-        } finally {
-            pi.endCreate();
-        }
+        return q.sonewconn(listener, attach);
     }
 
     // ---- listening -----------------------------------------------------------------------
@@ -400,50 +327,19 @@ final class ProtoSocketImpl implements ProtoSocket {
         try {
             ListenQueue q = listen;
             if (q == null) {
-                listen = new ListenQueue(qlimit);
+                listen = new ListenQueue(this, qlimit);
             } else {
-                q.qlimit = qlimit;
+                q.setLimit(qlimit);
             }
         } finally {
             lock.unlock();
         }
     }
 
-    /** A queued connection completed its handshake: it moves to the accept queue. */
-    private void childConnected(ProtoSocketImpl child) {
-        boolean moved = false;
-        lock.lock();
-        try {
-            ListenQueue q = listen;
-            SocketImpl cs = child.socket;
-            if (q != null && cs != null && child.queue == Q_INCOMP && q.incomp.remove(cs)) {
-                child.queue = Q_COMP;
-                q.comp.addLast(cs);
-                moved = true;
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (moved) {
-            wakeState();
-            activate(rknotes.get());
-        }
-    }
-
-    /** An embryonic connection died: it leaves the incomplete queue; returned for aborting. */
-    private SocketImpl dropIncomplete(ProtoSocketImpl child) {
-        lock.lock();
-        try {
-            ListenQueue q = listen;
-            SocketImpl cs = child.socket;
-            if (q != null && cs != null && child.queue == Q_INCOMP && q.incomp.remove(cs)) {
-                child.queue = Q_NONE;
-                return cs;
-            }
-            return null;
-        } finally {
-            lock.unlock();
-        }
+    /** A connection completed on this listener's queue: accept(2) waiters and pollers learn it. */
+    void wakeAcceptors() {
+        wakeState();
+        activate(rknotes.get());
     }
 
     /** A queued connection was detached: it leaves its listener's queue. */
@@ -460,37 +356,20 @@ final class ProtoSocketImpl implements ProtoSocket {
             h.lock.lock();
             try {
                 ListenQueue q = h.listen;
-                if (q != null && socket != null) {
-                    q.incomp.remove(socket);
-                    q.comp.remove(socket);
+                if (q != null) {
+                    q.remove(this);
                 }
-                queue = Q_NONE;
+                queue = ListenQueue.Q_NONE;
             } finally {
                 h.lock.unlock();
             }
         }
     }
 
-    /**
-     * The listener closes or is aborted: its queues are closed and the connections on them
-     * returned, to be aborted ({@code soabort} of BSD's {@code soclose} on a listener).
-     */
+    /** The listener closes or is aborted: the connections on its queues, to be aborted. */
     List<SocketImpl> stopListening() {
-        lock.lock();
-        try {
-            ListenQueue q = listen;
-            if (q == null) {
-                return List.of();
-            }
-            q.closed = true;
-            List<SocketImpl> queued = new ArrayList<>(q.incomp);
-            queued.addAll(q.comp);
-            q.incomp.clear();
-            q.comp.clear();
-            return queued;
-        } finally {
-            lock.unlock();
-        }
+        ListenQueue q = listen;
+        return q == null ? List.of() : q.close();
     }
 
     /** accept(2)'s wait: the first completed connection, taken off the queue. */
@@ -508,16 +387,8 @@ final class ProtoSocketImpl implements ProtoSocket {
                 if (err != null) {
                     throw new SocketException(err, "accept");
                 }
-                SocketImpl c = q.comp.pollFirst();
+                SocketImpl c = q.dequeue();
                 if (c != null) {
-                    ProtoSocketImpl cso = c.so;
-                    cso.lock.lock();
-                    try {
-                        cso.head = null;
-                        cso.queue = Q_NONE;
-                    } finally {
-                        cso.lock.unlock();
-                    }
                     return c;
                 }
                 if (nonBlocking) {
@@ -537,23 +408,13 @@ final class ProtoSocketImpl implements ProtoSocket {
 
     /** Connections ready for accept (the read filter's data on a listener). */
     int completedConnections() {
-        lock.lock();
-        try {
-            ListenQueue q = listen;
-            return q == null ? 0 : q.comp.size();
-        } finally {
-            lock.unlock();
-        }
+        ListenQueue q = listen;
+        return q == null ? 0 : q.completed();
     }
 
     long listenOverflows() {
-        lock.lock();
-        try {
-            ListenQueue q = listen;
-            return q == null ? 0 : q.overflows;
-        } finally {
-            lock.unlock();
-        }
+        ListenQueue q = listen;
+        return q == null ? 0 : q.overflows();
     }
 
     // ---- state waits ---------------------------------------------------------------------
