@@ -64,6 +64,11 @@ public final class TestNet implements AutoCloseable {
         public Poller newPoller() {
             return layer.newPoller();
         }
+
+        @Override
+        public org.protosw.socket.SockAddr parseAddress(int family, String text) throws SocketException {
+            return layer.parseAddress(family, text);
+        }
     }
 
     public RegisterResult register(ProtoSw sw, Map<String, Object> props) {

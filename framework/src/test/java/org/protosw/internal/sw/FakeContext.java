@@ -112,6 +112,24 @@ public final class FakeContext implements ScopedContext {
     }
 
     @Override
+    public org.protosw.spi.KernSocket socreate(int domain, int type, int protocol, org.protosw.spi.SoUpcall upcall)
+            throws org.protosw.socket.SocketException {
+        throw new org.protosw.socket.SocketException(org.protosw.socket.Errno.EPROTONOSUPPORT, "no in-stack sockets in this test");
+    }
+
+    @Override
+    public <T> T domainState(Class<T> type) {
+        return domainState == null ? null : type.cast(domainState);
+    }
+
+    public volatile Object domainState;
+
+    @Override
+    public void bindDomainState(Object state) {
+        this.domainState = state;
+    }
+
+    @Override
     public Pfil pfil() {
         throw outside("pfil");
     }
