@@ -58,9 +58,13 @@ final class SoReceive {
         boolean timed = timeo > 0;
         long deadline = SocketImpl.deadline(timeo);
         int n;
+        boolean seq = so.type == SocketConstants.SOCK_SEQPACKET;
         sb.lock.lock();
         try {
-            while (sb.entries() == 0) {
+            // a SOCK_SEQPACKET reader waits for a whole record, unless what is queued already
+            // fills its buffer or the receive buffer (SCTP's partial delivery point)
+            while (sb.entries() == 0 || (seq && !peek && sb.endsOfRecord() == 0 && sb.cc() < dst.remaining()
+                    && sb.cc() < sb.hiwat() && !sb.cantMore() && so.error.get() == null)) {
                 s.checkAlive();
                 Errno err = so.error.getAndSet(null);
                 if (err != null) {

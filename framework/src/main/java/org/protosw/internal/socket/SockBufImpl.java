@@ -54,6 +54,8 @@ final class SockBufImpl implements SockBuf {
     private int head;
     private int count;
     private boolean skipToEor;
+    /** Queued parts that end a record: a SOCK_SEQPACKET reader waits for one. */
+    private int eors;
 
     SockBufImpl(int hiwat, int lowat) {
         this.hiwat = hiwat;
@@ -254,6 +256,11 @@ final class SockBufImpl implements SockBuf {
         return ifnames[head];
     }
 
+    /** Queued parts that end a record. Lock held. */
+    int endsOfRecord() {
+        return eors;
+    }
+
     /** The first record's MSG_EOR bit. Lock held, {@link #entries()} > 0. */
     int headFlags() {
         return rflags[head];
@@ -406,6 +413,9 @@ final class SockBufImpl implements SockBuf {
         froms[slot] = from;
         ifnames[slot] = ifname;
         rflags[slot] = flags;
+        if ((flags & SocketConstants.MSG_EOR) != 0) {
+            eors++;
+        }
         count++;
     }
 
@@ -426,6 +436,9 @@ final class SockBufImpl implements SockBuf {
     }
 
     private void clear(int slot) {
+        if ((rflags[slot] & SocketConstants.MSG_EOR) != 0 && pkts[slot] != null) {
+            eors--;
+        }
         pkts[slot] = null;
         froms[slot] = null;
         ifnames[slot] = null;

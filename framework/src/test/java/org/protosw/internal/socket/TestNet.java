@@ -39,6 +39,7 @@ public final class TestNet implements AutoCloseable {
         this.stack = new Stack(name);
         this.layer = new SocketLayer(name, stack, registry, sysctl);
         stack.layer = layer;
+        vnet.layer = layer;
     }
 
     /** The NetStack service the lead registers for a vnet, reduced to delegation. */
