@@ -30,4 +30,15 @@ public interface NetStack {
 
     /** A new readiness poller (kqueue(2)) for sockets of this stack. */
     Poller newPoller();
+
+    /**
+     * A socket address of any registered domain from its text form (as {@code netstat} and
+     * the shell write it), so an application needs no class of the domain's bundle:
+     * {@code parseAddress(AF_INET, "192.0.2.1:7")}.
+     *
+     * @throws SocketException EAFNOSUPPORT when no domain serves the family, EINVAL (with
+     *         the domain's message saying what it accepts) for text it cannot parse
+     * @since 1.1
+     */
+    SockAddr parseAddress(int family, String text) throws SocketException;
 }

@@ -11,10 +11,14 @@ public final class SocketConstants {
     // address and protocol families (FreeBSD values)
     public static final int AF_UNSPEC = 0;
     public static final int AF_INET = 2;
+    /** InfiniBand native addressing (Linux's value; FreeBSD has none). @since 1.1 */
+    public static final int AF_IB = 27;
     /** FreeBSD 14's divert domain. */
     public static final int AF_DIVERT = 44;
     public static final int PF_INET = AF_INET;
     public static final int PF_DIVERT = AF_DIVERT;
+    /** @since 1.1 */
+    public static final int PF_IB = AF_IB;
 
     // socket types
     public static final int SOCK_STREAM = 1;
@@ -38,8 +42,16 @@ public final class SocketConstants {
     public static final int MSG_OOB = 0x1;
     public static final int MSG_PEEK = 0x2;
     public static final int MSG_DONTROUTE = 0x4;
+    /**
+     * On send: this send ends a record (SOCK_SEQPACKET). On receive, in
+     * {@link RecvInfo#flags()}: the data received end a record; a SOCK_SEQPACKET receive
+     * without it got the first part of a record whose rest is still to come.
+     */
     public static final int MSG_EOR = 0x8;
-    /** Set in {@link RecvInfo#flags()} when a datagram was longer than the buffer. */
+    /**
+     * Set in {@link RecvInfo#flags()} when a datagram or record was longer than the buffer:
+     * the excess was discarded (POSIX {@code recvmsg}).
+     */
     public static final int MSG_TRUNC = 0x10;
     public static final int MSG_WAITALL = 0x40;
     public static final int MSG_DONTWAIT = 0x80;
@@ -68,6 +80,7 @@ public final class SocketConstants {
         return switch (domain) {
             case AF_INET -> "inet";
             case AF_DIVERT -> "divert";
+            case AF_IB -> "ib";
             case AF_UNSPEC -> "unspec";
             default -> "af" + domain;
         };

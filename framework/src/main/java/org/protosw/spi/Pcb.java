@@ -17,6 +17,35 @@ import org.protosw.socket.SocketException;
  * {@link #detach()} is called exactly once, after {@link #close()} or {@link #abort()} and
  * when no other call of this pcb is running. Calls for one socket may come from several
  * threads at once (a reader and a writer): guard the pcb's own state.
+ *
+ * <h2>The rules a protocol author relies on</h2>
+ * <ul>
+ * <li><b>Threads.</b> User requests run on the application's thread (a blocked receive
+ * waits in the socket layer, never inside the pcb). Input ({@link IpInput}, a
+ * {@link TunnelInput}) runs on the stack's input worker of the flow; one flow is always on
+ * one worker, different flows run at once. Timers ({@link Callout}) run on the stack's timer
+ * thread. {@link #abort()} for an unload or a vnet removal runs on the thread doing it (an
+ * OSGi or shell thread). So input, timers and user requests of one pcb may overlap.</li>
+ * <li><b>close and abort race with input and timers, never with detach.</b> While
+ * {@code close} or {@code abort} runs, the pcb's input handler and callouts may still fire
+ * (they are the protocol's, not the core's); other user requests of the socket may still be
+ * in flight when {@code abort} runs (they are woken with ECONNABORTED and leave). Exactly one
+ * of {@code close} and {@code abort} is called: when the application closes a socket the
+ * core is aborting, or the other way round, the first one wins. {@code detach} follows only
+ * after every call in flight left.</li>
+ * <li><b>What detach may keep alive.</b> After {@code detach} the core never calls the pcb
+ * again and forgets it; the socket buffers may no longer be read by the application. The
+ * protocol may keep its own connection state (TCP keeps its pcb through FIN_WAIT and
+ * TIME_WAIT, listed by {@link Protocol#orphans()}), but must not call the
+ * {@link ProtoSocket} upcalls expecting anyone to listen, and must let it all go in
+ * {@link Protocol#destroy()}.</li>
+ * <li><b>Exceptions.</b> A {@link SocketException} from a request reaches the application
+ * as it is. A RuntimeException (or LinkageError) from a request becomes EIO for the
+ * caller, is logged with the protocol's name, and leaves the socket alive; from
+ * {@code attach} it refuses the socket with EPROTO; from {@code close}, {@code abort} or
+ * {@code detach} it is logged and the socket is detached anyway; from input or an upcall
+ * it is counted and logged (rate limited), the packet dropped.</li>
+ * </ul>
  */
 @ConsumerType
 public interface Pcb {
@@ -86,7 +115,11 @@ public interface Pcb {
         throw new SocketException(Errno.ENOPROTOOPT, option.label());
     }
 
-    /** {@code pru_close}: the application closed the socket. {@link #detach()} follows. */
+    /**
+     * {@code pru_close}: the application closed the socket. {@link #detach()} follows when
+     * the last call in flight left. A connection-oriented protocol may linger (send what is
+     * left, FIN) after detach with state of its own.
+     */
     default void close() {
     }
 

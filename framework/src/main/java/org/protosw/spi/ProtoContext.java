@@ -86,4 +86,30 @@ public interface ProtoContext {
 
     /** The packet filter hook points ({@code pfil}). */
     Pfil pfil();
+
+    /**
+     * In-stack {@code socreate}: a socket of another protocol of this stack instance, owned
+     * by the caller, driven by upcalls instead of a thread (see {@link KernSocket}). The core
+     * learns from it that the caller's protocol uses the lower one (shown by
+     * {@code net:protocols}); it is closed by the core when the caller's protocol (or
+     * module) leaves, if the caller did not close it first.
+     *
+     * @param upcall told when the socket becomes readable or writable, or is aborted; may be
+     *        null
+     * @throws SocketException as {@code socket(2)}: EAFNOSUPPORT, EPROTONOSUPPORT (also
+     *         while the lower protocol is absent, draining or unloading), EINVAL when the
+     *         protocol would open a socket of itself, what the lower protocol's attach throws
+     * @since SPI 1.2
+     */
+    KernSocket socreate(int domain, int type, int protocol, SoUpcall upcall) throws SocketException;
+
+    /**
+     * The per-instance state of this protocol's {@link Domain} (what its
+     * {@link Domain#init} returned), shared by all switch entries of the domain.
+     *
+     * @return null for a module ({@link NetModule}) or when the domain's init returned null
+     * @throws ClassCastException when the state is not a {@code type}
+     * @since SPI 1.2
+     */
+    <T> T domainState(Class<T> type);
 }

@@ -10,9 +10,20 @@ import org.protosw.socket.SockOpt;
  * The socket as its protocol sees it: the socket buffers, the socket-level options the core
  * keeps, and the state and wake-up upcalls of BSD's socket layer ({@code soisconnected},
  * {@code socantrcvmore}, {@code sorwakeup}...). Safe to call from any thread.
+ *
+ * <p>The upcalls only change state and wake waiters (application threads, pollers, the
+ * {@link SoUpcall} of an in-stack socket); they never call back into the pcb, so a protocol
+ * may call them while holding its own locks.
  */
 @ProviderType
 public interface ProtoSocket {
+    /**
+     * The socket's address family: the {@link Domain#family()} of its switch entry.
+     *
+     * @since SPI 1.2
+     */
+    int domain();
+
     int type();
 
     int protocol();

@@ -33,6 +33,13 @@ public @interface ProtoSwEntry {
     String PROTOCOL = "protosw.protocol";
     String NAME = "protosw.name";
     String FLAGS = "protosw.flags";
+    /**
+     * Names of the protocols this one runs on (optional, since SPI 1.2): declared here, or
+     * learned by the core from the in-stack sockets the protocol opens
+     * ({@link ProtoContext#socreate}). Unloading or draining one of them aborts this
+     * protocol's sockets first.
+     */
+    String USES = "protosw.uses";
 
     /** Each send is one record, taken whole or not at all. */
     String PR_ATOMIC = "PR_ATOMIC";
@@ -59,4 +66,11 @@ public @interface ProtoSwEntry {
 
     /** {@code PR_*} flags. */
     String[] flags() default {};
+
+    /**
+     * Names of the lower protocols this one uses ({@value #USES}).
+     *
+     * @since SPI 1.2
+     */
+    String[] uses() default {};
 }

@@ -27,6 +27,36 @@ public interface SockBuf {
      */
     boolean appendAddr(Packet data, SockAddr from, String ifname);
 
+    /**
+     * {@code sbappendrecord}: queues one record (a SOCK_SEQPACKET message, or a part of one)
+     * ignoring the limit: a reliable protocol checks {@link #space()} itself before it
+     * accepts a message from its peer (and tells the peer to wait, as RNR does), and the
+     * socket layer has waited for space before it handed a send to the protocol.
+     *
+     * @param from the sender's address, or null on a connected socket
+     * @param flags {@code MSG_EOR} when this part ends the record (the receiver sees it in
+     *        {@code RecvInfo.flags()}); records without it are continued by the next
+     * @since SPI 1.2
+     */
+    void appendRecord(Packet data, SockAddr from, int flags);
+
+    /**
+     * Takes the first record off the buffer (the send buffer of a record protocol holds
+     * what the application sent and the peer has not acknowledged yet). Call
+     * {@link ProtoSocket#sowwakeup()} after, so blocked senders see the space.
+     *
+     * @return its packet, or null when the buffer holds no record
+     * @since SPI 1.2
+     */
+    Packet takeRecord();
+
+    /**
+     * Records (or datagrams) queued.
+     *
+     * @since SPI 1.2
+     */
+    int records();
+
     /** {@code sbappendstream}: adds bytes to a stream buffer, ignoring the limit. */
     void appendStream(Packet data);
 

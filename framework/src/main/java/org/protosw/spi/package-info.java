@@ -9,10 +9,19 @@
  * control block, a {@link org.protosw.spi.Pcb}, whose methods are the user requests
  * ({@code pr_usrreqs}). Requests a protocol does not implement answer EOPNOTSUPP.
  *
- * <p>{@code ProtoSw}, {@code Protocol}, {@code Pcb}, {@code IpInput}, {@code PfilHook} and
- * {@code NetModule} are implemented by third parties (consumer types: changing them is a
+ * <p>A bundle may also register a {@link org.protosw.spi.Domain} (an address family with
+ * its address type and per-instance state, since 1.2), and a protocol may open sockets of
+ * another protocol inside the stack ({@link org.protosw.spi.ProtoContext#socreate}, since
+ * 1.2), driven by {@link org.protosw.spi.SoUpcall}s and, for UDP, a
+ * {@link org.protosw.spi.TunnelInput}; the core learns from them which protocol runs on
+ * which and unloads in that order. The threading, race and exception rules are in
+ * {@link org.protosw.spi.Pcb}'s documentation.
+ *
+ * <p>{@code ProtoSw}, {@code Protocol}, {@code Pcb}, {@code IpInput}, {@code PfilHook},
+ * {@code NetModule}, {@code Domain}, {@code SoUpcall}, {@code TunnelInput} and
+ * {@code TunnelPcb} are implemented by third parties (consumer types: changing them is a
  * major version); the rest is implemented by the core.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.protosw.spi;

@@ -6,7 +6,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.protosw.internal.sw.ScopedContext;
+import org.protosw.socket.Errno;
 import org.protosw.socket.SocketException;
+import org.protosw.spi.KernSocket;
+import org.protosw.spi.SoUpcall;
 import org.protosw.spi.Callout;
 import org.protosw.spi.IcmpError;
 import org.protosw.spi.IfNet;
@@ -33,6 +36,7 @@ final class ScopedContextImpl implements ScopedContext {
     private final String owner;
     private final List<AutoCloseable> undo = new ArrayList<>();
     private volatile Protocol protocol;
+    private volatile Object domainState;
     private volatile boolean closed;
     private final Sysctls scopedSysctls;
     private final Pfil scopedPfil;
@@ -103,6 +107,31 @@ final class ScopedContextImpl implements ScopedContext {
     @Override
     public void bindProtocol(Protocol p) {
         this.protocol = p;
+    }
+
+    @Override
+    public void bindDomainState(Object state) {
+        this.domainState = state;
+    }
+
+    @Override
+    public <T> T domainState(Class<T> type) {
+        Object st = domainState;
+        return st == null ? null : type.cast(st);
+    }
+
+    @Override
+    public KernSocket socreate(int domain, int type, int protocol, SoUpcall upcall) throws SocketException {
+        if (closed) {
+            throw new SocketException(Errno.EPROTONOSUPPORT, "socreate: " + owner + " has left vnet " + vnet.name());
+        }
+        KernSocket so = vnet.sockets().kernSocket(domain, type, protocol, owner, upcall);
+        try {
+            remember(so);
+        } catch (IllegalStateException e) {
+            throw new SocketException(Errno.EPROTONOSUPPORT, "socreate: " + owner + " has left vnet " + vnet.name());
+        }
+        return so;
     }
 
     @Override
@@ -218,6 +247,7 @@ final class ScopedContextImpl implements ScopedContext {
             closeQuietly(todo.get(i));
         }
         protocol = null;
+        domainState = null;
     }
 
     private static void closeQuietly(AutoCloseable c) {

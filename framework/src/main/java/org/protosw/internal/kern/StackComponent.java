@@ -19,6 +19,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.protosw.internal.sw.ProtoSwRegistry;
 import org.protosw.socket.NetStack;
+import org.protosw.spi.Domain;
 import org.protosw.spi.NetModule;
 import org.protosw.spi.ProtoSw;
 import org.slf4j.Logger;
@@ -93,6 +94,15 @@ public final class StackComponent {
 
     void removeProtoSw(ProtoSw sw) {
         registry.unregister(sw);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addDomain(Domain d, ServiceReference<Domain> ref) {
+        registry.registerDomain(d, owner(ref.getBundle()));
+    }
+
+    void removeDomain(Domain d) {
+        registry.unregisterDomain(d);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)

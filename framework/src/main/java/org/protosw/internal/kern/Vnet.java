@@ -91,6 +91,11 @@ public final class Vnet implements NetStack, VnetHooks {
     }
 
     @Override
+    public org.protosw.socket.SockAddr parseAddress(int family, String text) throws SocketException {
+        return sockets.parseAddress(family, text);
+    }
+
+    @Override
     public ScopedContext newContext(String ownerName) {
         return new ScopedContextImpl(this, ownerName);
     }

@@ -15,6 +15,7 @@ import org.osgi.service.component.annotations.Component;
 import org.protosw.internal.sw.ProtoState;
 import org.protosw.internal.sw.ProtoSwInfo;
 import org.protosw.internal.sw.Refusal;
+import org.protosw.internal.sw.WaitingEntry;
 
 /**
  * {@code net:diag}: one line per problem: bundles that cannot resolve (and the requirement
@@ -30,7 +31,8 @@ public final class DiagCommand extends NetCommand {
     }
 
     @Descriptor("list problems, one line each: unresolved bundles and the missing requirement, protocols refused\n"
-            + "  at registration (duplicate or incomplete switch entries), protocols draining with sockets left;\n"
+            + "  at registration (duplicate or incomplete switch entries), domains refused (family taken),\n"
+            + "  protocols waiting for their domain, protocols draining with sockets left;\n"
             + "  prints 'no problems found' otherwise")
     public void diag(@Descriptor("no arguments") String... argv) {
         new Args("diag", "diag (no arguments)", argv).end();
@@ -38,6 +40,13 @@ public final class DiagCommand extends NetCommand {
         unresolvedBundles(problems);
         for (Refusal r : core().registry().refusals()) {
             problems.add("refused (" + r.errno().name() + "): " + r.what() + " from " + r.owner() + ": " + r.message());
+        }
+        for (Refusal r : core().registry().domainRefusals()) {
+            problems.add("refused (" + r.errno().name() + "): " + r.what() + " from " + r.owner() + ": " + r.message());
+        }
+        for (WaitingEntry w : core().registry().waiting()) {
+            problems.add("waiting: " + w.descriptor().name() + " (" + w.descriptor().triple() + ") from " + w.owner()
+                    + " waits for domain af" + w.descriptor().domain() + " (no domain of that family is registered)");
         }
         for (ProtoSwInfo i : core().registry().list()) {
             if (i.state() == ProtoState.DRAINING) {

@@ -119,7 +119,7 @@ public final class NetstatCommand extends NetCommand {
         return out;
     }
 
-    private static String sockets(Vnet v, boolean all, boolean details, String proto, List<Map.Entry<String, ConnectionInfo>> orphans) {
+    private String sockets(Vnet v, boolean all, boolean details, String proto, List<Map.Entry<String, ConnectionInfo>> orphans) {
         List<SocketInfo> shown = new ArrayList<>();
         // with -T, one column for every name a protocol reported, in the order first seen
         Set<String> extra = new LinkedHashSet<>();
@@ -137,6 +137,10 @@ public final class NetstatCommand extends NetCommand {
             String state = s.state().isEmpty() && s.listening() ? "LISTEN" : s.state();
             if (s.closed()) {
                 state = state.isEmpty() ? "(closing)" : state + " (closing)";
+            }
+            if (s.owner() != null) {
+                // a socket another protocol opened inside the stack: say whose it is
+                state = state.isEmpty() ? "(used by " + s.owner() + ")" : state + " (used by " + s.owner() + ")";
             }
             List<Object> row = new ArrayList<>(List.of(s.protocol() + (s.domain() == SocketConstants.AF_INET ? "4" : ""),
                     s.recvQ(), s.sendQ(), addr(s.local()), addr(s.foreign()), state));
@@ -169,14 +173,15 @@ public final class NetstatCommand extends NetCommand {
     }
 
     /** FreeBSD's notation: address.port, with * for the wildcard. */
-    static String addr(SockAddr a) {
+    String addr(SockAddr a) {
         if (a == null) {
             return "*.*";
         }
         if (a instanceof InetSockAddr in) {
             return (in.addr().isAny() ? "*" : in.addr().toString()) + "." + (in.port() == 0 ? "*" : Integer.toString(in.port()));
         }
-        return a.toString();
+        // another domain's address, as its domain writes it
+        return core().registry().formatAddress(a);
     }
 
     private String statistics(Vnet v, String proto, Args args) {

@@ -6,6 +6,8 @@ import java.util.regex.Pattern;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
+import org.protosw.internal.sw.DomainEntry;
+import org.protosw.internal.sw.DomainNames;
 import org.protosw.internal.sw.ProtoEntry;
 import org.protosw.internal.sw.ProtoSwInfo;
 import org.protosw.socket.SocketConstants;
@@ -13,21 +15,27 @@ import org.protosw.socket.SocketConstants;
 /** {@code net:protocols}: the protocol switch table, and draining a protocol before removal. */
 @Component(service = ProtocolsCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=protocols"})
 public final class ProtocolsCommand extends NetCommand {
-    static final String USAGE = "protocols [list] | protocols drain NAME | protocols undrain NAME";
+    static final String USAGE = "protocols [list] | protocols domains | protocols drain NAME | protocols undrain NAME";
     private static final Pattern OWNER = Pattern.compile("(\\S+) \\[(\\d+)] (\\S+).*");
 
     @Descriptor("the protocol switch table: which bundle (id, version) serves each (domain, type, protocol)\n"
-            + "  protocols [list]       domain, type, number, name, bundle, id, version, state, open sockets, flags\n"
+            + "  protocols [list]       domain, type, number, name, bundle, id, version, state, open sockets, flags,\n"
+            + "                         and the protocols each one runs on (USES)\n"
+            + "  protocols domains      the registered domains: family, name, address type, bundle\n"
             + "  protocols drain NAME   mark NAME as being removed: new sockets get EPROTONOSUPPORT,\n"
             + "                         open ones keep working; the table shows how many remain\n"
             + "  protocols undrain NAME accept new sockets again")
-    public void protocols(@Descriptor("[list] | drain NAME | undrain NAME") String... argv) {
+    public void protocols(@Descriptor("[list] | domains | drain NAME | undrain NAME") String... argv) {
         Args args = new Args("protocols", USAGE, argv);
         String verb = args.nextOr("list");
         switch (verb) {
             case "list" -> {
                 args.end();
                 System.out.print(table());
+            }
+            case "domains" -> {
+                args.end();
+                System.out.print(domains());
             }
             case "drain" -> {
                 String name = args.next("protocol name");
@@ -46,20 +54,28 @@ public final class ProtocolsCommand extends NetCommand {
                 });
                 System.out.println(name + ": active");
             }
-            default -> throw args.fail("unknown subcommand '" + verb + "' (accepted: list, drain, undrain)");
+            default -> throw args.fail("unknown subcommand '" + verb + "' (accepted: list, domains, drain, undrain)");
         }
     }
 
     String table() {
-        Table t = new Table("DOMAIN", "TYPE", ">PROTO", "NAME", "BUNDLE", ">ID", "VERSION", "STATE", ">SOCKETS", "FLAGS");
+        Table t = new Table("DOMAIN", "TYPE", ">PROTO", "NAME", "BUNDLE", ">ID", "VERSION", "STATE", ">SOCKETS", "FLAGS", "USES");
         for (ProtoSwInfo i : core().registry().list()) {
             Matcher m = OWNER.matcher(i.owner());
             String bsn = m.matches() ? m.group(1) : i.owner();
             String id = m.matches() ? m.group(2) : "";
             String version = m.matches() ? m.group(3) : "";
             String state = i.state().name().toLowerCase() + (i.drained() ? " (drained)" : "");
-            t.row(SocketConstants.domainName(i.domain()), SocketConstants.typeName(i.type()), i.protocol(), i.name(), bsn, id, version,
-                    state, i.sockets(), String.join(",", i.flags()));
+            t.row(DomainNames.of(i.domain()), SocketConstants.typeName(i.type()), i.protocol(), i.name(), bsn, id, version,
+                    state, i.sockets(), String.join(",", i.flags()), i.uses().isEmpty() ? "-" : String.join(",", i.uses()));
+        }
+        return t.toString();
+    }
+
+    String domains() {
+        Table t = new Table(">FAMILY", "NAME", "ADDRESS", "BUNDLE");
+        for (DomainEntry d : core().registry().domains()) {
+            t.row(d.family(), d.name(), d.addressType(), d.owner());
         }
         return t.toString();
     }

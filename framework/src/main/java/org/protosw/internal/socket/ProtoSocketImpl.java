@@ -86,6 +86,10 @@ final class ProtoSocketImpl implements ProtoSocket {
 
     /** The application's handle, set once attach returned a pcb. */
     volatile SocketImpl socket;
+    /** Set for a socket another protocol opened inside the stack: wake-ups become its upcalls. */
+    volatile KernSocketImpl kern;
+    /** The protocol that opened it inside the stack, or null for an application's socket. */
+    volatile String owner;
 
     final AtomicReference<Knote[]> rknotes = new AtomicReference<>(NO_KNOTES);
     final AtomicReference<Knote[]> wknotes = new AtomicReference<>(NO_KNOTES);
@@ -145,6 +149,11 @@ final class ProtoSocketImpl implements ProtoSocket {
     }
 
     // ---- ProtoSocket ---------------------------------------------------------------------
+
+    @Override
+    public int domain() {
+        return domain;
+    }
 
     @Override
     public int type() {
@@ -296,18 +305,30 @@ final class ProtoSocketImpl implements ProtoSocket {
     public void setError(Errno error) {
         this.error.set(Objects.requireNonNull(error, "error"));
         wakeAll();
+        KernSocketImpl k = kern;
+        if (k != null) {
+            k.readable();
+        }
     }
 
     @Override
     public void sorwakeup() {
         rcv.wakeup();
         activate(rknotes.get());
+        KernSocketImpl k = kern;
+        if (k != null) {
+            k.readable();
+        }
     }
 
     @Override
     public void sowwakeup() {
         snd.wakeup();
         activate(wknotes.get());
+        KernSocketImpl k = kern;
+        if (k != null) {
+            k.writable();
+        }
     }
 
     @Override

@@ -58,9 +58,13 @@ final class SoReceive {
         boolean timed = timeo > 0;
         long deadline = SocketImpl.deadline(timeo);
         int n;
+        boolean seq = so.type == SocketConstants.SOCK_SEQPACKET;
         sb.lock.lock();
         try {
-            while (sb.entries() == 0) {
+            // a SOCK_SEQPACKET reader waits for a whole record, unless what is queued already
+            // fills its buffer or the receive buffer (SCTP's partial delivery point)
+            while (sb.entries() == 0 || (seq && !peek && sb.endsOfRecord() == 0 && sb.cc() < dst.remaining()
+                    && sb.cc() < sb.hiwat() && !sb.cantMore() && so.error.get() == null)) {
                 s.checkAlive();
                 Errno err = so.error.getAndSet(null);
                 if (err != null) {
@@ -79,17 +83,24 @@ final class SoReceive {
                 }
             }
             s.checkAlive();
-            Packet p = sb.headPacket();
-            int len = p.length();
-            n = Math.min(len, dst.remaining());
-            dst.put(p.array(), p.offset(), n);
-            if (meta != null) {
-                meta.from = sb.headFrom();
-                meta.ifname = sb.headIfname();
-                meta.flags = n < len ? SocketConstants.MSG_TRUNC : 0;
-            }
-            if (!peek) {
-                sb.dropRecord();
+            if (so.type == SocketConstants.SOCK_SEQPACKET && !peek) {
+                n = takeSeqRecord(sb, dst, meta);
+            } else {
+                Packet p = sb.headPacket();
+                int len = p.length();
+                n = Math.min(len, dst.remaining());
+                dst.put(p.array(), p.offset(), n);
+                if (meta != null) {
+                    meta.from = sb.headFrom();
+                    meta.ifname = sb.headIfname();
+                    meta.flags = n < len ? SocketConstants.MSG_TRUNC : 0;
+                    if (so.type == SocketConstants.SOCK_SEQPACKET && n == len) {
+                        meta.flags |= sb.headFlags();
+                    }
+                }
+                if (!peek) {
+                    sb.dropRecord();
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -99,6 +110,50 @@ final class SoReceive {
         }
         if (!peek && so.has(ProtoDescriptor.PR_WANTRCVD)) {
             s.pcb.rcvd(flags);
+        }
+        return n;
+    }
+
+    /**
+     * One SOCK_SEQPACKET record (POSIX {@code recvmsg}): its parts are joined up to the one
+     * marked MSG_EOR. What does not fit is discarded with MSG_TRUNC, parts still to come
+     * included; a record whose end has not arrived yet is returned as far as it came,
+     * without MSG_EOR. Lock held, at least one part queued.
+     */
+    private static int takeSeqRecord(SockBufImpl sb, ByteBuffer dst, Meta meta) {
+        int n = 0;
+        int flags = 0;
+        SockAddr from = sb.headFrom();
+        for (;;) {
+            Packet p = sb.headPacket();
+            int len = p.length();
+            int k = Math.min(len, dst.remaining());
+            dst.put(p.array(), p.offset(), k);
+            n += k;
+            if (k < len) {
+                flags |= SocketConstants.MSG_TRUNC;
+            }
+            boolean eor = (sb.headFlags() & SocketConstants.MSG_EOR) != 0;
+            sb.dropRecord();
+            if (eor) {
+                flags |= SocketConstants.MSG_EOR;
+                break;
+            }
+            if (sb.entries() == 0) {
+                if ((flags & SocketConstants.MSG_TRUNC) != 0) {
+                    sb.skipToEndOfRecord();
+                }
+                break;
+            }
+            if (dst.remaining() == 0) {
+                // the rest of this record does not fit: discard it up to its end
+                flags |= SocketConstants.MSG_TRUNC;
+            }
+        }
+        if (meta != null) {
+            meta.from = from;
+            meta.ifname = null;
+            meta.flags = flags;
         }
         return n;
     }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import org.protosw.internal.sw.ProtoDescriptor;
 import org.protosw.socket.Errno;
 import org.protosw.socket.SockAddr;
+import org.protosw.socket.SocketConstants;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.Packet;
 
@@ -29,7 +30,7 @@ final class SoSend {
             }
             boolean nb = !forceBlocking && s.nonBlocking(flags);
             if (s.so.has(ProtoDescriptor.PR_ATOMIC)) {
-                return sendRecord(s, src, flags, to);
+                return sendRecord(s, src, flags, to, nb);
             }
             return sendStream(s, src, flags, to, nb);
         } catch (SocketException e) {
@@ -41,7 +42,15 @@ final class SoSend {
         }
     }
 
-    private static int sendRecord(SocketImpl s, ByteBuffer src, int flags, SockAddr to) throws SocketException {
+    /**
+     * One record, whole or not at all. A protocol that keeps records in its send buffer until
+     * the peer has them (SOCK_SEQPACKET) makes the sender wait for room for the whole record
+     * (EAGAIN when non-blocking), as {@code sosend} does with {@code sbspace}; a datagram
+     * protocol that sends at once leaves the buffer empty and never waits. On a
+     * SOCK_SEQPACKET socket each send is a complete record: MSG_EOR is implied, as for SCTP
+     * without explicit EOR mode.
+     */
+    private static int sendRecord(SocketImpl s, ByteBuffer src, int flags, SockAddr to, boolean nb) throws SocketException {
         ProtoSocketImpl so = s.so;
         int len = src.remaining();
         if (so.snd.cantMore()) {
@@ -66,7 +75,65 @@ final class SoSend {
         if (len > so.snd.hiwat()) {
             throw new SocketException(Errno.EMSGSIZE, "send: a " + len + " byte datagram exceeds SO_SNDBUF (" + so.snd.hiwat() + ")");
         }
-        Packet p = so.ctx.allocate(len);
+        if (so.type == SocketConstants.SOCK_SEQPACKET) {
+            flags |= SocketConstants.MSG_EOR;
+        }
+        SockBufImpl sb = so.snd;
+        if (sb.space() >= len) {
+            return handOver(s, src, flags, to, len);
+        }
+        int timeo = so.sndTimeo;
+        boolean timed = timeo > 0;
+        long deadline = SocketImpl.deadline(timeo);
+        try {
+            if (!sb.lockIo(nb, timed, deadline)) {
+                throw SocketException.wouldBlock(nb ? "send: another send is in progress" : "send: timed out (SO_SNDTIMEO)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SocketException(Errno.EINTR, "send interrupted");
+        }
+        try {
+            sb.lock.lock();
+            try {
+                for (;;) {
+                    s.checkAlive();
+                    if (sb.cantMore()) {
+                        s.checkAlive();
+                        throw new SocketException(Errno.EPIPE, "send: socket is shut down for writing");
+                    }
+                    Errno e = so.error.getAndSet(null);
+                    if (e != null) {
+                        throw new SocketException(e, "send");
+                    }
+                    if (len > sb.hiwat()) {
+                        throw new SocketException(Errno.EMSGSIZE, "send: a " + len + " byte record exceeds SO_SNDBUF (" + sb.hiwat() + ")");
+                    }
+                    if (sb.space() >= len) {
+                        break;
+                    }
+                    if (nb) {
+                        throw SocketException.wouldBlock("send: no room for a " + len + " byte record in the send buffer");
+                    }
+                    if (!sb.await(timed, deadline)) {
+                        throw SocketException.wouldBlock("send: timed out (SO_SNDTIMEO)");
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SocketException(Errno.EINTR, "send interrupted");
+            } finally {
+                sb.lock.unlock();
+            }
+            // still under sblock: records of waiting senders keep their order
+            return handOver(s, src, flags, to, len);
+        } finally {
+            sb.io.unlock();
+        }
+    }
+
+    private static int handOver(SocketImpl s, ByteBuffer src, int flags, SockAddr to, int len) throws SocketException {
+        Packet p = s.so.ctx.allocate(len);
         int pos = src.position();
         src.get(pos, p.array(), p.offset(), len);
         s.pcb.send(p, to, flags);

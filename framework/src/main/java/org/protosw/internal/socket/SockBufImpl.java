@@ -6,6 +6,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.protosw.socket.SockAddr;
+import org.protosw.socket.SocketConstants;
 import org.protosw.spi.Packet;
 import org.protosw.spi.SockBuf;
 
@@ -48,8 +49,13 @@ final class SockBufImpl implements SockBuf {
     private int[] used = new int[INITIAL_SLOTS];
     private SockAddr[] froms = new SockAddr[INITIAL_SLOTS];
     private String[] ifnames = new String[INITIAL_SLOTS];
+    /** Per record: MSG_EOR when it ends a record (datagrams always do). */
+    private int[] rflags = new int[INITIAL_SLOTS];
     private int head;
     private int count;
+    private boolean skipToEor;
+    /** Queued parts that end a record: a SOCK_SEQPACKET reader waits for one. */
+    private int eors;
 
     SockBufImpl(int hiwat, int lowat) {
         this.hiwat = hiwat;
@@ -84,7 +90,7 @@ final class SockBufImpl implements SockBuf {
             if (cantMore || cc + len > hiwat || cc + len < 0) {
                 return false;
             }
-            push(data, from, ifname);
+            push(data, from, ifname, SocketConstants.MSG_EOR);
             cc += len;
             return true;
         } finally {
@@ -104,11 +110,54 @@ final class SockBufImpl implements SockBuf {
             if (cantMore) {
                 return;
             }
-            push(data, null, null);
+            push(data, null, null, 0);
             cc += len;
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public void appendRecord(Packet data, SockAddr from, int flags) {
+        int len = data.length();
+        lock.lock();
+        try {
+            if (cantMore) {
+                return;
+            }
+            if (skipToEor) {
+                // the rest of a record the reader truncated: discarded as POSIX says
+                if ((flags & SocketConstants.MSG_EOR) != 0) {
+                    skipToEor = false;
+                }
+                return;
+            }
+            push(data, from, null, flags & SocketConstants.MSG_EOR);
+            cc += len;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Packet takeRecord() {
+        lock.lock();
+        try {
+            if (count == 0) {
+                return null;
+            }
+            Packet p = pkts[head];
+            p.adj(used[head]);
+            dropRecord();
+            return p;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public int records() {
+        return count;
     }
 
     @Override
@@ -205,6 +254,24 @@ final class SockBufImpl implements SockBuf {
 
     String headIfname() {
         return ifnames[head];
+    }
+
+    /** Queued parts that end a record. Lock held. */
+    int endsOfRecord() {
+        return eors;
+    }
+
+    /** The first record's MSG_EOR bit. Lock held, {@link #entries()} > 0. */
+    int headFlags() {
+        return rflags[head];
+    }
+
+    /**
+     * A reader truncated a record whose end has not arrived: the parts still to come up to
+     * its MSG_EOR are discarded on arrival. Lock held.
+     */
+    void skipToEndOfRecord() {
+        skipToEor = true;
     }
 
     /** Removes the first record ({@code sbdroprecord}). Lock held. */
@@ -336,7 +403,7 @@ final class SockBufImpl implements SockBuf {
     }
 
     // lock held
-    private void push(Packet p, SockAddr from, String ifname) {
+    private void push(Packet p, SockAddr from, String ifname, int flags) {
         if (count == pkts.length) {
             grow();
         }
@@ -345,6 +412,10 @@ final class SockBufImpl implements SockBuf {
         used[slot] = 0;
         froms[slot] = from;
         ifnames[slot] = ifname;
+        rflags[slot] = flags;
+        if ((flags & SocketConstants.MSG_EOR) != 0) {
+            eors++;
+        }
         count++;
     }
 
@@ -365,10 +436,14 @@ final class SockBufImpl implements SockBuf {
     }
 
     private void clear(int slot) {
+        if ((rflags[slot] & SocketConstants.MSG_EOR) != 0 && pkts[slot] != null) {
+            eors--;
+        }
         pkts[slot] = null;
         froms[slot] = null;
         ifnames[slot] = null;
         used[slot] = 0;
+        rflags[slot] = 0;
     }
 
     private void grow() {
@@ -377,17 +452,20 @@ final class SockBufImpl implements SockBuf {
         int[] nu = new int[n * 2];
         SockAddr[] nf = new SockAddr[n * 2];
         String[] ni = new String[n * 2];
+        int[] nr = new int[n * 2];
         for (int i = 0; i < count; i++) {
             int slot = (head + i) & (n - 1);
             np[i] = pkts[slot];
             nu[i] = used[slot];
             nf[i] = froms[slot];
             ni[i] = ifnames[slot];
+            nr[i] = rflags[slot];
         }
         pkts = np;
         used = nu;
         froms = nf;
         ifnames = ni;
+        rflags = nr;
         head = 0;
     }
 }

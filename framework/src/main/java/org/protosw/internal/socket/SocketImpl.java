@@ -225,6 +225,15 @@ public final class SocketImpl implements Socket, AttachedSocket {
         } finally {
             release();
         }
+        KernSocketImpl k = so.kern;
+        if (k != null) {
+            k.aborted();
+        }
+    }
+
+    @Override
+    public boolean inStack() {
+        return so.kern != null;
     }
 
     @Override

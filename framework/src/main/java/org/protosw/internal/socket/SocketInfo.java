@@ -20,7 +20,8 @@ import org.protosw.socket.SockAddr;
  * @param listening whether it is a listening socket
  * @param closed whether the application closed it (or the stack aborted it) and calls are still leaving
  * @param details what the protocol adds for {@code netstat -T} (empty unless asked for)
+ * @param owner the protocol that opened the socket inside the stack, or null for an application's
  */
 public record SocketInfo(long id, String protocol, int domain, int type, int protocolNumber, int recvQ, int sendQ,
-        SockAddr local, SockAddr foreign, String state, boolean listening, boolean closed, Map<String, String> details) {
+        SockAddr local, SockAddr foreign, String state, boolean listening, boolean closed, Map<String, String> details, String owner) {
 }

@@ -19,8 +19,10 @@ import org.protosw.socket.Poller;
 import org.protosw.socket.SockAddr;
 import org.protosw.socket.Socket;
 import org.protosw.socket.SocketException;
+import org.protosw.spi.KernSocket;
 import org.protosw.spi.Pcb;
 import org.protosw.spi.ProtoContext;
+import org.protosw.spi.SoUpcall;
 import org.protosw.spi.Sysctls;
 import org.protosw.spi.Tunable;
 import org.slf4j.Logger;
@@ -118,6 +120,22 @@ public final class SocketLayer {
      *         attach returned no pcb, or what its attach threw
      */
     public Socket socket(int domain, int type, int protocol) throws SocketException {
+        return create(domain, type, protocol, null, null);
+    }
+
+    /**
+     * In-stack {@code socreate}: a non-blocking socket owned by another protocol (or module)
+     * of this instance, whose wake-ups are the owner's upcalls.
+     *
+     * @param owner the owning protocol's name, shown by netstat
+     * @throws SocketException as {@link #socket}, EINVAL when the owner asks for itself
+     */
+    public KernSocket kernSocket(int domain, int type, int protocol, String owner, SoUpcall upcall) throws SocketException {
+        SocketImpl s = create(domain, type, protocol, Objects.requireNonNull(owner, "owner"), upcall);
+        return s.so.kern;
+    }
+
+    private SocketImpl create(int domain, int type, int protocol, String owner, SoUpcall upcall) throws SocketException {
         checkNotShut();
         ProtoEntry entry = registry.find(domain, type, protocol);
         ProtoInstance pi = entry.instance(vnet);
@@ -132,7 +150,14 @@ public final class SocketLayer {
                 throw new SocketException(Errno.EPROTONOSUPPORT, "socket: " + entry.name() + " is unloading");
             }
             int number = protocol != 0 ? protocol : entry.descriptor().protocol();
+            if (owner != null && owner.equals(entry.name())) {
+                throw new SocketException(Errno.EINVAL, "socreate: protocol " + owner + " cannot open a socket of itself");
+            }
             ProtoSocketImpl so = new ProtoSocketImpl(this, pi, ctx, type, number);
+            if (owner != null) {
+                so.nbio = true;
+                so.owner = owner;
+            }
             Pcb pcb;
             try {
                 pcb = pi.protocol().attach(so);
@@ -144,6 +169,10 @@ public final class SocketLayer {
                 throw new SocketException(Errno.EPROTO, "socket: " + entry.name() + " attached no protocol control block");
             }
             SocketImpl s = new SocketImpl(so, pcb);
+            if (owner != null) {
+                so.kern = new KernSocketImpl(s, owner, upcall);
+                registry.noteUses(owner, entry.name());
+            }
             if (!pi.insert(s)) {
                 s.abortByCore();
                 throw new SocketException(Errno.EPROTONOSUPPORT, "socket: " + entry.name() + " is unloading");
@@ -174,6 +203,11 @@ public final class SocketLayer {
         if (shut) {
             throw new SocketException(Errno.EPROTONOSUPPORT, "socket: vnet " + vnet + " was destroyed");
         }
+    }
+
+    /** {@code NetStack.parseAddress}: the address family's domain parses the text. */
+    public SockAddr parseAddress(int family, String text) throws SocketException {
+        return registry.parseAddress(family, text);
     }
 
     /** kqueue(2): a poller for sockets of this instance. */
@@ -249,7 +283,7 @@ public final class SocketLayer {
                 }
             }
             out.add(new SocketInfo(s.id, so.protoName, so.domain, so.type, so.protocol, so.rcv.cc(), so.snd.cc(),
-                    local, foreign, state, so.isListening(), closed, more));
+                    local, foreign, state, so.isListening(), closed, more, so.owner));
         }
         return out;
     }

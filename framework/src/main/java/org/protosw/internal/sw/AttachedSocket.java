@@ -33,4 +33,9 @@ public interface AttachedSocket {
 
     /** The threads inside a call of this socket right now (as far as they are tracked). */
     List<Thread> threadsInFlight();
+
+    /** True for a socket another protocol opened inside the stack ({@code ProtoContext.socreate}). */
+    default boolean inStack() {
+        return false;
+    }
 }

@@ -14,7 +14,11 @@ import org.protosw.spi.ProtoSwEntry;
  * ({@link ProtoSwEntry}): the (domain, type, protocol) triple, the name and the
  * {@code PR_*} flags as a bit set.
  */
-public record ProtoDescriptor(int domain, int type, int protocol, String name, int flags) {
+public record ProtoDescriptor(int domain, int type, int protocol, String name, int flags, List<String> uses) {
+    public ProtoDescriptor(int domain, int type, int protocol, String name, int flags) {
+        this(domain, type, protocol, name, flags, List.of());
+    }
+
     public static final int PR_ATOMIC = 0x01;
     public static final int PR_ADDR = 0x02;
     public static final int PR_CONNREQUIRED = 0x04;
@@ -57,7 +61,7 @@ public record ProtoDescriptor(int domain, int type, int protocol, String name, i
 
     /** "inet/dgram/17", the way the triple is shown in messages. */
     public String triple() {
-        return SocketConstants.domainName(domain) + "/" + SocketConstants.typeName(type) + "/" + protocol;
+        return DomainNames.of(domain) + "/" + SocketConstants.typeName(type) + "/" + protocol;
     }
 
     @Override
@@ -88,6 +92,7 @@ public record ProtoDescriptor(int domain, int type, int protocol, String name, i
             name = s;
         }
         int flags = flags(props.get(ProtoSwEntry.FLAGS), wrong);
+        List<String> uses = names(props.get(ProtoSwEntry.USES), wrong);
         if (!missing.isEmpty() || !wrong.isEmpty()) {
             StringBuilder sb = new StringBuilder();
             if (!missing.isEmpty()) {
@@ -105,7 +110,26 @@ public record ProtoDescriptor(int domain, int type, int protocol, String name, i
                     .append(ProtoSwEntry.NAME).append(" and optionally ").append(ProtoSwEntry.FLAGS).append(')');
             throw new InvalidDescriptor(sb.toString());
         }
-        return new ProtoDescriptor(domain, type, protocol, name, flags);
+        return new ProtoDescriptor(domain, type, protocol, name, flags, uses);
+    }
+
+    private static List<String> names(Object v, List<String> wrong) {
+        if (v == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        if (v instanceof String s) {
+            for (String part : s.split("[,\\s]+")) {
+                if (!part.isEmpty()) {
+                    out.add(part);
+                }
+            }
+        } else if (v instanceof String[] arr) {
+            out.addAll(List.of(arr));
+        } else {
+            wrong.add(ProtoSwEntry.USES + " must be a String or String[] of protocol names, got " + show(v));
+        }
+        return List.copyOf(out);
     }
 
     private static Integer integer(Map<String, ?> props, String key, List<String> missing, List<String> wrong, int min) {

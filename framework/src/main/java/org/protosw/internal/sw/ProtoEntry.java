@@ -16,15 +16,22 @@ import org.protosw.spi.ProtoSw;
 public final class ProtoEntry {
     private final ProtoDescriptor descriptor;
     private final String owner;
+    /** The service properties it registered with, to register it again when its domain returns. */
+    private final Map<String, ?> properties;
     private volatile ProtoSw sw;
     private volatile ProtoState state = ProtoState.ACTIVE;
     private final Map<String, ProtoInstance> instances = new ConcurrentHashMap<>();
     private volatile CompletableFuture<Void> drained;
 
-    ProtoEntry(ProtoDescriptor descriptor, String owner, ProtoSw sw) {
+    ProtoEntry(ProtoDescriptor descriptor, String owner, ProtoSw sw, Map<String, ?> properties) {
         this.descriptor = descriptor;
         this.owner = owner;
         this.sw = sw;
+        this.properties = properties;
+    }
+
+    Map<String, ?> properties() {
+        return properties;
     }
 
     public ProtoDescriptor descriptor() {
@@ -139,7 +146,7 @@ public final class ProtoEntry {
         return state == ProtoState.DRAINING && f != null && f.isDone() && !f.isCancelled();
     }
 
-    ProtoSwInfo info() {
+    ProtoSwInfo info(List<String> uses) {
         Map<String, Integer> per = new TreeMap<>();
         int total = 0;
         long calls = 0;
@@ -150,7 +157,7 @@ public final class ProtoEntry {
             calls += pi.callsInFlight();
         }
         return new ProtoSwInfo(descriptor.domain(), descriptor.type(), descriptor.protocol(), descriptor.name(),
-                descriptor.flagNames(), owner, state, isDrained(), per, total, calls);
+                descriptor.flagNames(), owner, state, isDrained(), per, total, calls, uses);
     }
 
     @Override

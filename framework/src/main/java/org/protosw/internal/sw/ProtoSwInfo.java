@@ -17,7 +17,8 @@ import java.util.Map;
  * @param socketsPerVnet open sockets in each stack instance that runs the protocol
  * @param sockets open sockets in all instances
  * @param callsInFlight user requests running right now, all instances
+ * @param uses the protocols this one runs on (declared or learned from its in-stack sockets)
  */
 public record ProtoSwInfo(int domain, int type, int protocol, String name, List<String> flags, String owner,
-        ProtoState state, boolean drained, Map<String, Integer> socketsPerVnet, int sockets, long callsInFlight) {
+        ProtoState state, boolean drained, Map<String, Integer> socketsPerVnet, int sockets, long callsInFlight, List<String> uses) {
 }

@@ -12,8 +12,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.protosw.socket.Errno;
+import org.protosw.socket.SockAddr;
 import org.protosw.socket.SocketConstants;
 import org.protosw.socket.SocketException;
+import org.protosw.spi.Domain;
 import org.protosw.spi.ProtoSw;
 import org.protosw.spi.Protocol;
 import org.slf4j.Logger;
@@ -52,12 +54,28 @@ public final class ProtoSwRegistry {
     private volatile List<Refusal> refusalsView = List.of();
     private volatile Duration unloadTimeout;
 
+    // domains (domain_add), guarded by config; the views are read without locking
+    private final Map<Integer, DomainEntry> domains = new LinkedHashMap<>();
+    private final Map<Domain, DomainEntry> byDomain = new IdentityHashMap<>();
+    private final Map<Domain, Refusal> refusedDomains = new IdentityHashMap<>();
+    private final List<WaitingEntry> waiting = new ArrayList<>();
+    private volatile Map<Integer, DomainEntry> domainsView = Map.of();
+    private volatile List<WaitingEntry> waitingView = List.of();
+    private volatile List<Refusal> domainRefusalsView = List.of();
+    /** Upper protocol name to the names of the protocols it runs on (declared or learned). */
+    private final Map<String, java.util.Set<String>> uses = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Owner name of what the core registers itself (the inet domain). */
+    public static final String CORE_OWNER = "org.protosw.framework";
+
     public ProtoSwRegistry() {
         this(DEFAULT_UNLOAD_TIMEOUT);
     }
 
+    /** A registry with the core's own inet domain registered. */
     public ProtoSwRegistry(Duration unloadTimeout) {
         setUnloadTimeout(unloadTimeout);
+        registerDomain(new InetDomain(), CORE_OWNER);
     }
 
     /** How long an unload waits for calls in flight before it gives up waiting (and logs why). */
@@ -104,6 +122,14 @@ public final class ProtoSwRegistry {
                 Object name = properties.get("protosw.name");
                 return refuse(sw, who, name instanceof String s ? s : "protocol switch entry", Errno.EINVAL, e.getMessage());
             }
+            if (!domains.containsKey(d.domain())) {
+                WaitingEntry w = new WaitingEntry(sw, properties, who, d);
+                waiting.add(w);
+                waitingView = List.copyOf(waiting);
+                LOG.info("protocol {} from {} waits for domain af{}: no domain of that family is registered yet",
+                        d.name(), who, d.domain());
+                return new RegisterResult.Waiting(w);
+            }
             for (ProtoEntry e : table) {
                 ProtoDescriptor o = e.descriptor();
                 if (o.domain() == d.domain() && o.type() == d.type() && o.protocol() == d.protocol()) {
@@ -119,7 +145,10 @@ public final class ProtoSwRegistry {
                             "the name " + d.name() + " is already used by " + o + " from " + e.owner());
                 }
             }
-            ProtoEntry entry = new ProtoEntry(d, who, sw);
+            ProtoEntry entry = new ProtoEntry(d, who, sw, properties);
+            for (String lower : d.uses()) {
+                uses.computeIfAbsent(d.name(), k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(lower);
+            }
             for (VnetHooks hooks : vnets.values()) {
                 initInstance(entry, hooks);
             }
@@ -157,6 +186,15 @@ public final class ProtoSwRegistry {
             LOG.error("protocol {} cannot run in vnet {}: no context for it", name, hooks.name(), e);
             return;
         }
+        DomainEntry dom = domains.get(entry.descriptor().domain());
+        DomainEntry.Instance di = dom == null ? null : dom.instance(hooks.name());
+        if (di == null) {
+            LOG.error("protocol {} cannot run in vnet {}: its domain {} does not run there (see the log)", name,
+                    hooks.name(), DomainNames.of(entry.descriptor().domain()));
+            ctx.close();
+            return;
+        }
+        ctx.bindDomainState(di.state());
         try {
             Protocol p = sw.init(ctx);
             if (p == null) {
@@ -205,6 +243,10 @@ public final class ProtoSwRegistry {
                 refusalsView = List.copyOf(refused.values());
                 return;
             }
+            if (waiting.removeIf(w -> w.sw() == sw)) {
+                waitingView = List.copyOf(waiting);
+                return;
+            }
             entry = bySw.get(sw);
             if (entry == null) {
                 return;
@@ -214,6 +256,7 @@ public final class ProtoSwRegistry {
         } finally {
             config.unlock();
         }
+        abortUppers(entry, entry.name() + " unload");
         LOG.info("protocol {} from {} unloading: aborting {} socket(s)", entry.name(), entry.owner(), entry.openSockets());
         teardown(instances, entry.name() + " unload");
         config.lock();
@@ -238,19 +281,7 @@ public final class ProtoSwRegistry {
         for (ProtoInstance pi : instances) {
             toAbort.addAll(pi.close());
         }
-        List<AttachedSocket> marked = new ArrayList<>();
-        for (AttachedSocket so : toAbort) {
-            if (so.markAborted()) {
-                marked.add(so);
-            }
-        }
-        for (AttachedSocket so : marked) {
-            try {
-                so.completeAbort();
-            } catch (RuntimeException e) {
-                LOG.error("{}: aborting {} failed", why, so.describe(), e);
-            }
-        }
+        abortAll(toAbort, why);
         long deadline = System.nanoTime() + unloadTimeout.toNanos();
         for (ProtoInstance pi : instances) {
             if (!pi.awaitQuiet(deadline)) {
@@ -286,17 +317,127 @@ public final class ProtoSwRegistry {
      * @throws SocketException ENOENT when no protocol has that name, EINVAL when it is unloading
      */
     public CompletableFuture<Void> drain(String name) throws SocketException {
+        ProtoEntry e;
+        CompletableFuture<Void> f;
         config.lock();
         try {
-            ProtoEntry e = byName(name);
+            e = byName(name);
             if (e.state() == ProtoState.UNLOADING) {
                 throw new SocketException(Errno.EINVAL, "protocol " + name + " is unloading");
             }
-            CompletableFuture<Void> f = e.startDrain();
-            LOG.info("protocol {} draining: new sockets are refused, {} open socket(s) keep working", name, e.openSockets());
-            return f;
+            f = e.startDrain();
         } finally {
             config.unlock();
+        }
+        // the protocols above cannot finish on a lower one that takes no new sockets: their
+        // sockets are aborted, top down, then the in-stack sockets they held on this one
+        abortUppers(e, name + " drain");
+        List<AttachedSocket> inStack = new ArrayList<>();
+        for (ProtoInstance pi : e.instances()) {
+            for (AttachedSocket so : pi.remaining()) {
+                if (so.inStack()) {
+                    inStack.add(so);
+                }
+            }
+        }
+        abortAll(inStack, name + " drain");
+        LOG.info("protocol {} draining: new sockets are refused, {} open socket(s) keep working", name, e.openSockets());
+        e.checkDrained();
+        return f;
+    }
+
+    // ---- dependencies ------------------------------------------------------------------
+
+    /**
+     * The core learned (from an in-stack socket) or was told that {@code upper} runs on
+     * {@code lower}. Names, not entries: the order holds across reloads of either.
+     */
+    public void noteUses(String upper, String lower) {
+        if (upper == null || lower == null || upper.equals(lower)) {
+            return;
+        }
+        if (uses.computeIfAbsent(upper, k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(lower)) {
+            LOG.info("protocol {} uses {}: unloading or draining {} aborts {}'s sockets first", upper, lower, lower, upper);
+        }
+    }
+
+    /** The protocols {@code name} runs on, sorted. */
+    public List<String> uses(String name) {
+        java.util.Set<String> s = uses.get(name);
+        if (s == null) {
+            return List.of();
+        }
+        List<String> l = new ArrayList<>(s);
+        l.sort(null);
+        return l;
+    }
+
+    /** How far above the bottom a protocol sits: 0 uses nothing, else 1 + its highest lower. */
+    private int level(String name, int depth) {
+        java.util.Set<String> lowers = uses.get(name);
+        if (lowers == null || lowers.isEmpty() || depth > 32) {
+            return 0;
+        }
+        int max = 0;
+        for (String l : lowers) {
+            max = Math.max(max, 1 + level(l, depth + 1));
+        }
+        return max;
+    }
+
+    private boolean usesTransitively(String upper, String lower, int depth) {
+        java.util.Set<String> lowers = uses.get(upper);
+        if (lowers == null || depth > 32) {
+            return false;
+        }
+        for (String l : lowers) {
+            if (l.equals(lower) || usesTransitively(l, lower, depth + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Every registered entry above {@code lower}, the topmost first. */
+    List<ProtoEntry> uppersOf(ProtoEntry lower) {
+        List<ProtoEntry> up = new ArrayList<>();
+        for (ProtoEntry e : table) {
+            if (e != lower && usesTransitively(e.name(), lower.name(), 0)) {
+                up.add(e);
+            }
+        }
+        up.sort(java.util.Comparator.comparingInt((ProtoEntry e) -> level(e.name(), 0)).reversed());
+        return up;
+    }
+
+    /** Aborts the sockets of every protocol above {@code lower}, top down, one protocol at a time. */
+    private void abortUppers(ProtoEntry lower, String why) {
+        for (ProtoEntry up : uppersOf(lower)) {
+            List<AttachedSocket> socks = new ArrayList<>();
+            for (ProtoInstance pi : up.instances()) {
+                socks.addAll(pi.remaining());
+            }
+            if (!socks.isEmpty()) {
+                LOG.info("{}: aborting {} socket(s) of {}, which runs on {}", why, socks.size(), up.name(), lower.name());
+            }
+            abortAll(socks, why);
+        }
+    }
+
+    /** Marks every socket aborted first (so all callers see ECONNABORTED), then aborts each. */
+    private static void abortAll(List<AttachedSocket> socks, String why) {
+        List<AttachedSocket> marked = new ArrayList<>();
+        for (AttachedSocket so : socks) {
+            if (so.markAborted()) {
+                marked.add(so);
+            }
+        }
+        for (AttachedSocket so : marked) {
+            try {
+                so.completeAbort();
+            } catch (RuntimeException e) {
+                LOG.error("{}: aborting {} failed", why, so.describe(), e);
+            }
         }
     }
 
@@ -383,21 +524,21 @@ public final class ProtoSwRegistry {
         domainKnown |= typesSeen.contains(typeKey(domain, -1));
         typeKnown |= typesSeen.contains(typeKey(domain, type));
         if (!domainKnown) {
-            throw new SocketException(Errno.EAFNOSUPPORT, "socket: no protocol of domain " + SocketConstants.domainName(domain) + " is loaded");
+            throw new SocketException(Errno.EAFNOSUPPORT, "socket: no protocol of domain " + DomainNames.of(domain) + " is loaded");
         }
         if (!typeKnown) {
-            throw new SocketException(Errno.ESOCKTNOSUPPORT, "socket: domain " + SocketConstants.domainName(domain)
+            throw new SocketException(Errno.ESOCKTNOSUPPORT, "socket: domain " + DomainNames.of(domain)
                     + " has no " + SocketConstants.typeName(type) + " protocol loaded");
         }
         throw new SocketException(Errno.EPROTONOSUPPORT, "socket: no active protocol serves "
-                + SocketConstants.domainName(domain) + "/" + SocketConstants.typeName(type) + "/" + protocol);
+                + DomainNames.of(domain) + "/" + SocketConstants.typeName(type) + "/" + protocol);
     }
 
     /** The table for {@code net:protocols}, in registration order. */
     public List<ProtoSwInfo> list() {
         List<ProtoSwInfo> out = new ArrayList<>();
         for (ProtoEntry e : table) {
-            out.add(e.info());
+            out.add(e.info(uses(e.name())));
         }
         return out;
     }
@@ -431,6 +572,9 @@ public final class ProtoSwRegistry {
                 throw new IllegalArgumentException("vnet " + hooks.name() + " is already known to the protocol switch");
             }
             vnets.put(hooks.name(), hooks);
+            for (DomainEntry d : domains.values()) {
+                initDomain(d, hooks);
+            }
             for (ProtoEntry e : table) {
                 if (e.state() != ProtoState.UNLOADING && e.sw() != null) {
                     initInstance(e, hooks);
@@ -462,12 +606,266 @@ public final class ProtoSwRegistry {
         } finally {
             config.unlock();
         }
-        teardown(instances, "vnet " + name + " removal");
+        // upper protocols first, so none of them finds its lower one gone under it
+        java.util.TreeMap<Integer, List<ProtoInstance>> byLevel = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
+        for (ProtoInstance pi : instances) {
+            byLevel.computeIfAbsent(level(pi.entry().name(), 0), k -> new ArrayList<>()).add(pi);
+        }
+        for (List<ProtoInstance> layer : byLevel.values()) {
+            teardown(layer, "vnet " + name + " removal");
+        }
+        List<DomainEntry> doms;
+        config.lock();
+        try {
+            doms = new ArrayList<>(domains.values());
+        } finally {
+            config.unlock();
+        }
+        for (DomainEntry d : doms) {
+            destroyDomain(d, name);
+        }
         for (ProtoEntry e : table) {
             if (e.state() == ProtoState.DRAINING) {
                 e.checkDrained();
             }
         }
+    }
+
+    // ---- domains (domain_add) --------------------------------------------------------------
+
+    /**
+     * Adds a domain: it runs its {@code init} in every known stack instance, then the switch
+     * entries that waited for its family start.
+     *
+     * @return the refusal (EEXIST for a family or name already served, EINVAL for a bad
+     *         description), or null when accepted
+     */
+    public Refusal registerDomain(Domain d, String owner) {
+        Objects.requireNonNull(d, "domain");
+        String who = owner == null ? "(unknown bundle)" : owner;
+        List<WaitingEntry> ready = new ArrayList<>();
+        config.lock();
+        try {
+            if (byDomain.containsKey(d)) {
+                return refuseDomain(d, who, "domain", Errno.EEXIST, "this domain service is already registered");
+            }
+            int family;
+            String name;
+            try {
+                family = d.family();
+                name = d.name();
+            } catch (RuntimeException | LinkageError e) {
+                return refuseDomain(d, who, "domain", Errno.EINVAL, "family() or name() failed: " + e);
+            }
+            String what = "domain " + name + " (af" + family + ")";
+            if (family < 1 || name == null || name.isBlank() || name.chars().anyMatch(Character::isWhitespace)) {
+                return refuseDomain(d, who, what, Errno.EINVAL,
+                        "a domain needs a family of at least 1 and a short name without spaces");
+            }
+            DomainEntry taken = domains.get(family);
+            if (taken != null) {
+                LOG.error("domain {} from {} refused: family {} is already served by domain {} from {}", name, who, family,
+                        taken.name(), taken.owner());
+                return refuseDomain(d, who, what, Errno.EEXIST,
+                        "family " + family + " is already served by domain " + taken.name() + " from " + taken.owner());
+            }
+            for (DomainEntry o : domains.values()) {
+                if (o.name().equals(name)) {
+                    LOG.error("domain {} (af{}) from {} refused: the name {} is already used by af{} from {}", name, family,
+                            who, name, o.family(), o.owner());
+                    return refuseDomain(d, who, what, Errno.EEXIST,
+                            "the name " + name + " is already used by af" + o.family() + " from " + o.owner());
+                }
+            }
+            if (refusedDomains.remove(d) != null) {
+                domainRefusalsView = List.copyOf(refusedDomains.values());
+            }
+            DomainEntry entry = new DomainEntry(d, family, name, who);
+            for (VnetHooks hooks : vnets.values()) {
+                initDomain(entry, hooks);
+            }
+            domains.put(family, entry);
+            byDomain.put(d, entry);
+            domainsView = Map.copyOf(domains);
+            DomainNames.put(family, name);
+            for (var it = waiting.iterator(); it.hasNext();) {
+                WaitingEntry w = it.next();
+                if (w.descriptor().domain() == family) {
+                    ready.add(w);
+                    it.remove();
+                }
+            }
+            waitingView = List.copyOf(waiting);
+            LOG.info("domain {} (af{}) from {} registered{}", name, family, who,
+                    ready.isEmpty() ? "" : "; starting " + ready.size() + " protocol(s) that waited for it");
+            for (WaitingEntry w : ready) {
+                register(w.sw(), w.properties(), w.owner());
+            }
+            return null;
+        } finally {
+            config.unlock();
+        }
+    }
+
+    // config held
+    private Refusal refuseDomain(Domain d, String owner, String what, Errno errno, String message) {
+        Refusal r = new Refusal(owner, what, errno, message, Instant.now());
+        if (errno != Errno.EEXIST) {
+            LOG.error("{} from {} refused: {}", what, owner, message);
+        }
+        if (!byDomain.containsKey(d)) {
+            refusedDomains.put(d, r);
+            domainRefusalsView = List.copyOf(refusedDomains.values());
+        }
+        return r;
+    }
+
+    // config held
+    private void initDomain(DomainEntry d, VnetHooks hooks) {
+        ScopedContext ctx;
+        try {
+            ctx = hooks.newContext("domain " + d.name());
+        } catch (RuntimeException e) {
+            LOG.error("domain {} cannot run in vnet {}: no context for it", d.name(), hooks.name(), e);
+            return;
+        }
+        try {
+            Object state = d.domain().init(ctx);
+            d.put(hooks.name(), new DomainEntry.Instance(state, ctx));
+        } catch (SocketException | RuntimeException | LinkageError e) {
+            LOG.error("domain {} from {} failed to initialise in vnet {}; its protocols do not run there", d.name(),
+                    d.owner(), hooks.name(), e);
+            ctx.close();
+        }
+    }
+
+    private void destroyDomain(DomainEntry d, String vnet) {
+        DomainEntry.Instance i = d.remove(vnet);
+        if (i == null) {
+            return;
+        }
+        try {
+            d.domain().destroy(i.state());
+        } catch (RuntimeException | LinkageError e) {
+            LOG.error("domain {} in vnet {}: destroy failed", d.name(), vnet, e);
+        }
+        i.ctx().close();
+    }
+
+    /**
+     * A domain goes away: its switch entries are unloaded (their sockets aborted, upper
+     * protocols first) and wait again for the family; then its state in every instance is
+     * destroyed. A refused domain is only forgotten.
+     */
+    public void unregisterDomain(Domain d) {
+        DomainEntry entry;
+        List<ProtoEntry> entries = new ArrayList<>();
+        config.lock();
+        try {
+            if (refusedDomains.remove(d) != null) {
+                domainRefusalsView = List.copyOf(refusedDomains.values());
+                return;
+            }
+            entry = byDomain.get(d);
+            if (entry == null) {
+                return;
+            }
+            for (ProtoEntry e : order) {
+                if (e.descriptor().domain() == entry.family()) {
+                    entries.add(e);
+                }
+            }
+        } finally {
+            config.unlock();
+        }
+        LOG.info("domain {} from {} unregistering: unloading {} protocol(s) of it", entry.name(), entry.owner(), entries.size());
+        List<WaitingEntry> again = new ArrayList<>();
+        for (ProtoEntry e : entries) {
+            ProtoSw sw = e.sw();
+            if (sw == null) {
+                continue;
+            }
+            unregister(sw);
+            again.add(new WaitingEntry(sw, e.properties(), e.owner(), e.descriptor()));
+        }
+        config.lock();
+        try {
+            domains.remove(entry.family(), entry);
+            byDomain.remove(d);
+            domainsView = Map.copyOf(domains);
+            waiting.addAll(again);
+            waitingView = List.copyOf(waiting);
+            for (String v : new ArrayList<>(entry.instances().keySet())) {
+                destroyDomain(entry, v);
+            }
+        } finally {
+            config.unlock();
+        }
+        LOG.info("domain {} (af{}) from {} unregistered", entry.name(), entry.family(), entry.owner());
+    }
+
+    /** The domain serving {@code family}, or null. */
+    public DomainEntry domain(int family) {
+        return domainsView.get(family);
+    }
+
+    /** The registered domains by family. */
+    public List<DomainEntry> domains() {
+        List<DomainEntry> l = new ArrayList<>(domainsView.values());
+        l.sort(java.util.Comparator.comparingInt(DomainEntry::family));
+        return l;
+    }
+
+    /** Switch entries waiting for their domain, for {@code net:diag}. */
+    public List<WaitingEntry> waiting() {
+        return waitingView;
+    }
+
+    /** Domains refused and still registered, for {@code net:diag}. */
+    public List<Refusal> domainRefusals() {
+        return domainRefusalsView;
+    }
+
+    /**
+     * Parses an address of {@code family} with its domain's parser.
+     *
+     * @throws SocketException EAFNOSUPPORT without a domain, EINVAL with the domain's message
+     */
+    public SockAddr parseAddress(int family, String text) throws SocketException {
+        DomainEntry d = domain(family);
+        if (d == null) {
+            throw new SocketException(Errno.EAFNOSUPPORT, "no domain serves address family " + family);
+        }
+        try {
+            SockAddr a = d.domain().parseAddress(text);
+            if (a == null) {
+                throw new SocketException(Errno.EINVAL, d.name() + " address '" + text + "': the domain parsed nothing");
+            }
+            return a;
+        } catch (IllegalArgumentException e) {
+            throw new SocketException(Errno.EINVAL, e.getMessage());
+        } catch (RuntimeException | LinkageError e) {
+            throw new SocketException(Errno.EINVAL, d.name() + " address '" + text + "': the domain's parser failed: " + e);
+        }
+    }
+
+    /** An address as its domain formats it (its toString when no domain or the domain fails). */
+    public String formatAddress(SockAddr a) {
+        if (a == null) {
+            return "";
+        }
+        DomainEntry d = domain(a.family());
+        if (d != null) {
+            try {
+                String s = d.domain().formatAddress(a);
+                if (s != null) {
+                    return s;
+                }
+            } catch (RuntimeException | LinkageError e) {
+                // fall through to the address's own text
+            }
+        }
+        return String.valueOf(a);
     }
 
     /** Names of the known stack instances. */

@@ -10,6 +10,13 @@ public sealed interface RegisterResult {
     record Refused(Refusal refusal) implements RegisterResult {
     }
 
+    /**
+     * The entry names an address family no domain serves yet: it waits, listed by
+     * {@link ProtoSwRegistry#waiting()}, and starts when the domain registers.
+     */
+    record Waiting(WaitingEntry entry) implements RegisterResult {
+    }
+
     default boolean accepted() {
         return this instanceof Accepted;
     }

@@ -11,6 +11,12 @@ public interface ScopedContext extends ProtoContext, AutoCloseable {
      */
     void bindProtocol(Protocol protocol);
 
+    /**
+     * The state of the protocol's domain in this instance, handed out by
+     * {@link ProtoContext#domainState(Class)}.
+     */
+    void bindDomainState(Object state);
+
     @Override
     void close();
 }

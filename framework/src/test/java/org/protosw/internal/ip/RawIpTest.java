@@ -122,6 +122,17 @@ class RawIpTest {
         }
 
         @Override
+        public org.protosw.spi.KernSocket socreate(int domain, int type, int protocol, org.protosw.spi.SoUpcall upcall)
+                throws SocketException {
+            throw new SocketException(Errno.EPROTONOSUPPORT, "no in-stack sockets in this test");
+        }
+
+        @Override
+        public <T> T domainState(Class<T> type) {
+            return null;
+        }
+
+        @Override
         public Pfil pfil() {
             return s.ip.pfil();
         }
@@ -176,6 +187,21 @@ class RawIpTest {
         }
 
         @Override
+        public void appendRecord(Packet data, SockAddr from, int flags) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Packet takeRecord() {
+            return null;
+        }
+
+        @Override
+        public int records() {
+            return 0;
+        }
+
+        @Override
         public boolean cantMore() {
             return false;
         }
@@ -194,6 +220,11 @@ class RawIpTest {
         Sock(int type, int protocol) {
             this.type = type;
             this.protocol = protocol;
+        }
+
+        @Override
+        public int domain() {
+            return SocketConstants.AF_INET;
         }
 
         @Override

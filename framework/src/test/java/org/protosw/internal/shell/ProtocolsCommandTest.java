@@ -40,9 +40,9 @@ class ProtocolsCommandTest {
     void theSwitchTableNamesBundleVersionStateAndSockets() throws Exception {
         try (Socket a = tdgram(); Socket b = tdgram()) {
             String expected = """
-                    DOMAIN  TYPE   PROTO  NAME    BUNDLE                              ID  VERSION  STATE   SOCKETS  FLAGS
-                    inet    raw        0  raw     org.protosw.framework (standalone)               active        0  PR_ATOMIC,PR_ADDR
-                    inet    dgram    253  tdgram  org.protosw.test.dgram               7  1.2.3    active        2  PR_ATOMIC,PR_ADDR
+                    DOMAIN  TYPE   PROTO  NAME    BUNDLE                              ID  VERSION  STATE   SOCKETS  FLAGS              USES
+                    inet    raw        0  raw     org.protosw.framework (standalone)               active        0  PR_ATOMIC,PR_ADDR  -
+                    inet    dgram    253  tdgram  org.protosw.test.dgram               7  1.2.3    active        2  PR_ATOMIC,PR_ADDR  -
                     """;
             assertThat(out(() -> protocols.protocols())).isEqualTo(expected);
             assertThat(out(() -> protocols.protocols("list"))).isEqualTo(expected);
@@ -65,7 +65,7 @@ class ProtocolsCommandTest {
 
     @Test
     void badWordsSayWhatIsAccepted() {
-        assertThat(error(() -> protocols.protocols("show"))).startsWith("protocols: unknown subcommand 'show' (accepted: list, drain, undrain)");
+        assertThat(error(() -> protocols.protocols("show"))).startsWith("protocols: unknown subcommand 'show' (accepted: list, domains, drain, undrain)");
         assertThat(error(() -> protocols.protocols("list", "all"))).startsWith("protocols: unexpected 'all'");
         assertThat(error(() -> protocols.protocols("drain"))).startsWith("protocols: missing protocol name");
         assertThat(error(() -> protocols.protocols("undrain"))).startsWith("protocols: missing protocol name");

@@ -45,6 +45,8 @@ public final class TestDgramProto implements ProtoSw {
     public volatile java.util.concurrent.CountDownLatch stall;
     /** Socket-level options the core showed the pcb (SO_KEEPALIVE, SO_LINGER). */
     public final List<String> socketOptionsSeen = new CopyOnWriteArrayList<>();
+    /** Told of every pcb abort (tests that check the order of aborts across protocols). */
+    public volatile Runnable onAbort;
 
     public static Map<String, Object> props(String name, int protocol) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -325,6 +327,10 @@ public final class TestDgramProto implements ProtoSw {
         public void abort() {
             t.in("abort");
             try {
+                Runnable r = onAbort;
+                if (r != null) {
+                    r.run();
+                }
                 t.closeOrAbort("abort");
             } finally {
                 t.out();

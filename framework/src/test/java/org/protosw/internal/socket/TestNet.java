@@ -39,6 +39,7 @@ public final class TestNet implements AutoCloseable {
         this.stack = new Stack(name);
         this.layer = new SocketLayer(name, stack, registry, sysctl);
         stack.layer = layer;
+        vnet.layer = layer;
     }
 
     /** The NetStack service the lead registers for a vnet, reduced to delegation. */
@@ -63,6 +64,11 @@ public final class TestNet implements AutoCloseable {
         @Override
         public Poller newPoller() {
             return layer.newPoller();
+        }
+
+        @Override
+        public org.protosw.socket.SockAddr parseAddress(int family, String text) throws SocketException {
+            return layer.parseAddress(family, text);
         }
     }
 

@@ -26,9 +26,13 @@ public final class FakeContext implements ScopedContext {
     public final AtomicInteger closed = new AtomicInteger();
     public volatile String boundProtocolClass;
 
-    FakeContext(String vnet, String owner) {
+    private final FakeVnet hooks;
+    private final List<org.protosw.spi.KernSocket> kernSockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    FakeContext(String vnet, String owner, FakeVnet hooks) {
         this.vnet = vnet;
         this.owner = owner;
+        this.hooks = hooks;
     }
 
     @Override
@@ -40,6 +44,11 @@ public final class FakeContext implements ScopedContext {
     @Override
     public void close() {
         closed.incrementAndGet();
+        // as the core's context does: the owner's in-stack sockets go with it
+        for (org.protosw.spi.KernSocket k : kernSockets) {
+            k.close();
+        }
+        kernSockets.clear();
     }
 
     @Override
@@ -109,6 +118,30 @@ public final class FakeContext implements ScopedContext {
     @Override
     public Sysctls sysctl() {
         throw outside("sysctl");
+    }
+
+    @Override
+    public org.protosw.spi.KernSocket socreate(int domain, int type, int protocol, org.protosw.spi.SoUpcall upcall)
+            throws org.protosw.socket.SocketException {
+        org.protosw.internal.socket.SocketLayer l = hooks.layer;
+        if (l == null || closed.get() > 0) {
+            throw new org.protosw.socket.SocketException(org.protosw.socket.Errno.EPROTONOSUPPORT, "no in-stack sockets in this test");
+        }
+        org.protosw.spi.KernSocket k = l.kernSocket(domain, type, protocol, owner, upcall);
+        kernSockets.add(k);
+        return k;
+    }
+
+    @Override
+    public <T> T domainState(Class<T> type) {
+        return domainState == null ? null : type.cast(domainState);
+    }
+
+    public volatile Object domainState;
+
+    @Override
+    public void bindDomainState(Object state) {
+        this.domainState = state;
     }
 
     @Override

@@ -7,6 +7,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class FakeVnet implements VnetHooks {
     private final String name;
     public final List<FakeContext> contexts = new CopyOnWriteArrayList<>();
+    /** The socket layer in-stack sockets are made by, when the test has one. */
+    public volatile org.protosw.internal.socket.SocketLayer layer;
 
     public FakeVnet(String name) {
         this.name = name;
@@ -19,7 +21,7 @@ public final class FakeVnet implements VnetHooks {
 
     @Override
     public ScopedContext newContext(String ownerName) {
-        FakeContext c = new FakeContext(name, ownerName);
+        FakeContext c = new FakeContext(name, ownerName, this);
         contexts.add(c);
         return c;
     }

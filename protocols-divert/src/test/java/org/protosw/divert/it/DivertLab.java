@@ -11,6 +11,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
+import org.protosw.divert.internal.DivertDomain;
 import org.protosw.divert.internal.DivertProtoSw;
 import org.protosw.divert.internal.DivertRules;
 import org.protosw.divert.internal.RuleStore;
@@ -43,6 +44,7 @@ final class DivertLab implements AutoCloseable {
     final RuleStore store = RuleStore.inMemory();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private volatile DivertProtoSw divert;
+    private volatile DivertDomain domain;
     private volatile DivertRules rules;
 
     DivertLab() throws SocketException {
@@ -65,6 +67,8 @@ final class DivertLab implements AutoCloseable {
     /** As a bundle start: a new rule set (loaded from the store) and a new switch entry. */
     void loadDivert() {
         rules = new DivertRules(store);
+        domain = new DivertDomain();
+        assertThat(stack.core().registry().registerDomain(domain, "org.protosw.divert (test)")).as("divert domain").isNull();
         divert = new DivertProtoSw(rules);
         assertThat(stack.core().registry().register(divert, divertProperties(), "org.protosw.divert (test)").accepted())
                 .as("divert registered").isTrue();
@@ -73,6 +77,7 @@ final class DivertLab implements AutoCloseable {
     /** As a bundle stop. */
     void unloadDivert() {
         stack.unregister(divert);
+        stack.core().registry().unregisterDomain(domain);
     }
 
     DivertRules rules() {

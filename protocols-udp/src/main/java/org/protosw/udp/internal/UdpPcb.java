@@ -20,6 +20,8 @@ import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSocket;
 import org.protosw.spi.Route;
 import org.protosw.spi.Tunable;
+import org.protosw.spi.TunnelInput;
+import org.protosw.spi.TunnelPcb;
 
 /**
  * The pcb of one UDP socket: its user requests ({@code udp_usrreqs}) and
@@ -29,7 +31,7 @@ import org.protosw.spi.Tunable;
  * resulting addresses as one immutable {@link Endpoints}; send and input read that single
  * volatile reference, so the data path takes no lock and never sees a half-changed peer.
  */
-final class UdpPcb implements Pcb {
+final class UdpPcb implements Pcb, TunnelPcb {
     /** Largest payload: 65535 minus a minimal IPv4 header and the UDP header. */
     static final int MAX_PAYLOAD = 65535 - 20 - UdpHeader.LENGTH;
 
@@ -74,6 +76,11 @@ final class UdpPcb implements Pcb {
      */
     private volatile int csumDst;
     private volatile boolean csumLoop;
+    /**
+     * The in-stack owner's receiver ({@code udp_set_kernel_tunneling}): set, it takes every
+     * datagram for this pcb before the socket buffer would, and the ICMP errors for its port.
+     */
+    private volatile TunnelInput tunnel;
 
     UdpPcb(UdpProtocol udp, ProtoSocket so) {
         this.udp = udp;
@@ -286,6 +293,16 @@ final class UdpPcb implements Pcb {
         Endpoints e = ends;
         return !removed && e.connected() && e.faddr() == faddr && e.fport() == fport
                 && e.lport() == lport && (e.laddr() == 0 || e.laddr() == laddr);
+    }
+
+    @Override
+    public void setTunnel(TunnelInput t) throws SocketException {
+        checkOpen("setTunnel");
+        tunnel = t;
+    }
+
+    TunnelInput tunnel() {
+        return tunnel;
     }
 
     /** {@code udp_append}: queues a payload (headers already stripped) with its sender. */

@@ -26,6 +26,7 @@ import org.protosw.spi.Protocol;
 import org.protosw.spi.Registration;
 import org.protosw.spi.Route;
 import org.protosw.spi.Tunable;
+import org.protosw.spi.TunnelInput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,6 +173,14 @@ final class UdpProtocol implements Protocol {
             noSocket(p, src, sport, dst, dport);
             return;
         }
+        TunnelInput tun = pcb.tunnel();
+        if (tun != null) {
+            // udp_set_kernel_tunneling: the owner takes the datagram as it is, headers and all
+            stats.delivered.increment();
+            stats.tunneled.increment();
+            tun.input(p, hlen);
+            return;
+        }
         p.adj(hlen + UdpHeader.LENGTH);
         if (pcb.deliver(p, src, sport)) {
             stats.delivered.increment();
@@ -184,8 +193,7 @@ final class UdpProtocol implements Protocol {
      * The last one gets the packet itself, the others a copy.
      */
     private void multiInput(Packet p, int hlen, int src, int sport, int dst, int dport) {
-        p.adj(hlen + UdpHeader.LENGTH);
-        Fanout fanout = new Fanout(p, src, sport);
+        Fanout fanout = new Fanout(p, hlen, src, sport);
         table.forEachMatch(src, sport, dst, dport, fanout);
         if (fanout.finish()) {
             stats.delivered.increment();
@@ -196,15 +204,18 @@ final class UdpProtocol implements Protocol {
         }
     }
 
-    private static final class Fanout implements Consumer<InPcb<UdpPcb>> {
-        final Packet payload;
+    /** The datagram (from its IP header on) to each matching pcb: copies, the last the packet itself. */
+    private final class Fanout implements Consumer<InPcb<UdpPcb>> {
+        final Packet datagram;
+        final int hlen;
         final int src;
         final int sport;
         UdpPcb last;
         boolean any;
 
-        Fanout(Packet payload, int src, int sport) {
-            this.payload = payload;
+        Fanout(Packet datagram, int hlen, int src, int sport) {
+            this.datagram = datagram;
+            this.hlen = hlen;
             this.src = src;
             this.sport = sport;
         }
@@ -216,16 +227,27 @@ final class UdpProtocol implements Protocol {
                 return;
             }
             if (last != null) {
-                any |= last.deliver(payload.copy(), src, sport);
+                any |= hand(last, datagram.copy());
             }
             last = pcb;
         }
 
         boolean finish() {
             if (last != null) {
-                any |= last.deliver(payload, src, sport);
+                any |= hand(last, datagram);
             }
             return any;
+        }
+
+        private boolean hand(UdpPcb pcb, Packet p) {
+            TunnelInput tun = pcb.tunnel();
+            if (tun != null) {
+                stats.tunneled.increment();
+                tun.input(p, hlen);
+                return true;
+            }
+            p.adj(hlen + UdpHeader.LENGTH);
+            return pcb.deliver(p, src, sport);
         }
     }
 
@@ -259,7 +281,7 @@ final class UdpProtocol implements Protocol {
         try {
             Errno errno = ctlErrno(error.type(), error.code());
             Packet q = error.inner();
-            if (errno == null || q == null || q.length() < 20) {
+            if (q == null || q.length() < 20) {
                 return;
             }
             int vhl = q.get8(0);
@@ -271,6 +293,17 @@ final class UdpProtocol implements Protocol {
             int dst = q.get32(16);
             int sport = q.get16(ihl);
             int dport = q.get16(ihl + 2);
+            // a tunnel hears of every error for its port: it knows its peers, the socket does not
+            InPcb<UdpPcb> bound = table.lookup(dst, dport, src, sport, true);
+            UdpPcb tp = bound == null ? null : bound.owner();
+            TunnelInput tun = tp == null ? null : tp.tunnel();
+            if (tun != null) {
+                tun.ctlinput(error);
+                return;
+            }
+            if (errno == null) {
+                return;
+            }
             InPcb<UdpPcb> inp = table.lookup(dst, dport, src, sport, false);
             UdpPcb pcb = inp == null ? null : inp.owner();
             if (pcb != null && pcb.isConnectedTo(src, sport, dst, dport)) {

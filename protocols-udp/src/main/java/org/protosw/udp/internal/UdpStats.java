@@ -17,6 +17,8 @@ final class UdpStats {
     /** Datagrams queued to at least one socket. */
     final LongAdder delivered = new LongAdder();
     final LongAdder opackets = new LongAdder();
+    /** Datagrams handed to an in-stack tunnel (udp_set_kernel_tunneling) instead of a socket buffer. */
+    final LongAdder tunneled = new LongAdder();
     /** Datagrams dropped because processing them failed unexpectedly (a bug, not bad input). */
     final LongAdder inerrors = new LongAdder();
 
@@ -36,6 +38,10 @@ final class UdpStats {
             m.put("dropped due to internal errors", errors);
         }
         m.put("delivered", delivered.sum());
+        long tun = tunneled.sum();
+        if (tun != 0) {
+            m.put("delivered to in-stack tunnels", tun);
+        }
         m.put("datagrams output", opackets.sum());
         return m;
     }

@@ -150,6 +150,17 @@ final class FakeContext implements ProtoContext {
     }
 
     @Override
+    public org.protosw.spi.KernSocket socreate(int domain, int type, int protocol, org.protosw.spi.SoUpcall upcall)
+            throws SocketException {
+        throw new SocketException(Errno.EPROTONOSUPPORT, "no in-stack sockets in this test");
+    }
+
+    @Override
+    public <T> T domainState(Class<T> type) {
+        return null;
+    }
+
+    @Override
     public Pfil pfil() {
         throw new AssertionError("UDP uses no packet filter hooks");
     }

@@ -65,6 +65,21 @@ final class FakeSockBuf implements SockBuf {
     }
 
     @Override
+    public void appendRecord(Packet data, SockAddr from, int flags) {
+        throw new UnsupportedOperationException("UDP queues datagrams with appendAddr");
+    }
+
+    @Override
+    public Packet takeRecord() {
+        return null;
+    }
+
+    @Override
+    public int records() {
+        return 0;
+    }
+
+    @Override
     public boolean cantMore() {
         return false;
     }

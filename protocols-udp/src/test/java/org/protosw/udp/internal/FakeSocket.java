@@ -33,6 +33,11 @@ final class FakeSocket implements ProtoSocket {
     }
 
     @Override
+    public int domain() {
+        return org.protosw.socket.SocketConstants.AF_INET;
+    }
+
+    @Override
     public int type() {
         return SOCK_DGRAM;
     }

@@ -114,9 +114,9 @@ class UdpShellTest {
     @Test
     void protocolsShowsTheUdpBundle() {
         assertThat(out(() -> protocols.protocols())).isEqualTo("""
-                DOMAIN  TYPE   PROTO  NAME  BUNDLE                              ID  VERSION  STATE   SOCKETS  FLAGS
-                inet    raw        0  raw   org.protosw.framework (standalone)               active        0  PR_ATOMIC,PR_ADDR
-                inet    dgram     17  udp   org.protosw.udp                     12  1.0.0    active        0  PR_ATOMIC,PR_ADDR
+                DOMAIN  TYPE   PROTO  NAME  BUNDLE                              ID  VERSION  STATE   SOCKETS  FLAGS              USES
+                inet    raw        0  raw   org.protosw.framework (standalone)               active        0  PR_ATOMIC,PR_ADDR  -
+                inet    dgram     17  udp   org.protosw.udp                     12  1.0.0    active        0  PR_ATOMIC,PR_ADDR  -
                 """);
     }
 
