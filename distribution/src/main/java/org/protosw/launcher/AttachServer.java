@@ -40,6 +40,8 @@ final class AttachServer implements AutoCloseable {
     static final String SOCKET = "protosw.sock";
     /** sun_path is 108 bytes with its terminating NUL. */
     static final int MAX_PATH_BYTES = 107;
+    /** The status of a command ended by Ctrl-C, as sh(1) reports it: 128 + SIGINT. */
+    static final int INTERRUPTED = 128 + AttachFrames.SIGINT;
 
     private static final Logger LOG = LoggerFactory.getLogger(AttachServer.class);
 
@@ -231,11 +233,21 @@ final class AttachServer implements AutoCloseable {
                     : shells.command(hello.command(), new AttachFrames.FrameOutput(out, AttachFrames.OUT),
                             new AttachFrames.FrameOutput(out, AttachFrames.ERR));
             session = s;
+            if (hello.mode() == AttachFrames.Mode.SHELL) {
+                // raw on the client's side: the line ends as a terminal needs them
+                text(AttachFrames.OUT, "protosw: attached to the runtime of " + socket.getParent() + " (pid "
+                        + ProcessHandle.current().pid() + "); 'exit' or Ctrl-D leaves, the runtime keeps running\r");
+            }
             // not interrupted ever: an interrupt would close the channel
             Thread.ofPlatform().daemon().name("protosw-attach-" + id + "-in").start(() -> pump(in, s));
             int code;
             try {
                 code = s.run();
+            } catch (InterruptedException | java.util.concurrent.CancellationException e) {
+                // Ctrl-C: Gogo cancels the job; as a shell, 128 + SIGINT
+                LOG.info("attach session {}: '{}' interrupted", id, hello.command());
+                err("protosw: interrupted");
+                code = INTERRUPTED;
             } catch (Exception e) {
                 LOG.info("attach session {}: '{}' failed", id, hello.command(), e);
                 err(ErrorLines.commandFailure(e, "gogo: "));
