@@ -17,8 +17,23 @@ sealed interface LaunchMode {
     /** {@code -h} / {@code --help}. */
     record Help() implements LaunchMode {}
 
+    /** {@code attach [-c 'command']}: a shell (line null) or one command in the running runtime. */
+    record Attach(String line) implements LaunchMode {}
+
+    /** {@code status}: whether a runtime runs on this data/ (exit 0) or not (exit 3). */
+    record Status() implements LaunchMode {}
+
+    /** {@code stop}: stops the running runtime cleanly, as SIGTERM does. */
+    record Stop() implements LaunchMode {}
+
+    /** Whether the mode talks to a running runtime rather than starting one. */
+    default boolean isClient() {
+        return this instanceof Attach || this instanceof Status || this instanceof Stop;
+    }
+
     String USAGE = """
             Usage: protosw [-c COMMAND | --script FILE | -h]
+                   protosw attach [-c COMMAND] | status | stop
 
             A userspace TCP/IP stack on OSGi (Apache Felix) with the Gogo shell.
 
@@ -32,6 +47,18 @@ sealed interface LaunchMode {
                                 line ('#' starts a comment), then keep running without a
                                 terminal until SIGTERM or SIGINT
               -h, --help        this text
+
+              attach            a shell on the runtime already running on this data/ folder
+                                (started with --script or interactively), over the Unix socket
+                                data/protosw.sock (mode 0600, never a network port); 'exit' or
+                                Ctrl-D leaves it and the runtime keeps running; Ctrl-C
+                                interrupts the command running in this session only
+              attach -c COMMAND run COMMAND in the running runtime; exit 0, or 1 with the error
+                                on stderr
+              status            whether a runtime runs here (pid, uptime, vnets, protocols):
+                                exit 0 when it does, 3 when not
+              stop              stop the running runtime cleanly (as SIGTERM does) and wait
+                                until it has exited
 
             Folders: bundle/ system bundles, deploy/ protocol bundles (add, replace or delete a
             jar there to load, upgrade or unload it), etc/ configuration (*.cfg), data/ cache and
@@ -49,6 +76,19 @@ sealed interface LaunchMode {
             return new Interactive();
         }
         String first = args[0];
+        switch (first) {
+            case "attach" -> {
+                return attach(args);
+            }
+            case "status", "stop" -> {
+                if (args.length > 1) {
+                    throw new UsageException("unexpected argument '" + args[1] + "' after " + first);
+                }
+                return first.equals("status") ? new Status() : new Stop();
+            }
+            default -> {
+            }
+        }
         LaunchMode mode = switch (first) {
             case "-h", "--help" -> new Help();
             case "-c", "--command" -> {
@@ -87,6 +127,26 @@ sealed interface LaunchMode {
             throw new UsageException("unexpected argument '" + extra + "'" + hint);
         }
         return mode;
+    }
+
+    private static LaunchMode attach(String... args) throws UsageException {
+        if (args.length == 1) {
+            return new Attach(null);
+        }
+        String option = args[1];
+        if (!option.equals("-c") && !option.equals("--command")) {
+            throw new UsageException("attach takes only -c COMMAND, not '" + option + "'");
+        }
+        if (args.length < 3) {
+            throw new UsageException("attach " + option + " needs a command, e.g. attach -c 'net:netstat -an'");
+        }
+        if (args[2].isBlank()) {
+            throw new UsageException("attach " + option + " was given an empty command");
+        }
+        if (args.length > 3) {
+            throw new UsageException("unexpected argument '" + args[3] + "' (quote the whole command: attach -c 'lb -s')");
+        }
+        return new Attach(args[2]);
     }
 
     /** A command line that cannot be run; the message is one line, for stderr. */

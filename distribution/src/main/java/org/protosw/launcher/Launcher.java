@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -18,8 +20,12 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.slf4j.Logger;
@@ -41,6 +47,11 @@ final class Launcher {
     private final Console console;
     private Logger log;
     private ShellCommands commands;
+    private final Instant started = Instant.now();
+    /** The shells (local and attached); null in one-shot runs or when bundle/ has no terminal shell. */
+    private volatile ShellHost shells;
+    private volatile AttachServer attach;
+    private volatile Framework framework;
 
     Launcher(Layout layout, LaunchMode mode, Console console) {
         this.layout = layout;
@@ -102,6 +113,7 @@ final class Launcher {
 
     private int run(Framework framework, DeployFailures failures, List<String> script)
             throws BundleException, IOException, InterruptedException {
+        this.framework = framework;
         framework.init();
         BundleContext context = framework.getBundleContext();
         Readiness readiness = new Readiness(context, failures);
@@ -115,15 +127,27 @@ final class Launcher {
         commands = new ShellCommands(framework);
         commands.register(context);
         SystemBundles system = new SystemBundles(context, console);
-        system.install(layout.bundle(), mode instanceof LaunchMode.Interactive);
+        // the terminal shell's bundle is installed for its classes, never started (ShellHost runs the shells)
+        boolean serves = !(mode instanceof LaunchMode.Command);
+        system.install(layout.bundle(), serves);
+        context.addBundleListener((SynchronousBundleListener) event -> {
+            // before any bundle stops, whoever stops the framework: sessions end, the socket goes
+            if (event.getBundle().getBundleId() == 0 && event.getType() == BundleEvent.STOPPING) {
+                closeAttach();
+            }
+        });
         system.startAll();
         awaitReady(readiness, context);
+        if (serves) {
+            openShells(framework);
+        }
 
         int status = switch (mode) {
             case LaunchMode.Interactive i -> interactive(framework, system);
             case LaunchMode.Command(String line) -> command(framework, line);
             case LaunchMode.Script(Path file) -> script(framework, file, script);
             case LaunchMode.Help h -> 0;
+            default -> throw new IllegalStateException("not a runtime mode: " + mode);
         };
         stop(framework, "end of " + describe(mode));
         if (commands.requestedStatus() != ShellCommands.NONE) {
@@ -163,20 +187,30 @@ final class Launcher {
     }
 
     private int interactive(Framework framework, SystemBundles system) throws InterruptedException {
-        Optional<Bundle> shell = system.shell();
         String version = Launcher.class.getPackage().getImplementationVersion();
         Path logFile = layout.log().resolve("protosw.log");
         console.out("protosw " + (version == null ? "" : version + " ") + "on Apache Felix "
                 + framework.getVersion() + ", Java " + Runtime.version().feature() + "; log: "
                 + (logFile.startsWith(layout.home()) ? layout.home().relativize(logFile) : logFile));
         console.out("'help' lists the commands; 'exit' or Ctrl-D stops.");
-        if (shell.isEmpty()) {
-            console.report("no shell: bundle/ has no " + SystemBundles.SHELL + " jar; running until Ctrl-C");
-        } else if (!system.start(shell.get())) {
-            console.report("no shell; running until Ctrl-C");
+        ShellHost host = shells;
+        if (host == null) {
+            console.report("no shell: bundle/ has no " + SystemBundles.SHELL + " and " + BundleBridge.JLINE
+                    + " jars; running until Ctrl-C");
+        } else {
+            Thread.ofPlatform().name("Gogo shell").start(() -> {
+                try {
+                    host.runLocal();
+                } catch (Exception e) {
+                    log.error("the shell failed", e);
+                    console.report("the shell failed: " + ErrorLines.oneLine(e) + "; stopping");
+                    stop(framework, "the shell failed");
+                }
+            });
         }
         // the shell stops the framework on 'exit' and Ctrl-D
         waitForStop(framework, Duration.ZERO);
+        closeAttach();
         log.info("stopped");
         return 0;
     }
@@ -257,12 +291,90 @@ final class Launcher {
                 ProcessHandle.current().pid());
         console.report("ready; running until SIGTERM or SIGINT (pid " + ProcessHandle.current().pid() + ")");
         waitForStop(framework, Duration.ZERO);
+        closeAttach();
         log.info("framework stopped; exiting");
         return 0;
     }
 
+    /**
+     * The shell host and the attach socket, once the stack is ready. Without them the runtime
+     * still serves, headless; the reason is on stderr and in the log.
+     */
+    private void openShells(Framework framework) {
+        BundleContext context = framework.getBundleContext();
+        Runnable stopRuntime = () -> {
+            try {
+                framework.stop();
+            } catch (BundleException e) {
+                log.error("cannot stop the framework", e);
+            }
+        };
+        Optional<BundleBridge> bridge = BundleBridge.of(context);
+        if (bridge.isPresent()) {
+            try {
+                shells = bridge.get().newShellHost(context, stopRuntime);
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                log.error("no shell host", e);
+                console.report("no shell: " + ErrorLines.oneLine(e) + " (details in the log)");
+            }
+        }
+        try {
+            attach = AttachServer.start(layout.data(), shells, this::statusText, () -> {
+                log.info("stop requested through attach: stopping the framework");
+                stopRuntime.run();
+            });
+        } catch (IOException e) {
+            log.error("no attach socket", e);
+            console.report("no attach socket: " + ErrorLines.message(e) + "; 'protosw attach' will not reach this runtime");
+        }
+    }
+
+    /** Ends the attached sessions and the local shell, removes the socket; idempotent. */
+    private void closeAttach() {
+        AttachServer a = attach;
+        if (a != null) {
+            a.close();
+        }
+        ShellHost s = shells;
+        if (s != null) {
+            s.close();
+        }
+    }
+
+    /** What {@code protosw status} prints: pid, uptime, vnets, protocols (from the service registry). */
+    private String statusText() {
+        StringBuilder text = new StringBuilder();
+        text.append("protosw is running (pid ").append(ProcessHandle.current().pid()).append(", up ")
+                .append(AttachServer.uptime(started)).append(", since ").append(started.truncatedTo(ChronoUnit.SECONDS))
+                .append(")\n");
+        text.append("data:      ").append(layout.data()).append('\n');
+        text.append("vnets:     ").append(String.join(", ", serviceProperty("org.protosw.socket.NetStack", "protosw.vnet")))
+                .append('\n');
+        text.append("protocols: ").append(String.join(", ", serviceProperty("org.protosw.spi.ProtoSw", "protosw.name")))
+                .append('\n');
+        return text.toString();
+    }
+
+    private List<String> serviceProperty(String type, String property) {
+        Framework framework = this.framework;
+        if (framework == null || framework.getBundleContext() == null) {
+            return List.of();
+        }
+        try {
+            ServiceReference<?>[] references = framework.getBundleContext().getAllServiceReferences(type, null);
+            if (references == null) {
+                return List.of("none");
+            }
+            return Arrays.stream(references).map(r -> r.getProperty(property)).filter(java.util.Objects::nonNull)
+                    .map(String::valueOf).distinct().sorted().toList();
+        } catch (InvalidSyntaxException | IllegalStateException e) {
+            return List.of();
+        }
+    }
+
     /** Stops the framework (all bundles stop first) and waits, bounded, for it. */
     private void stop(Framework framework, String why) {
+        closeAttach();
         int state = framework.getState();
         if ((state & (Bundle.STARTING | Bundle.ACTIVE | Bundle.STOPPING)) == 0) {
             return;
@@ -312,6 +424,7 @@ final class Launcher {
             case LaunchMode.Command c -> "one-shot command";
             case LaunchMode.Script(Path file) -> "script " + file;
             case LaunchMode.Help h -> "help";
+            default -> mode.toString();
         };
     }
 

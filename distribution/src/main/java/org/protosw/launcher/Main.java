@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /**
  * Entry point of bin/protosw. Exit status: 0 success, 1 failure (a command, a script line, the
- * runtime), 2 bad command line.
+ * runtime, or no runtime to attach to), 2 bad command line, 3 {@code status}: not running.
  */
 public final class Main {
 
@@ -31,7 +31,8 @@ public final class Main {
         int status;
         try {
             Layout layout = Layout.locate(System.getProperties(), System.getenv());
-            status = new Launcher(layout, mode, console).run();
+            status = mode.isClient() ? new AttachClient(layout, console).run(mode)
+                    : new Launcher(layout, mode, console).run();
         } catch (IOException | RuntimeException e) {
             console.report(ErrorLines.oneLine(e));
             status = 1;
