@@ -31,6 +31,8 @@ public final class Netisr implements AutoCloseable {
     private final LongAdder queued = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder handled = new LongAdder();
+    /** Packets whose processing threw: each is a bug (ip_input promises not to throw). */
+    private final LongAdder failed = new LongAdder();
 
     public Netisr(String vnetName, int threads, int queueLimit, Handler handler) {
         workers = new Worker[Math.max(1, threads)];
@@ -90,6 +92,20 @@ public final class Netisr implements AutoCloseable {
 
     public long handledTotal() {
         return handled.sum();
+    }
+
+    /** Packets whose processing threw out of the input path (0 unless there is a bug). */
+    public long failedTotal() {
+        return failed.sum();
+    }
+
+    /** Workers whose thread still runs: all of them until {@link #close()}. */
+    public int liveWorkers() {
+        int n = 0;
+        for (Worker w : workers) {
+            n += w.thread.isAlive() ? 1 : 0;
+        }
+        return n;
     }
 
     @Override
@@ -152,6 +168,7 @@ public final class Netisr implements AutoCloseable {
                     handler.input(it.ifp(), it.p());
                 } catch (Throwable t) {
                     // ip_input never throws by contract; a worker must survive a bug anyway.
+                    failed.increment();
                     LOG.error("input worker {}: packet processing failed on {}", thread.getName(), it.ifp().name(), t);
                 }
                 handled.increment();

@@ -41,4 +41,14 @@ class ArgsTest {
                 .hasMessageStartingWith("cmd: not an IPv4 address: '1.2.3'");
         assertThatThrownBy(() -> args("1", "2").end()).isInstanceOf(CommandException.class).hasMessageStartingWith("cmd: unexpected '1'");
     }
+
+    /** Found by ArgsFuzzTest: a quoted word holding a newline split the "one-line" message in two. */
+    @Test
+    void controlCharactersInAnEchoedWordAreEscapedSoTheMessageStaysOneLine() {
+        assertThatThrownBy(() -> args("1.2\n.3").nextAddr("address"))
+                .hasMessageNotContaining("\n")
+                .hasMessageContaining("'1.2\\n.3'");
+        assertThat(new CommandException("a\rb\tc\u0007d\u2028e").getMessage()).isEqualTo("a\\rb\\tc\\u0007d\\u2028e");
+        assertThat(new CommandException("plain").getMessage()).isEqualTo("plain");
+    }
 }

@@ -99,7 +99,7 @@ class CaptureCommandTest {
         assertThat(error(() -> capture.capture("start", "lo0", f, "count", "0"))).startsWith("capture: count 0 is out of range (accepted: 1 to 2147483647)");
         assertThat(error(() -> capture.capture("start", "lo0", f, "count", "many"))).startsWith("capture: 'many' is not a number for count (accepted: 1 to 2147483647)");
         assertThat(error(() -> capture.capture("start", "lo0", f, "snaplen", "10"))).startsWith("capture: snaplen 10 is out of range (accepted: 20 to 65535)");
-        assertThat(error(() -> capture.capture("start", "lo0", "bad\0name"))).startsWith("capture: 'bad\0name' is not a file name");
+        assertThat(error(() -> capture.capture("start", "lo0", "bad\0name"))).startsWith("capture: 'bad\\u0000name' is not a file name");
         assertThat(error(() -> capture.capture("start", "lo0", dir.resolve("no/such/dir/x.pcap").toString())))
                 .startsWith("capture: cannot write capture file " + dir.resolve("no/such/dir/x.pcap"));
         assertThat(dflt.captures().list()).isEmpty();
