@@ -190,10 +190,14 @@ public final class CalloutWheel implements AutoCloseable {
                 slot(t);
             } else if (t.fire(d)) {
                 release(t);
+                // what the timer sends to lo0 or an epair is processed here once it returned
+                DirectDispatch.enter();
                 try {
                     t.task.run();
                 } catch (Throwable ex) {
                     LOG.error("callout task {} failed", t.task, ex);
+                } finally {
+                    DirectDispatch.exit();
                 }
             } else {
                 place(t);

@@ -7,7 +7,9 @@ import java.lang.invoke.VarHandle;
  * A bounded lock-free queue for many producers and one consumer (after Dmitry Vyukov's
  * bounded queue): each slot carries a sequence number, so producers claim slots with one
  * CAS and the consumer never takes a lock. Used for the input workers' queues, where a
- * lock per packet would serialise every sender of a stack instance.
+ * lock per packet would serialise every sender of a stack instance. The consumer may change
+ * from one thread to another when they hand over through a lock or an atomic flag (the input
+ * workers' {@code busy}); {@link #isEmpty} may be asked by any thread.
  */
 final class MpscRing<E> {
     private static final VarHandle TAIL;
@@ -27,7 +29,8 @@ final class MpscRing<E> {
     private final Object[] items;
     @SuppressWarnings("unused")
     private volatile long tail;
-    private long head;
+    /** Written by the consumer only; read by any thread in {@link #isEmpty}. */
+    private volatile long head;
 
     MpscRing(int capacity) {
         int cap = Integer.highestOneBit(Math.max(2, capacity - 1) << 1);
@@ -65,23 +68,24 @@ final class MpscRing<E> {
         }
     }
 
-    /** Null when empty. Single consumer only. */
+    /** Null when empty. One consumer at a time. */
     @SuppressWarnings("unchecked")
     E poll() {
-        int idx = (int) (head & mask);
+        long h = head;
+        int idx = (int) (h & mask);
         long s = (long) SEQ.getAcquire(seq, idx);
-        if (s != head + 1) {
+        if (s != h + 1) {
             return null;
         }
         E e = (E) ITEM.getAcquire(items, idx);
         ITEM.setRelease(items, idx, null);
-        SEQ.setRelease(seq, idx, head + mask + 1);
-        head++;
+        SEQ.setRelease(seq, idx, h + mask + 1);
+        head = h + 1;
         return e;
     }
 
     boolean isEmpty() {
-        int idx = (int) (head & mask);
-        return (long) SEQ.getAcquire(seq, idx) != head + 1;
+        long h = head;
+        return (long) SEQ.getAcquire(seq, (int) (h & mask)) != h + 1;
     }
 }

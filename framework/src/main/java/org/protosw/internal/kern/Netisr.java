@@ -1,5 +1,6 @@
 package org.protosw.internal.kern;
 
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -14,6 +15,11 @@ import org.slf4j.LoggerFactory;
  * to a worker chosen by a hash of their flow (addresses, protocol, ports), so the packets of
  * one flow are processed in order on one thread while flows spread over all workers. A full
  * queue drops the packet and counts it, as netisr's queue limit does.
+ *
+ * <p>A queue is consumed only by the thread holding its worker's {@code busy} flag: the
+ * worker itself, or a sender processing its own packets in its own thread
+ * ({@link DirectDispatch}); whoever releases the flag with packets still queued wakes the
+ * worker. So each flow is processed by one thread at a time, in queue order.
  */
 public final class Netisr implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Netisr.class);
@@ -31,6 +37,7 @@ public final class Netisr implements AutoCloseable {
     private final LongAdder queued = new LongAdder();
     private final LongAdder dropped = new LongAdder();
     private final LongAdder handled = new LongAdder();
+    private final LongAdder direct = new LongAdder();
     /** Packets whose processing threw: each is a bug (ip_input promises not to throw). */
     private final LongAdder failed = new LongAdder();
 
@@ -44,12 +51,21 @@ public final class Netisr implements AutoCloseable {
         }
     }
 
-    /** Queues a received packet for input processing; never blocks. */
+    /**
+     * Queues a received packet for input processing; never blocks. Inside a
+     * {@link DirectDispatch} window the sending thread processes it itself later, else the
+     * worker is woken.
+     */
     public void dispatch(NetInterface ifp, Packet p) {
         Worker w = workers.length == 1 ? workers[0] : workers[(flowHash(p) & 0x7fffffff) % workers.length];
         if (w.queue.offer(new Item(ifp, p))) {
             queued.increment();
-            w.wake();
+            DirectDispatch d = DirectDispatch.inWindow();
+            if (d != null) {
+                d.queued(w);
+            } else {
+                w.wake();
+            }
         } else {
             dropped.increment();
             ifp.counters().iqdrops.increment();
@@ -108,6 +124,11 @@ public final class Netisr implements AutoCloseable {
         return n;
     }
 
+    /** Packets processed by the threads that sent them rather than by the workers. */
+    public long directTotal() {
+        return direct.sum();
+    }
+
     @Override
     public void close() {
         for (Worker w : workers) {
@@ -124,11 +145,16 @@ public final class Netisr implements AutoCloseable {
         }
     }
 
-    private final class Worker implements Runnable {
+    /** Packets one worker processes before it lets a helping sender in. */
+    private static final int BATCH = 64;
+
+    final class Worker implements Runnable {
         final MpscRing<Item> queue;
         final Handler handler;
         final Thread thread;
         final AtomicBoolean running = new AtomicBoolean(true);
+        /** Held by the one thread consuming {@link #queue}: this worker or a helping sender. */
+        final AtomicBoolean busy = new AtomicBoolean();
         volatile boolean parked;
 
         Worker(String name, int limit, Handler handler) {
@@ -139,39 +165,90 @@ public final class Netisr implements AutoCloseable {
         }
 
         void wake() {
+            // the slot's release store must not pass the read of parked (the worker writes
+            // parked, then reads the slot): without the fence both can miss each other
+            VarHandle.fullFence();
             if (parked) {
                 LockSupport.unpark(thread);
             }
         }
 
+        /** Wakes the worker whatever it is doing (cheap when it is not parked). */
+        void kick() {
+            LockSupport.unpark(thread);
+        }
+
+        /**
+         * A sender processes this queue in its own thread, up to {@code budget} packets,
+         * unless someone else is consuming it. Returns the budget left.
+         */
+        int help(int budget) {
+            if (!running.get() || !busy.compareAndSet(false, true)) {
+                kick();
+                return budget;
+            }
+            try {
+                while (budget > 0) {
+                    Item it = queue.poll();
+                    if (it == null) {
+                        break;
+                    }
+                    process(it);
+                    direct.increment();
+                    budget--;
+                }
+            } finally {
+                busy.set(false);
+            }
+            if (!queue.isEmpty()) {
+                kick();
+            }
+            return budget;
+        }
+
+        private void process(Item it) {
+            try {
+                handler.input(it.ifp(), it.p());
+            } catch (Throwable t) {
+                // ip_input never throws by contract; a worker must survive a bug anyway.
+                failed.increment();
+                LOG.error("input {}: packet processing failed on {}", thread.getName(), it.ifp().name(), t);
+            }
+            handled.increment();
+        }
+
         @Override
         public void run() {
+            DirectDispatch.markWorker();
             int idleSpins = 0;
             while (running.get()) {
-                Item it = queue.poll();
-                if (it == null) {
-                    // A short spin keeps a busy flow from paying a park/unpark per packet.
-                    if (++idleSpins < 100) {
-                        Thread.onSpinWait();
-                        continue;
+                if (!queue.isEmpty() && busy.compareAndSet(false, true)) {
+                    try {
+                        for (int n = 0; n < BATCH; n++) {
+                            Item it = queue.poll();
+                            if (it == null) {
+                                break;
+                            }
+                            process(it);
+                        }
+                    } finally {
+                        busy.set(false);
                     }
-                    parked = true;
-                    if (queue.isEmpty() && running.get()) {
-                        LockSupport.park(this);
-                    }
-                    parked = false;
                     idleSpins = 0;
                     continue;
                 }
-                idleSpins = 0;
-                try {
-                    handler.input(it.ifp(), it.p());
-                } catch (Throwable t) {
-                    // ip_input never throws by contract; a worker must survive a bug anyway.
-                    failed.increment();
-                    LOG.error("input worker {}: packet processing failed on {}", thread.getName(), it.ifp().name(), t);
+                // A short spin keeps a busy flow from paying a park/unpark per packet.
+                if (++idleSpins < 100) {
+                    Thread.onSpinWait();
+                    continue;
                 }
-                handled.increment();
+                parked = true;
+                // empty, or a helping sender consumes it (and wakes us when it leaves work behind)
+                if ((queue.isEmpty() || busy.get()) && running.get()) {
+                    LockSupport.park(this);
+                }
+                parked = false;
+                idleSpins = 0;
             }
         }
     }

@@ -8,6 +8,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
+import org.protosw.internal.kern.DirectDispatch;
 import org.protosw.internal.sw.ProtoDescriptor;
 import org.protosw.internal.sw.ProtoInstance;
 import org.protosw.socket.Errno;
@@ -442,6 +443,7 @@ final class ProtoSocketImpl implements ProtoSocket {
 
     /** Waits (lock held) for a state change; false when the deadline passed. */
     boolean awaitState(boolean timed, long deadline) throws InterruptedException {
+        DirectDispatch.handOff();
         stateWaiters++;
         try {
             if (!timed) {

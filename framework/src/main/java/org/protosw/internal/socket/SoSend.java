@@ -2,6 +2,7 @@ package org.protosw.internal.socket;
 
 import java.nio.ByteBuffer;
 
+import org.protosw.internal.kern.DirectDispatch;
 import org.protosw.internal.sw.ProtoDescriptor;
 import org.protosw.socket.Errno;
 import org.protosw.socket.SockAddr;
@@ -220,6 +221,9 @@ final class SoSend {
                 s.pcb.send(p, dest, flags);
                 src.position(pos + chunk);
                 sent += chunk;
+                // only the send buffer's I/O lock is held: the receiver takes this chunk, and
+                // its ACKs free space, in this thread before the next chunk
+                DirectDispatch.run();
                 dest = null;
             } while (sent < len);
             return sent;

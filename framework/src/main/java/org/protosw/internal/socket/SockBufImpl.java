@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.protosw.internal.kern.DirectDispatch;
 import org.protosw.socket.SockAddr;
 import org.protosw.socket.SocketConstants;
 import org.protosw.spi.Packet;
@@ -340,6 +341,8 @@ final class SockBufImpl implements SockBuf {
      * @return false when the deadline passed
      */
     boolean await(boolean timed, long deadline) throws InterruptedException {
+        // what this thread sent and would process itself goes to the input workers first
+        DirectDispatch.handOff();
         waiters++;
         try {
             if (!timed) {
@@ -394,6 +397,10 @@ final class SockBufImpl implements SockBuf {
         if (nonBlocking) {
             return io.tryLock();
         }
+        if (io.tryLock()) {
+            return true;
+        }
+        DirectDispatch.handOff();
         if (timed) {
             long left = deadline - System.nanoTime();
             return left > 0 && io.tryLock(left, TimeUnit.NANOSECONDS);

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.protosw.internal.sw.AttachedSocket;
+import org.protosw.internal.kern.DirectDispatch;
 import org.protosw.internal.sw.ProtoDescriptor;
 import org.protosw.socket.Errno;
 import org.protosw.socket.NetStack;
@@ -79,6 +80,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
             throw dead(v);
         }
         so.pi.callEntered();
+        DirectDispatch.enter();
         Thread t = Thread.currentThread();
         for (int i = 0; i < TRACKED_CALLERS; i++) {
             if (callers.get(i) == null && callers.compareAndSet(i, null, t)) {
@@ -95,6 +97,9 @@ public final class SocketImpl implements Socket, AttachedSocket {
         }
         so.pi.callLeft();
         release();
+        // the protocol has returned and released its locks: what this call sent to lo0 or an
+        // epair is processed here, in this thread
+        DirectDispatch.exit();
     }
 
     /** Enters without throwing; -2 when the socket is closing. For netstat and pollers. */
@@ -368,6 +373,8 @@ public final class SocketImpl implements Socket, AttachedSocket {
             }
             so.error.set(null);
             pcb.connect(addr);
+            // a handshake over lo0 or an epair completes here, before any wait
+            DirectDispatch.run();
             if (!connreq) {
                 so.markConnected();
                 return;
@@ -636,6 +643,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
                 return;
             }
         } while (!ref.compareAndSet(v, (v | CLOSED) + 1));
+        DirectDispatch.enter();
         try {
             so.closeKnotes();
             // blocked callers wake and fail with EBADF; the last one out detaches
@@ -655,6 +663,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
             }
         } finally {
             release();
+            DirectDispatch.exit();
         }
     }
 
