@@ -167,7 +167,7 @@ public final class CcRegistry {
             CcAlgo to = defaultFor(tcp);
             for (InPcb<TcpCb> inp : tcp.table().list()) {
                 TcpCb cb = inp.owner();
-                if (cb != null && cb.moveCc(a, to)) {
+                if (cb != null && TcpSubr.ccMove(cb, a, to)) {
                     moved++;
                 }
             }

@@ -11,9 +11,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.Callout;
 import org.protosw.spi.Packet;
+import org.protosw.spi.ProtoSocket;
 import org.protosw.spi.ProtoContext;
 import org.protosw.wire.TcpHeader;
-import org.protosw.wire.TcpOptions;
 
 /**
  * FreeBSD's syncache(4): a half-open connection is a small entry in a bounded hash table,
@@ -28,6 +28,8 @@ import org.protosw.wire.TcpOptions;
  * permitted (1 bit) and which of two secrets made it (1 bit). The secrets take turns every
  * {@link #SECRET_PERIOD_MS}; a cookie is good while its secret is the current or the
  * previous one. Timestamps need no bit: a peer that agreed to them sends one on the ACK.
+ *
+ * <p>The listener's part of {@code tcp_input} that feeds the cache is in {@link TcpInput}.
  */
 final class SynCache {
     static final int HASHSIZE = 512;
@@ -313,6 +315,83 @@ final class SynCache {
         }
     }
 
+    // ---- the connection ----------------------------------------------------------------
+
+    /**
+     * {@code syncache_socket}: the connection of a completed handshake, in SYN_RECEIVED as
+     * though it had sent the SYN-ACK itself, with the options of listener {@code l} as they
+     * were when the ACK arrived. Null when the listen queue is full or the listener is
+     * closing.
+     */
+    TcpCb syncacheSocket(TcpInput.Listener l, Entry e) {
+        ProtoSocket listenerSo = l.so();
+        if (listenerSo == null) {
+            return null;
+        }
+        TcpCb[] made = new TcpCb[1];
+        ProtoSocket child = listenerSo.sonewconn(cso -> made[0] = new TcpCb(tcp, cso));
+        if (child == null || made[0] == null) {
+            stats.listendrop.increment();
+            return null;
+        }
+        TcpCb cb = made[0];
+        cb.lock.lock();
+        try {
+            cb.flags |= l.inheritedFlags();
+            cb.userMss = l.userMss();
+            // as FreeBSD's syncache: the connection uses the listener's algorithm
+            if (!l.ccAlgo().gone()) {
+                TcpSubr.ccSwitch(cb, l.ccAlgo());
+            }
+            if (!fromSynCache(cb, e)) {
+                return null;
+            }
+        } finally {
+            cb.unlock();
+        }
+        return cb;
+    }
+
+    private static boolean fromSynCache(TcpCb tp, Entry e) {
+        assert tp.lockHeld();
+        try {
+            tp.table.insertConnected(tp.inp, e.laddr, e.lport, e.faddr, e.fport);
+        } catch (SocketException x) {
+            tp.stats.listendrop.increment();
+            TcpSubr.tcpClose(tp);
+            return false;
+        }
+        tp.laddr = e.laddr;
+        tp.lport = e.lport;
+        tp.faddr = e.faddr;
+        tp.fport = e.fport;
+        tp.iss = e.iss;
+        tp.tsOffset = e.tsOffset;
+        tp.sndUna = tp.iss;
+        tp.sndNxt = tp.sndMax = tp.iss + 1;
+        tp.recover = tp.iss;
+        tp.irs = e.irs;
+        tp.rcvNxt = tp.irs + 1;
+        tp.lastAckSent = tp.rcvNxt;
+        tp.ourMss = TcpInput.tcpMssopt(tp);
+        TcpSubr.requestOptions(tp);
+        if (e.rcvScale >= 0) {
+            // what our SYN-ACK announced, whatever the buffer is now
+            tp.requestRcvScale = e.rcvScale;
+        }
+        TcpInput.synOptions(tp, e.peerMss, e.peerWs, e.ts, e.tsRecent, e.sack);
+        // as after a SYN-ACK of our own: the whole receive space counts as advertised
+        tp.rcvWnd = tp.rcvSpace();
+        tp.rcvAdv = tp.rcvNxt + (int) tp.rcvWnd;
+        tp.sndWnd = e.win;
+        tp.sndWl1 = tp.irs;
+        tp.sndWl2 = tp.iss;
+        tp.connStart = System.nanoTime();
+        tp.state = TcpState.SYN_RECEIVED;
+        tp.stats.accepts.increment();
+        return true;
+    }
+
     // ---- timer ----------------------------------------------------------------------------
 
     /** {@code syncache_timer}: SYN-ACKs again with the interval doubled, then the entry expires. */
@@ -355,28 +434,21 @@ final class SynCache {
 
     // ---- output ---------------------------------------------------------------------------
 
-    /** The SYN-ACK of {@code e}, options in the order a connection's own SYN-ACK has them. */
+    /** The SYN-ACK of {@code e}, its options written as a connection writes its own ({@code tcp_addoptions}). */
     private void synAck(Entry e) {
         byte[] ob = new byte[40];
-        int optlen = TcpOptions.writeMss(ob, 0, e.ourMss);
+        int tof = TcpOutput.TOF_MSS;
         if (e.peerWs >= 0) {
-            optlen += TcpOptions.writeNop(ob, optlen);
-            optlen += TcpOptions.writeWindowScale(ob, optlen, e.rcvScale);
+            tof |= TcpOutput.TOF_SCALE;
         }
         if (e.sack) {
-            if (!e.ts) {
-                optlen += TcpOptions.writeNop(ob, optlen);
-                optlen += TcpOptions.writeNop(ob, optlen);
-            }
-            optlen += TcpOptions.writeSackPermitted(ob, optlen);
-        } else if (e.ts) {
-            optlen += TcpOptions.writeNop(ob, optlen);
-            optlen += TcpOptions.writeNop(ob, optlen);
+            tof |= TcpOutput.TOF_SACKPERM;
         }
         if (e.ts) {
-            optlen += TcpOptions.writeTimestamp(ob, optlen, (int) (System.nanoTime() / 1_000_000) + e.tsOffset, e.tsRecent);
+            tof |= TcpOutput.TOF_TS;
         }
-        optlen = TcpOptions.pad(ob, 0, optlen);
+        int tsVal = e.ts ? (int) (System.nanoTime() / 1_000_000) + e.tsOffset : 0;
+        int optlen = TcpOutput.tcpAddoptions(ob, tof, e.ourMss, e.rcvScale, tsVal, e.tsRecent, null, 0);
         int hlen = TcpHeader.MIN_LENGTH + optlen;
         Packet p = ctx.allocate(hlen);
         System.arraycopy(ob, 0, p.array(), p.offset() + TcpHeader.MIN_LENGTH, optlen);

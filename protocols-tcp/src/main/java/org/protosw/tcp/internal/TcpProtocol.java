@@ -23,14 +23,14 @@ import org.protosw.spi.Route;
 import org.protosw.spi.StringTunable;
 import org.protosw.spi.Tunable;
 import org.protosw.wire.TcpHeader;
-import org.protosw.wire.WireStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * TCP in one stack instance (the VNET state of {@code tcp_subr.c}): the pcb table, the
- * tunables, the statistics, the ISN secret, {@code tcp_input}'s checks and demultiplexing,
- * and {@code tcp_respond} for segments that belong to no connection.
+ * TCP in one stack instance (the VNET state of {@code tcp_subr.c}, with {@code tcp_init}
+ * and {@code tcp_destroy}): the pcb table, the tunables, the statistics, the ISN secret,
+ * {@code tcp_ctlinput}'s lookup, and {@code tcp_respond} for segments that belong to no
+ * connection. {@code tcp_input} itself is {@link TcpInput}.
  */
 final class TcpProtocol implements Protocol {
     private static final Logger LOG = LoggerFactory.getLogger(TcpProtocol.class);
@@ -180,7 +180,7 @@ final class TcpProtocol implements Protocol {
                     ccRegistry::refuseDefault, "congestion control algorithm of new connections (tcp:cc lists them)");
             tcp.table = ctx.newPcbTable("tcp");
             tcp.synCache = new SynCache(tcp);
-            tcp.input = ctx.ipprotoRegister(IPPROTO_TCP, tcp::tcpInput);
+            tcp.input = ctx.ipprotoRegister(IPPROTO_TCP, (p, hlen) -> TcpInput.tcpInput(tcp, p, hlen));
         } catch (IllegalArgumentException e) {
             tcp.destroy();
             throw new SocketException(Errno.EEXIST, "tcp init in " + ctx.vnet() + ": " + e.getMessage(), e);
@@ -240,115 +240,16 @@ final class TcpProtocol implements Protocol {
         return Math.max(rt.effectiveMtu() - 40, 64);
     }
 
-    // ---- tcp_input ---------------------------------------------------------------------
-
-    /** The IP layer hands a segment whose data start at the IPv4 header; never throws. */
-    void tcpInput(Packet p, int hlen) {
-        stats.rcvtotal.increment();
-        try {
-            input(p, hlen);
-        } catch (RuntimeException e) {
-            stats.inerrors.increment();
-            if (errorLogLimit.check()) {
-                LOG.warn("tcp input in {} dropped a segment after an internal error", ctx.vnet(), e);
-            }
-        }
+    /** The segment {@code tcp_input} reuses on this thread. */
+    Segment scratch() {
+        return scratch.get();
     }
 
-    private void input(Packet p, int hlen) {
-        int len = p.length() - hlen;
-        if (hlen < 20 || len < TcpHeader.MIN_LENGTH) {
-            stats.rcvshort.increment();
-            return;
-        }
-        Segment s = scratch.get();
-        TcpHeader th = s.th.wrap(p.array(), p.offset() + hlen, len);
-        int src = p.get32(12);
-        int dst = p.get32(16);
-        // the checksum first, as tcp_input does: a damaged header is damage, whatever field it hit
-        if ((p.flags() & Packet.M_CSUM_OK) == 0 && !th.checksumValid(src, dst)) {
-            stats.rcvbadsum.increment();
-            return;
-        }
-        WireStatus st = th.check();
-        if (st != WireStatus.OK) {
-            if (st == WireStatus.TRUNCATED && len >= TcpHeader.MIN_LENGTH) {
-                stats.rcvbadoff.increment();
-            } else if (st == WireStatus.BAD_DATA_OFFSET) {
-                stats.rcvbadoff.increment();
-            } else {
-                stats.rcvshort.increment();
-            }
-            return;
-        }
-        if ((p.flags() & (Packet.M_BCAST | Packet.M_MCAST)) != 0 || (dst >>> 28) == 0xe || ctx.isBroadcast(dst)
-                || src == 0 || (src >>> 28) == 0xe) {
-            // TCP is unicast only: RFC 1122 §4.2.3.10
-            return;
-        }
-        if (th.options(s.opts).parse() != WireStatus.OK) {
-            // what came before the bad option stands; the segment itself is still good data
-            stats.rcvbadopt.increment();
-        }
-        s.p = p;
-        s.src = src;
-        s.dst = dst;
-        s.sport = th.srcPort();
-        s.dport = th.dstPort();
-        s.seq = th.seq();
-        s.ack = th.ack();
-        s.flags = th.flags() & 0xff;
-        s.win = th.window();
-        s.dataOff = th.payloadOffset();
-        s.tlen = th.payloadLength();
-        s.readOptions();
-        if (s.sackCount > 0) {
-            stats.sackRcvBlocks.add(s.sackCount);
-        }
-        if (s.sport == 0 || s.dport == 0) {
-            return;
-        }
-        for (int attempt = 0; attempt < 2; attempt++) {
-            InPcb<TcpCb> inp = table.lookup(src, s.sport, dst, s.dport, true);
-            TcpCb cb = inp == null ? null : inp.owner();
-            if (cb == null) {
-                break;
-            }
-            int r = cb.input(s);
-            if (r == TcpCb.RELOOKUP) {
-                // a TIME_WAIT connection gave way to a new SYN: look again for the listener
-                continue;
-            }
-            if (r == TcpCb.HANDLED) {
-                s.p = null;
-                return;
-            }
-            break;
-        }
-        noSocket(s);
-        s.p = null;
-    }
-
-    /** RFC 9293 §3.10.7.1: a segment for no connection is answered by a RST unless it is one. */
-    private void noSocket(Segment s) {
-        stats.noport.increment();
-        if (s.has(TcpHeader.RST)) {
-            return;
-        }
-        long bh = blackhole.get();
-        if (bh == 2 || (bh == 1 && s.has(TcpHeader.SYN))) {
-            return;
-        }
-        respondRst(s);
-    }
-
-    /** The RST that answers {@code s} (RFC 9293 §3.10.7.1). */
-    void respondRst(Segment s) {
-        if (s.has(TcpHeader.ACK)) {
-            respond(s.dst, s.dport, s.src, s.sport, s.ack, 0, TcpHeader.RST);
-        } else {
-            int seglen = s.tlen + (s.has(TcpHeader.SYN) ? 1 : 0) + (s.has(TcpHeader.FIN) ? 1 : 0);
-            respond(s.dst, s.dport, s.src, s.sport, 0, s.seq + seglen, TcpHeader.RST | TcpHeader.ACK);
+    /** An internal error dropped a segment: counted, and logged at most once a second. */
+    void inputError(RuntimeException e) {
+        stats.inerrors.increment();
+        if (errorLogLimit.check()) {
+            LOG.warn("tcp input in {} dropped a segment after an internal error", ctx.vnet(), e);
         }
     }
 
@@ -397,7 +298,7 @@ final class TcpProtocol implements Protocol {
             InPcb<TcpCb> inp = table.lookup(dst, dport, src, sport, false);
             TcpCb cb = inp == null ? null : inp.owner();
             if (cb != null) {
-                cb.ctlError(error.type(), error.code(), seq, error.nextMtu(), q.get16(2));
+                TcpSubr.tcpCtlinput(cb, error.type(), error.code(), seq, error.nextMtu(), q.get16(2));
             }
         } catch (RuntimeException e) {
             stats.inerrors.increment();
@@ -413,7 +314,7 @@ final class TcpProtocol implements Protocol {
         List<ConnectionInfo> out = new ArrayList<>();
         for (InPcb<TcpCb> inp : table.list()) {
             TcpCb cb = inp.owner();
-            ConnectionInfo c = cb == null ? null : cb.orphanInfo();
+            ConnectionInfo c = cb == null ? null : TcpUsrReq.orphanInfo(cb);
             if (c != null) {
                 out.add(c);
             }
@@ -438,7 +339,7 @@ final class TcpProtocol implements Protocol {
             for (InPcb<TcpCb> inp : table.list()) {
                 TcpCb cb = inp.owner();
                 if (cb != null) {
-                    cb.unload();
+                    TcpSubr.tcpUnload(cb);
                 }
             }
         }

@@ -54,19 +54,19 @@ class TcpInputTest {
     @Test
     void malformedSegmentsAreCountedAndDropped() {
         TcpProtocol tcp = tb.tcp(tb.b);
-        tcp.tcpInput(segment(1, 2, 0, 0, 0, 20, 12, true), 20);
+        TcpInput.tcpInput(tcp, segment(1, 2, 0, 0, 0, 20, 12, true), 20);
         assertThat(tb.stat(tb.b, "discarded because packet too short")).isEqualTo(1);
-        tcp.tcpInput(segment(1, 2, 0, 0, TcpHeader.SYN, 16, 20, true), 20);
-        tcp.tcpInput(segment(1, 2, 0, 0, TcpHeader.SYN, 40, 24, true), 20);
+        TcpInput.tcpInput(tcp, segment(1, 2, 0, 0, TcpHeader.SYN, 16, 20, true), 20);
+        TcpInput.tcpInput(tcp, segment(1, 2, 0, 0, TcpHeader.SYN, 40, 24, true), 20);
         assertThat(tb.stat(tb.b, "discarded for bad header offset fields")).isEqualTo(2);
         Packet bad = segment(1, 2, 0, 0, TcpHeader.SYN, 20, 20, true);
         bad.set8(20 + 4, bad.get8(20 + 4) ^ 0x55);
-        tcp.tcpInput(bad, 20);
+        TcpInput.tcpInput(tcp, bad, 20);
         assertThat(tb.stat(tb.b, "discarded for bad checksums")).isEqualTo(1);
         // damage that hit the data offset is damage: the checksum is checked first, as tcp_input does
         Packet offsetHit = segment(1, 2, 0, 0, TcpHeader.SYN, 20, 20, true);
         offsetHit.set8(20 + 12, 0xf0);
-        tcp.tcpInput(offsetHit, 20);
+        TcpInput.tcpInput(tcp, offsetHit, 20);
         assertThat(tb.stat(tb.b, "discarded for bad checksums")).isEqualTo(2);
         assertThat(tb.stat(tb.b, "discarded for bad header offset fields")).isEqualTo(2);
         assertThat(tb.stat(tb.b, "resets sent")).isZero();
@@ -83,10 +83,10 @@ class TcpInputTest {
                     int cport = ((InetSockAddr) c.localAddress()).port();
                     TcpProtocol tcp = tb.tcp(tb.b);
                     // a SYN on an established connection (RFC 5961 §4)
-                    tcp.tcpInput(segment(cport, 9500, 12345, 0, TcpHeader.SYN, 20, 20, true), 20);
+                    TcpInput.tcpInput(tcp, segment(cport, 9500, 12345, 0, TcpHeader.SYN, 20, 20, true), 20);
                     assertThat(tb.stat(tb.b, "bad SYNs in synchronized states")).isEqualTo(1);
                     // a RST far outside the window is ignored (RFC 5961 §3.2)
-                    tcp.tcpInput(segment(cport, 9500, 0x40000000, 0, TcpHeader.RST, 20, 20, true), 20);
+                    TcpInput.tcpInput(tcp, segment(cport, 9500, 0x40000000, 0, TcpHeader.RST, 20, 20, true), 20);
                     assertThat(tb.stat(tb.b, "bad resets")).isEqualTo(1);
                     assertThat(tb.stat(tb.b, "challenge ACKs sent")).isEqualTo(1);
                     c.send(ByteBuffer.wrap(new byte[] {42}));
