@@ -1364,8 +1364,12 @@ final class TcpCb implements Pcb, CcVars {
             }
         }
 
-        // window update (RFC 9293 §3.10.7.4, SND.WL1/WL2)
-        if (Seq.lt(sndWl1, s.seq) || (sndWl1 == s.seq && (Seq.lt(sndWl2, s.ack) || (sndWl2 == s.ack && scaledWin > sndWnd)))) {
+        // window update (RFC 9293 §3.10.7.4, SND.WL1/WL2). From the same SEG.SEQ and SEG.ACK
+        // a larger window is taken, as FreeBSD does, and a zero one, as Linux's
+        // tcp_may_update_window does: ignoring it would send into the closed window and back
+        // off the retransmission timer, where the persist timer should probe
+        if (Seq.lt(sndWl1, s.seq) || (sndWl1 == s.seq && (Seq.lt(sndWl2, s.ack)
+                || (sndWl2 == s.ack && (scaledWin > sndWnd || scaledWin == 0))))) {
             if (s.tlen == 0 && sndWl2 == s.ack && scaledWin > sndWnd) {
                 stats.rcvwinupd.increment();
             }
