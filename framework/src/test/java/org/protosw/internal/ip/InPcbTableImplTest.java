@@ -220,6 +220,10 @@ class InPcbTableImplTest {
             assertThat(t.lookup(REMOTE, 1, A, 5000, true)).isSameAs(p);
         }
         assertThat(GlobalLock.acquisitions()).isEqualTo(before);
+        // the counter counts: an insert and a remove each take the table's lock
+        InPcb<String> q = bound("b", A, 5001, false, false);
+        t.remove(q);
+        assertThat(GlobalLock.acquisitions() - before).as("global lock acquisitions of a bind and a remove").isGreaterThanOrEqualTo(2);
     }
 
     @Test

@@ -647,6 +647,11 @@ class IpLayerTest {
         }
         assertThat(org.protosw.internal.kern.GlobalLock.acquisitions()).isEqualTo(before);
         assertThat(delivered).hasSize(201);
+        // the counter counts: changing the routing table takes its lock
+        s.ip.routes().add(new Route(InAddr.parse("172.16.0.0"), 12, null, s.em0, new InAddr(EM0), 0, Route.RTF_UP | Route.RTF_BLACKHOLE));
+        s.ip.routes().delete(InAddr.parse("172.16.0.0"), 12);
+        assertThat(org.protosw.internal.kern.GlobalLock.acquisitions() - before).as("global lock acquisitions of a route add and delete")
+                .isGreaterThanOrEqualTo(2);
     }
 
     @Test

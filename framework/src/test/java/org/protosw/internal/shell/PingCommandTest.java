@@ -111,10 +111,25 @@ class PingCommandTest {
     }
 
     @Test
-    void sendsFromTheSourceAddressGiven() {
+    void sendsFromTheSourceAddressGiven() throws Exception {
         sh.linkToB();
-        String printed = out(() -> ping.ping("-c", "1", "-S", "192.0.2.1", "127.0.0.1"));
-        assertThat(printed).contains("64 bytes from 127.0.0.1: icmp_seq=0 ttl=64 time=");
+        // the echo requests as lo0 delivers them: their source is what -S changes
+        List<String> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (org.protosw.internal.sw.ScopedContext hooks = dflt.newContext("ping test")) {
+            hooks.pfil().addHook("echo requests", org.protosw.spi.Pfil.IN, 10, (p, dir, ifp) -> {
+                org.protosw.wire.Ipv4Header ip = new org.protosw.wire.Ipv4Header(p.array(), p.offset(), p.length());
+                if (ip.check().ok() && ip.protocol() == 1 && ip.payloadLength() > 0 && p.array()[ip.payloadOffset()] == 8) {
+                    sources.add(new org.protosw.socket.InAddr(ip.src()).toString());
+                }
+                return org.protosw.spi.PfilHook.PASS;
+            });
+            String printed = out(() -> ping.ping("-c", "1", "-S", "192.0.2.1", "127.0.0.1"));
+            assertThat(printed).contains("64 bytes from 127.0.0.1: icmp_seq=0 ttl=64 time=");
+            assertThat(sources).containsExactly("192.0.2.1");
+            // without -S the route's interface address is the source: the check tells them apart
+            out(() -> ping.ping("-c", "1", "127.0.0.1"));
+            assertThat(sources).containsExactly("192.0.2.1", "127.0.0.1");
+        }
     }
 
     @Test

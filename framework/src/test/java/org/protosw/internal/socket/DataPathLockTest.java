@@ -17,7 +17,10 @@ class DataPathLockTest {
         try (TestNet net = new TestNet()) {
             net.dgramProto();
             net.streamProto();
+            long atCreate = GlobalLock.acquisitions();
             Socket d = net.dgram();
+            // the counter counts: a new socket goes into the socket table under its lock
+            assertThat(GlobalLock.acquisitions() - atCreate).as("global lock acquisitions of one socket()").isPositive();
             d.bind(InetSockAddr.of("127.0.0.1", 0));
             d.connect(d.localAddress());
             Socket l = net.stream();
@@ -47,9 +50,12 @@ class DataPathLockTest {
             assertThat(GlobalLock.acquisitions() - before).isZero();
 
             kq.close();
+            long atClose = GlobalLock.acquisitions();
             for (Socket x : new Socket[] {d, l, c, s}) {
                 x.close();
             }
+            // and each close removes its socket from the tables under their locks
+            assertThat(GlobalLock.acquisitions() - atClose).as("global lock acquisitions of four closes").isGreaterThanOrEqualTo(4);
         }
     }
 }

@@ -217,7 +217,7 @@ class PollerTest {
         Socket w = bound();
         kq.change(s, EVFILT_READ, EV_ADD, null);
         Future<List<PollEvent>> waiting = pool.submit(() -> kq.poll(4, -1));
-        Thread.sleep(20);
+        awaitParkedInPoll();
         w.sendto(buf("x"), 0, s.localAddress());
         assertThat(waiting.get(5, TimeUnit.SECONDS)).hasSize(1);
     }
@@ -225,7 +225,7 @@ class PollerTest {
     @Test
     void wakeupEndsAPollWithoutEvents() throws Exception {
         Future<List<PollEvent>> waiting = pool.submit(() -> kq.poll(4, -1));
-        Thread.sleep(20);
+        awaitParkedInPoll();
         kq.wakeup();
         assertThat(waiting.get(5, TimeUnit.SECONDS)).isEmpty();
         assertThat(kq.poll(4, 10)).as("timeout").isEmpty();
@@ -282,5 +282,24 @@ class PollerTest {
         assertThat(((SocketImpl) s).so.rknotes.get()).hasSize(1);
         p2.close();
         assertThat(((SocketImpl) s).so.rknotes.get()).isEmpty();
+    }
+
+    /**
+     * Waits until a thread is parked inside the poller's {@code poll}, so what the test does
+     * next wakes a blocked poll rather than one that has not started yet.
+     */
+    private static void awaitParkedInPoll() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            for (var e : Thread.getAllStackTraces().entrySet()) {
+                Thread.State st = e.getKey().getState();
+                if ((st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING) && java.util.Arrays.stream(e.getValue())
+                        .anyMatch(f -> f.getClassName().equals(PollerImpl.class.getName()) && f.getMethodName().equals("poll"))) {
+                    return;
+                }
+            }
+            Thread.sleep(1);
+        }
+        throw new AssertionError("no thread parked in poll after 10 s");
     }
 }

@@ -554,7 +554,11 @@ final class TcpInput {
         }
 
         // window update (RFC 9293 §3.10.7.4, SND.WL1/WL2)
-        if (Seq.lt(tp.sndWl1, s.seq) || (tp.sndWl1 == s.seq && (Seq.lt(tp.sndWl2, s.ack) || (tp.sndWl2 == s.ack && scaledWin > tp.sndWnd)))) {
+        // From the same SEG.SEQ and SEG.ACK a larger window is taken, as FreeBSD does, and a
+        // zero one, as Linux's tcp_may_update_window does: ignoring it would send into the
+        // closed window and back off the retransmission timer, where the persist timer should probe
+        if (Seq.lt(tp.sndWl1, s.seq) || (tp.sndWl1 == s.seq && (Seq.lt(tp.sndWl2, s.ack)
+                || (tp.sndWl2 == s.ack && (scaledWin > tp.sndWnd || scaledWin == 0))))) {
             if (s.tlen == 0 && tp.sndWl2 == s.ack && scaledWin > tp.sndWnd) {
                 tp.stats.rcvwinupd.increment();
             }

@@ -23,6 +23,11 @@ import org.protosw.wire.TcpHeader;
  *
  * Times are seconds: absolute from the start, or {@code +} relative to the previous line.
  * {@code #} starts a comment. Errors name the line and what is accepted.
+ *
+ * <p>A segment the stack must send ({@code >}) states its whole header: the window is
+ * required, and options left out mean the segment carries none. A wildcard there ({@code win
+ * *}, {@code wscale *}, {@code ecr *}...) needs a comment on its line saying why the value
+ * cannot be known; only {@code TS val *} (the stack's clock) goes without one.
  */
 final class ScriptParser {
     private ScriptParser() {
@@ -41,7 +46,8 @@ final class ScriptParser {
             int sp = line.indexOf(' ');
             String timeWord = sp < 0 ? line : line.substring(0, sp);
             String rest = sp < 0 ? "" : line.substring(sp + 1).strip();
-            steps.add(action(when(timeWord, n), rest, n));
+            boolean commented = hash >= 0 && !raw.substring(hash + 1).isBlank();
+            steps.add(action(when(timeWord, n), rest, commented, n));
         }
         return steps;
     }
@@ -71,12 +77,12 @@ final class ScriptParser {
         }
     }
 
-    private static Step action(Step.When t, String rest, int line) {
+    private static Step action(Step.When t, String rest, boolean commented, int line) {
         if (rest.startsWith("<")) {
             return new Step.Inject(t, segment(rest.substring(1).strip(), line), line);
         }
         if (rest.startsWith(">")) {
-            return new Step.Expect(t, segment(rest.substring(1).strip(), line), line);
+            return new Step.Expect(t, expected(rest.substring(1).strip(), commented, line), line);
         }
         if (rest.equals("quiet")) {
             return new Step.Quiet(t, line);
@@ -96,8 +102,35 @@ final class ScriptParser {
         return new Step.Call(t, verb, List.copyOf(words), expect, async, line);
     }
 
+    /**
+     * A segment the stack must send: as {@link #segment} but with the window required, no
+     * options meaning none, and a wildcard only beside a comment that says why.
+     */
+    static ScriptSegment expected(String s, boolean commented, int line) {
+        ScriptSegment seg = segment(s, line);
+        if (!seg.winGiven()) {
+            throw fail(line, "an expected segment states its window: 'win N' (or 'win *' with a comment saying why)");
+        }
+        if (!commented) {
+            if (seg.win() == null) {
+                throw fail(line, "'win *' needs a comment on its line saying why the window cannot be known");
+            }
+            for (ScriptSegment.Option o : seg.options() == null ? List.<ScriptSegment.Option>of() : seg.options()) {
+                boolean wild = switch (o.kind()) {
+                    case "mss", "wscale" -> o.a() == null;
+                    case "TS" -> o.b() == null; // TS val * is the stack's clock: always allowed
+                    default -> false;
+                };
+                if (wild) {
+                    throw fail(line, "the wildcard in option '" + o + "' needs a comment on its line saying why");
+                }
+            }
+        }
+        return seg.options() == null ? seg.withOptions(List.of()) : seg;
+    }
+
     /** {@code FLAGS SEQ:END(LEN) [ack N] [win N|*] [<options>]}. */
-    static Segment segment(String s, int line) {
+    static ScriptSegment segment(String s, int line) {
         String opts = null;
         int lt = s.indexOf('<');
         if (lt >= 0) {
@@ -134,17 +167,31 @@ final class ScriptParser {
         }
         Long ack = null;
         Integer win = null;
+        boolean winGiven = false;
         for (int i = 2; i < w.length; i++) {
             switch (w[i]) {
-                case "ack" -> ack = Long.parseLong(need(w, ++i, "ack", line));
+                case "ack" -> ack = number(need(w, ++i, "ack", line), "ack", line);
                 case "win" -> {
                     String v = need(w, ++i, "win", line);
-                    win = v.equals("*") ? null : Integer.parseInt(v);
+                    win = v.equals("*") ? null : (int) number(v, "win", line);
+                    winGiven = true;
                 }
                 default -> throw fail(line, "unexpected '" + w[i] + "' in a segment (accepted: ack N, win N|*, <options>)");
             }
         }
-        return new Segment(flags, seq, len, ack, win, opts == null ? null : options(opts, line), line);
+        return new ScriptSegment(flags, seq, len, ack, win, winGiven, opts == null ? null : options(opts, line), line);
+    }
+
+    private static long number(String v, String what, int line) {
+        try {
+            long n = Long.parseLong(v);
+            if (n < 0 || n > 0xffffffffL) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw fail(line, "'" + v + "' after '" + what + "' is not a number (0 to 2^32-1" + (what.equals("win") ? ", or *" : "") + ")");
+        }
     }
 
     private static String need(String[] w, int i, String what, int line) {
@@ -170,26 +217,26 @@ final class ScriptParser {
         return f;
     }
 
-    private static List<Segment.Option> options(String s, int line) {
-        List<Segment.Option> out = new ArrayList<>();
+    private static List<ScriptSegment.Option> options(String s, int line) {
+        List<ScriptSegment.Option> out = new ArrayList<>();
         if (s.isEmpty()) {
             return out;
         }
         for (String o : s.split(",")) {
             String[] w = o.strip().split("\\s+");
             switch (w[0]) {
-                case "nop", "eol", "sackOK" -> out.add(new Segment.Option(w[0], null, null));
-                case "mss", "wscale" -> out.add(new Segment.Option(w[0], value(w, 1, line), null));
+                case "nop", "eol", "sackOK" -> out.add(new ScriptSegment.Option(w[0], null, null));
+                case "mss", "wscale" -> out.add(new ScriptSegment.Option(w[0], value(w, 1, line), null));
                 case "TS" -> {
                     if (w.length != 5 || !w[1].equals("val") || !w[3].equals("ecr")) {
                         throw fail(line, "bad timestamp option '" + o.strip() + "' (accepted: TS val N ecr N, * for any)");
                     }
-                    out.add(new Segment.Option("TS", value(w, 2, line), value(w, 4, line)));
+                    out.add(new ScriptSegment.Option("TS", value(w, 2, line), value(w, 4, line)));
                 }
                 case "sack" -> {
                     for (int i = 1; i < w.length; i++) {
                         String[] ab = w[i].split(":");
-                        out.add(new Segment.Option("sack", Long.parseLong(ab[0]), Long.parseLong(ab[1])));
+                        out.add(new ScriptSegment.Option("sack", Long.parseLong(ab[0]), Long.parseLong(ab[1])));
                     }
                 }
                 default -> throw fail(line, "unknown option '" + w[0] + "' (accepted: mss, wscale, sackOK, TS, sack, nop, eol)");

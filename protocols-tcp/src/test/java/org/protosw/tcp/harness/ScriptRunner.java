@@ -33,6 +33,14 @@ import org.protosw.wire.TcpOptions;
  * {@code harness0} (192.0.2.1/24) the script drives: inbound segments come from 192.0.2.2,
  * outbound ones are checked field by field, in order and on time. Any segment the stack
  * sends that the script did not expect fails the run, as in packetdrill.
+ *
+ * <p>Besides the TCP fields the script states, every outbound segment is checked for what
+ * the script cannot get wrong by omission: the IP header's addresses, TTL ({@code ttl N}
+ * changes the expected value, 64 by default as {@code net.inet.ip.ttl}) and checksum, the
+ * TCP checksum, and the payload: {@code write} sends a pattern that continues along the
+ * stream ({@code 'A' + offset % 26}), so the bytes a segment carries follow from its sequence
+ * numbers, retransmissions included. Likewise the script's data carry {@code 'a' + seq % 26},
+ * and {@code read} checks the bytes it got against that.
  */
 final class ScriptRunner implements AutoCloseable {
     static final InAddr LOCAL = InAddr.of(192, 0, 2, 1);
@@ -55,6 +63,9 @@ final class ScriptRunner implements AutoCloseable {
     private Long localIsn;
     private final long remoteIsn = ThreadLocalRandom.current().nextLong(1L << 32);
     private long lastStackTsVal;
+    private int expectedTtl = 64;
+    /** Bytes each socket has written and read so far: where the stream patterns continue. */
+    private final Map<String, long[]> streamOffsets = new HashMap<>();
 
     ScriptRunner() throws Exception {
         stack = new StandaloneStack();
@@ -156,23 +167,32 @@ final class ScriptRunner implements AutoCloseable {
         return String.format("%.3f", t);
     }
 
-    /** A segment the stack sent, seq/ack made relative. */
-    private record Decoded(int sport, int dport, int flags, long seq, long ack, int win, int len, List<Segment.Option> options, String error) {
+    /** A segment the stack sent, seq/ack made relative, with what its IP header said. */
+    private record Decoded(int sport, int dport, int flags, long seq, long ack, int win, int len, List<ScriptSegment.Option> options,
+            byte[] payload, int ttl, int src, int dst, String error) {
+    }
+
+    private static Decoded broken(String why) {
+        return new Decoded(0, 0, 0, 0, 0, 0, 0, List.of(), new byte[0], 0, 0, 0, why);
     }
 
     private Decoded decode(byte[] b, boolean learn) {
         if (Ipv4Header.check(b, 0, b.length) != org.protosw.wire.WireStatus.OK || (b[9] & 0xff) != 6) {
-            return new Decoded(0, 0, 0, 0, 0, 0, 0, List.of(), "not a TCP/IPv4 packet");
+            return broken("not a TCP/IPv4 packet");
         }
-        int hlen = (b[0] & 0xf) << 2;
-        int total = (b[2] & 0xff) << 8 | (b[3] & 0xff);
+        Ipv4Header ip = new Ipv4Header(b, 0, b.length);
+        int hlen = ip.headerLength();
+        int total = ip.totalLength();
+        if (total != b.length) {
+            return broken("IP total length " + total + " but the packet has " + b.length + " bytes");
+        }
         TcpHeader th = new TcpHeader(b, hlen, total - hlen);
         if (th.check() != org.protosw.wire.WireStatus.OK) {
-            return new Decoded(0, 0, 0, 0, 0, 0, 0, List.of(), "malformed TCP header: " + th.check());
+            return broken("malformed TCP header: " + th.check());
         }
         int src = (int) u32(b, 12);
         int dst = (int) u32(b, 16);
-        String error = th.checksumValid(src, dst) ? null : "bad TCP checksum";
+        String error = !ip.checksumValid() ? "bad IP header checksum" : th.checksumValid(src, dst) ? null : "bad TCP checksum";
         long seq = th.seq() & 0xffffffffL;
         if (learn && localIsn == null && th.has(TcpHeader.SYN)) {
             localIsn = seq;
@@ -180,38 +200,78 @@ final class ScriptRunner implements AutoCloseable {
         if (learn && localPort == 0) {
             localPort = th.srcPort();
         }
-        List<Segment.Option> opts = new ArrayList<>();
-        TcpOptions it = th.options(new TcpOptions());
-        for (int k = it.next(); k != TcpOptions.END; k = it.next()) {
-            if (k == TcpOptions.MALFORMED) {
-                error = "malformed TCP options";
-                break;
-            }
-            switch (k) {
-                case TcpOptions.KIND_NOP -> opts.add(new Segment.Option("nop", null, null));
-                case TcpOptions.KIND_EOL -> opts.add(new Segment.Option("eol", null, null));
-                case TcpOptions.KIND_MSS -> opts.add(new Segment.Option("mss", (long) it.currentMss(), null));
-                case TcpOptions.KIND_WINDOW_SCALE -> opts.add(new Segment.Option("wscale", (long) it.currentWindowScale(), null));
-                case TcpOptions.KIND_SACK_PERMITTED -> opts.add(new Segment.Option("sackOK", null, null));
-                case TcpOptions.KIND_TIMESTAMP -> {
-                    long val = it.currentTsVal() & 0xffffffffL;
-                    if (learn) {
-                        lastStackTsVal = val;
-                    }
-                    opts.add(new Segment.Option("TS", val, it.currentTsEcr() & 0xffffffffL));
-                }
-                case TcpOptions.KIND_SACK -> {
-                    for (int i = 0; i < it.currentSackBlocks(); i++) {
-                        opts.add(new Segment.Option("sack", rel(it.currentSackLeft(i), remoteIsn), rel(it.currentSackRight(i), remoteIsn)));
-                    }
-                }
-                default -> opts.add(new Segment.Option("kind" + k, null, null));
-            }
+        List<ScriptSegment.Option> opts = new ArrayList<>();
+        String bad = options(b, hlen + 20, hlen + th.headerLength(), opts, learn);
+        if (bad != null && error == null) {
+            error = bad;
         }
         // before the stack has sent a SYN its numbers are absolute (RSTs to strays)
         long base = localIsn != null ? localIsn : 0;
+        byte[] payload = new byte[th.payloadLength()];
+        System.arraycopy(b, hlen + th.headerLength(), payload, 0, payload.length);
         return new Decoded(th.srcPort(), th.dstPort(), th.flags() & 0xff, rel((int) seq, base), rel(th.ack(), remoteIsn),
-                th.window(), th.payloadLength(), opts, error);
+                th.window(), th.payloadLength(), opts, payload, ip.ttl(), src, dst, error);
+    }
+
+    /**
+     * The options as they lie in the header, NOP and EOL included, so a script states their
+     * layout; read byte by byte here rather than with the stack's own {@link TcpOptions}, so
+     * the check does not share a parser with the code it checks. Returns what was malformed.
+     */
+    private String options(byte[] b, int from, int end, List<ScriptSegment.Option> out, boolean learn) {
+        int p = from;
+        while (p < end) {
+            int kind = b[p] & 0xff;
+            if (kind == TcpOptions.KIND_EOL) {
+                out.add(new ScriptSegment.Option("eol", null, null));
+                for (int q = p; q < end; q++) {
+                    if (b[q] != 0) {
+                        return "bytes after EOL in the options";
+                    }
+                }
+                return null;
+            }
+            if (kind == TcpOptions.KIND_NOP) {
+                out.add(new ScriptSegment.Option("nop", null, null));
+                p++;
+                continue;
+            }
+            int len = p + 1 < end ? b[p + 1] & 0xff : 0;
+            if (len < 2 || p + len > end) {
+                return "malformed TCP option of kind " + kind + " at byte " + (p - from);
+            }
+            int want = switch (kind) {
+                case TcpOptions.KIND_MSS -> 4;
+                case TcpOptions.KIND_WINDOW_SCALE -> 3;
+                case TcpOptions.KIND_SACK_PERMITTED -> 2;
+                case TcpOptions.KIND_TIMESTAMP -> 10;
+                case TcpOptions.KIND_SACK -> (len - 2) % 8 == 0 && len > 2 ? len : -1;
+                default -> len;
+            };
+            if (len != want) {
+                return "TCP option of kind " + kind + " with length " + len;
+            }
+            switch (kind) {
+                case TcpOptions.KIND_MSS -> out.add(new ScriptSegment.Option("mss", (long) ((b[p + 2] & 0xff) << 8 | (b[p + 3] & 0xff)), null));
+                case TcpOptions.KIND_WINDOW_SCALE -> out.add(new ScriptSegment.Option("wscale", (long) (b[p + 2] & 0xff), null));
+                case TcpOptions.KIND_SACK_PERMITTED -> out.add(new ScriptSegment.Option("sackOK", null, null));
+                case TcpOptions.KIND_TIMESTAMP -> {
+                    long val = u32(b, p + 2);
+                    if (learn) {
+                        lastStackTsVal = val;
+                    }
+                    out.add(new ScriptSegment.Option("TS", val, u32(b, p + 6)));
+                }
+                case TcpOptions.KIND_SACK -> {
+                    for (int i = p + 2; i < p + len; i += 8) {
+                        out.add(new ScriptSegment.Option("sack", rel((int) u32(b, i), remoteIsn), rel((int) u32(b, i + 4), remoteIsn)));
+                    }
+                }
+                default -> out.add(new ScriptSegment.Option("kind" + kind, null, null));
+            }
+            p += len;
+        }
+        return null;
     }
 
     private static long rel(int abs, long isn) {
@@ -222,12 +282,15 @@ final class ScriptRunner implements AutoCloseable {
         if (d.error() != null && d.flags() == 0) {
             return d.error();
         }
-        StringBuilder sb = new StringBuilder(Segment.flagString(d.flags())).append(' ')
+        StringBuilder sb = new StringBuilder(ScriptSegment.flagString(d.flags())).append(' ')
                 .append(d.seq()).append(':').append(d.seq() + d.len()).append('(').append(d.len()).append(')');
         if ((d.flags() & TcpHeader.ACK) != 0) {
             sb.append(" ack ").append(d.ack());
         }
         sb.append(" win ").append(d.win());
+        if (d.ttl() != expectedTtl) {
+            sb.append(" ttl ").append(d.ttl());
+        }
         if (!d.options().isEmpty()) {
             List<String> o = new ArrayList<>();
             d.options().forEach(x -> o.add(x.toString()));
@@ -239,45 +302,68 @@ final class ScriptRunner implements AutoCloseable {
         return sb.toString();
     }
 
-    private String compare(Segment want, Decoded got) {
+    private String compare(ScriptSegment want, Decoded got) {
         if (got.error() != null) {
             return got.error();
+        }
+        if (got.src() != LOCAL.bits() || got.dst() != REMOTE.bits()) {
+            return "IP addresses " + new InAddr(got.src()) + " > " + new InAddr(got.dst()) + ", expected " + LOCAL + " > " + REMOTE;
+        }
+        if (got.ttl() != expectedTtl) {
+            return "IP TTL " + got.ttl() + ", expected " + expectedTtl;
         }
         if (got.dport() != remotePort || got.sport() != localPort) {
             return "ports " + got.sport() + ">" + got.dport() + ", expected " + localPort + ">" + remotePort;
         }
         if (got.flags() != want.flags()) {
-            return "flags differ";
+            return "flags " + flagName(got.flags()) + ", expected " + flagName(want.flags());
         }
         if (got.seq() != (want.seq() & 0xffffffffL) || got.len() != want.len()) {
-            return "sequence differs";
+            return "sequence " + got.seq() + ":" + (got.seq() + got.len()) + "(" + got.len() + "), expected "
+                    + want.seq() + ":" + (want.seq() + want.len()) + "(" + want.len() + ")";
         }
         if (want.ack() != null && got.ack() != (want.ack() & 0xffffffffL)) {
-            return "ack differs";
+            return "ack " + got.ack() + ", expected " + want.ack();
         }
         if (want.win() != null && got.win() != want.win()) {
-            return "window differs";
+            return "window " + got.win() + ", expected " + want.win();
         }
         if (want.options() != null) {
-            // NOP and EOL only align or end the list: compare what the options say
-            List<Segment.Option> wo = meaningful(want.options());
-            List<Segment.Option> go = meaningful(got.options());
-            if (wo.size() != go.size()) {
-                return "options differ";
-            }
-            for (int i = 0; i < wo.size(); i++) {
-                Segment.Option w = wo.get(i);
-                Segment.Option g = go.get(i);
-                if (!w.kind().equals(g.kind()) || (w.a() != null && !w.a().equals(g.a())) || (w.b() != null && !w.b().equals(g.b()))) {
-                    return "option " + (i + 1) + " differs";
+            // NOP and EOL too: the layout is part of what the stack puts on the wire
+            List<ScriptSegment.Option> wo = want.options();
+            List<ScriptSegment.Option> go = got.options();
+            for (int i = 0; i < Math.max(wo.size(), go.size()); i++) {
+                ScriptSegment.Option w = i < wo.size() ? wo.get(i) : null;
+                ScriptSegment.Option g = i < go.size() ? go.get(i) : null;
+                if (w == null || g == null || !w.kind().equals(g.kind()) || (w.a() != null && !w.a().equals(g.a()))
+                        || (w.b() != null && !w.b().equals(g.b()))) {
+                    return "option " + (i + 1) + " is " + (g == null ? "missing" : "'" + g + "'") + ", expected "
+                            + (w == null ? "none" : "'" + w + "'");
                 }
+            }
+        }
+        // the data written so far, at the offsets the segment's sequence numbers name
+        return payloadDiff(got.payload(), (want.flags() & TcpHeader.SYN) != 0 ? 0 : got.seq() - 1);
+    }
+
+    /**
+     * Where {@code payload}, found at stream offset {@code first}, differs from the pattern
+     * {@code write} sends ({@code 'A' + offset % 26}); null when it does not.
+     */
+    static String payloadDiff(byte[] payload, long first) {
+        for (int i = 0; i < payload.length; i++) {
+            byte w = (byte) ('A' + Math.floorMod(first + i, 26));
+            if (payload[i] != w) {
+                return "payload byte " + i + " (stream offset " + (first + i) + ") is " + (payload[i] & 0xff) + ", expected '" + (char) w
+                        + "' as written";
             }
         }
         return null;
     }
 
-    private static List<Segment.Option> meaningful(List<Segment.Option> o) {
-        return o.stream().filter(x -> !x.kind().equals("nop") && !x.kind().equals("eol")).toList();
+    private static String flagName(int f) {
+        String s = ScriptSegment.flagString(f);
+        return s.isEmpty() ? "(none)" : s;
     }
 
     // ---- inbound segments --------------------------------------------------------------
@@ -297,7 +383,7 @@ final class ScriptRunner implements AutoCloseable {
         return at;
     }
 
-    private byte[] encode(Segment s) {
+    private byte[] encode(ScriptSegment s) {
         if (localPort == 0) {
             throw new AssertionError("line " + s.line() + ": no local port yet (bind first, or let the stack send its SYN)");
         }
@@ -327,13 +413,13 @@ final class ScriptRunner implements AutoCloseable {
         b[off + TcpHeader.OFF_WINDOW + 1] = (byte) win;
     }
 
-    private byte[] encodeOptions(Segment s) {
+    private byte[] encodeOptions(ScriptSegment s) {
         if (s.options() == null) {
             return new byte[0];
         }
         ByteBuffer bb = ByteBuffer.allocate(40);
-        List<Segment.Option> sacks = new ArrayList<>();
-        for (Segment.Option o : s.options()) {
+        List<ScriptSegment.Option> sacks = new ArrayList<>();
+        for (ScriptSegment.Option o : s.options()) {
             if (!o.kind().equals("sack") && !sacks.isEmpty()) {
                 putSack(bb, sacks);
             }
@@ -360,9 +446,9 @@ final class ScriptRunner implements AutoCloseable {
         return out;
     }
 
-    private void putSack(ByteBuffer bb, List<Segment.Option> sacks) {
+    private void putSack(ByteBuffer bb, List<ScriptSegment.Option> sacks) {
         bb.put((byte) 5).put((byte) (2 + 8 * sacks.size()));
-        for (Segment.Option o : sacks) {
+        for (ScriptSegment.Option o : sacks) {
             bb.putInt((int) (localIsn + o.a())).putInt((int) (localIsn + o.b()));
         }
         sacks.clear();
@@ -376,6 +462,10 @@ final class ScriptRunner implements AutoCloseable {
 
     private void call(Step.Call c) throws Exception {
         switch (c.verb()) {
+            case "ttl" -> {
+                expectedTtl = Integer.parseInt(arg(c, 0));
+                return;
+            }
             case "tolerance" -> {
                 tolerance = Double.parseDouble(arg(c, 0));
                 return;
@@ -461,6 +551,13 @@ final class ScriptRunner implements AutoCloseable {
         return s;
     }
 
+    /** {written, read} so far on the socket the call names. */
+    private long[] offsets(Step.Call c) {
+        synchronized (streamOffsets) {
+            return streamOffsets.computeIfAbsent(arg(c, 0), k -> new long[2]);
+        }
+    }
+
     private Object perform(Step.Call c) throws SocketException {
         switch (c.verb()) {
             case "socket" -> {
@@ -488,25 +585,37 @@ final class ScriptRunner implements AutoCloseable {
             }
             case "write" -> {
                 int n = Integer.parseInt(arg(c, 1));
+                long[] at = offsets(c);
                 byte[] data = new byte[n];
                 for (int i = 0; i < n; i++) {
-                    data[i] = (byte) ('A' + i % 26);
+                    data[i] = (byte) ('A' + (at[0] + i) % 26);
                 }
                 ByteBuffer b = ByteBuffer.wrap(data);
                 int total = 0;
                 while (b.hasRemaining()) {
                     total += so(c).send(b);
                 }
+                at[0] += total;
                 return total;
             }
             case "read" -> {
                 int n = Integer.parseInt(arg(c, 1));
+                long[] at = offsets(c);
                 ByteBuffer b = ByteBuffer.allocate(n);
                 while (b.hasRemaining()) {
                     if (so(c).recv(b) == 0) {
                         break;
                     }
                 }
+                // the script's data carry 'a' + seq % 26, and the first byte is seq 1
+                for (int i = 0; i < b.position(); i++) {
+                    byte w = (byte) ('a' + (at[1] + 1 + i) % 26);
+                    if (b.get(i) != w) {
+                        throw new AssertionError("line " + c.line() + ": read " + arg(c, 0) + " got byte " + (b.get(i) & 0xff) + " at stream offset "
+                                + (at[1] + i) + ", the peer sent '" + (char) w + "' there");
+                    }
+                }
+                at[1] += b.position();
                 return b.position();
             }
             case "shutdown" -> {
@@ -556,7 +665,7 @@ final class ScriptRunner implements AutoCloseable {
                 return so(c).getOption(TcpSockOpts.TCP_INFO).state();
             }
             default -> throw new AssertionError("line " + c.line() + ": unknown call '" + c.verb()
-                    + "' (accepted: socket bind listen accept connect write read shutdown close setsockopt getsockopt state await sysctl tolerance remote_port local_port mtu)");
+                    + "' (accepted: socket bind listen accept connect write read shutdown close setsockopt getsockopt state await sysctl tolerance remote_port local_port mtu ttl)");
         }
     }
 

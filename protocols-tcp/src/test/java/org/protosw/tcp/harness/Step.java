@@ -17,11 +17,11 @@ sealed interface Step {
     }
 
     /** A segment the harness sends to the stack. */
-    record Inject(When when, Segment segment, int line) implements Step {
+    record Inject(When when, ScriptSegment segment, int line) implements Step {
     }
 
     /** A segment the stack must send, between {@code at} and {@code until}. */
-    record Expect(When when, Segment segment, int line) implements Step {
+    record Expect(When when, ScriptSegment segment, int line) implements Step {
     }
 
     /** The stack must send nothing until then. */

@@ -267,7 +267,7 @@ class TcpConnectionTest {
         Socket[] p = connectedPair(8107);
         try (Socket c = p[0]) {
             Future<Integer> blocked = tb.async(() -> c.recv(ByteBuffer.allocate(10)));
-            Thread.sleep(50);
+            awaitBlocked(c);
             tb.stack.core().destroyVnet("b");
             assertThatThrownBy(() -> blocked.get(5, TimeUnit.SECONDS))
                     .hasCauseInstanceOf(SocketException.class)
@@ -281,7 +281,7 @@ class TcpConnectionTest {
     void unloadingTcpAbortsLocalCallers() throws Exception {
         Socket[] p = connectedPair(8108);
         Future<Integer> blocked = tb.async(() -> p[0].recv(ByteBuffer.allocate(10)));
-        Thread.sleep(50);
+        awaitBlocked(p[0]);
         tb.stack.unregister(tb.sw);
         assertThatThrownBy(() -> blocked.get(5, TimeUnit.SECONDS))
                 .hasCauseInstanceOf(SocketException.class)

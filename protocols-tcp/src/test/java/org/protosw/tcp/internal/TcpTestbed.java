@@ -218,6 +218,25 @@ final class TcpTestbed implements AutoCloseable {
         return cond.getAsBoolean();
     }
 
+    /**
+     * Waits until a caller is inside a call on {@code s} and parked there, so what the test
+     * does next wakes a blocked caller rather than one that has not started (under load a
+     * sleep may end before the call begins).
+     */
+    static void awaitBlocked(Socket s) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            java.util.List<Thread> in = ((org.protosw.internal.socket.SocketImpl) s).threadsInFlight();
+            if (!in.isEmpty() && in.stream().allMatch(t -> t.getState() == Thread.State.WAITING || t.getState() == Thread.State.TIMED_WAITING)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no caller blocked in a call on " + s + " after 10 s (in flight: " + in + ")");
+            }
+            Thread.sleep(1);
+        }
+    }
+
     long stat(Vnet v, String name) {
         Long x = tcp(v).statistics().get(name);
         if (x == null) {

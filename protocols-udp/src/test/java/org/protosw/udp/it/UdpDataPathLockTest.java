@@ -105,9 +105,12 @@ class UdpDataPathLockTest {
             }
             long taken = GlobalLock.acquisitions() - before;
             assertThat(taken).as("global lock acquisitions while %d datagrams flowed", flows.size() * PER_DIRECTION).isZero();
+            long atClose = GlobalLock.acquisitions();
             for (Socket s : new Socket[] {lo1, lo2, ep1, ep2, w1, w2}) {
                 s.close();
             }
+            // the counter counts: each close removes a pcb from its table under the lock
+            assertThat(GlobalLock.acquisitions() - atClose).as("global lock acquisitions of six closes").isGreaterThanOrEqualTo(6);
         }
     }
 

@@ -6,11 +6,17 @@ import java.util.List;
 import org.protosw.wire.TcpHeader;
 
 /**
- * One TCP segment as a script writes it: {@code S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 7>}.
- * Sequence numbers are relative to the sender's initial sequence number, acknowledgment
- * numbers to the receiver's; {@code null} fields (written {@code *} or left out) match anything.
+ * One TCP segment as a script writes it: {@code S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 7>}
+ * (tcpdump's notation, as packetdrill's). Sequence numbers are relative to the sender's initial
+ * sequence number, acknowledgment numbers to the receiver's; {@code null} fields (written
+ * {@code *}) match anything. Named apart from TCP's own {@code Segment}, the parsed inbound
+ * segment of {@code tcp_input}.
  */
-record Segment(int flags, long seq, int len, Long ack, Integer win, List<Option> options, int line) {
+record ScriptSegment(int flags, long seq, int len, Long ack, Integer win, boolean winGiven, List<Option> options, int line) {
+
+    ScriptSegment withOptions(List<Option> o) {
+        return new ScriptSegment(flags, seq, len, ack, win, winGiven, o, line);
+    }
 
     /** A TCP option; a null value is a wildcard ({@code *}). */
     record Option(String kind, Long a, Long b) {
@@ -47,8 +53,8 @@ record Segment(int flags, long seq, int len, Long ack, Integer win, List<Option>
         if (ack != null) {
             sb.append(" ack ").append(ack);
         }
-        if (win != null) {
-            sb.append(" win ").append(win);
+        if (winGiven) {
+            sb.append(" win ").append(win == null ? "*" : win.toString());
         }
         if (options != null && !options.isEmpty()) {
             List<String> o = new ArrayList<>();
