@@ -22,8 +22,10 @@ import org.protosw.socket.SocketException;
  * <ul>
  * <li><b>Threads.</b> User requests run on the application's thread (a blocked receive
  * waits in the socket layer, never inside the pcb). Input ({@link IpInput}, a
- * {@link TunnelInput}) runs on the stack's input worker of the flow; one flow is always on
- * one worker, different flows run at once. Timers ({@link Callout}) run on the stack's timer
+ * {@link TunnelInput}) runs on the thread processing the flow's input queue: the stack's
+ * input worker, or (direct dispatch on lo0 and epair) the thread that sent the packet, once
+ * its own call into the stack has returned and it holds no protocol lock. One flow is
+ * processed by one thread at a time, in order; different flows run at once. Timers ({@link Callout}) run on the stack's timer
  * thread. {@link #abort()} for an unload or a vnet removal runs on the thread doing it (an
  * OSGi or shell thread). So input, timers and user requests of one pcb may overlap.</li>
  * <li><b>close and abort race with input and timers, never with detach.</b> While

@@ -10,7 +10,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  *
  * <p>Threads: {@link #readable} and {@link #writable} run on the thread where the lower
  * protocol woke the socket: for datagrams arriving from an interface that is the stack's
- * input worker for that flow (never two at once for one flow), for an error or a shutdown
+ * thread processing that flow's input (its input worker, or the sending thread under direct
+ * dispatch on lo0 and epair; never two at once for one flow), for an error or a shutdown
  * the thread that caused it. {@link #aborted} runs on the thread that unloads the lower
  * protocol or removes the stack instance (an OSGi or shell thread). Upcalls must not block;
  * a RuntimeException thrown by one is logged (rate limited) and otherwise ignored.

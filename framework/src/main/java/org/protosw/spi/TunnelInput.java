@@ -8,7 +8,9 @@ import org.osgi.annotation.versioning.ConsumerType;
  * the lower protocol hands it each datagram before (instead of) queueing it to the socket
  * buffer: no copy, no queue, no socket-buffer limit. See {@link KernSocket#setTunnel}.
  *
- * <p>Both methods run on the stack's input worker of the flow; they must not block. A
+ * <p>Both methods run on the thread processing the flow's input (its input worker, or the
+ * sending thread under direct dispatch on lo0 and epair, one at a time per flow); they must
+ * not block. A
  * RuntimeException thrown here is counted as an input error of the lower protocol and
  * logged (rate limited); the packet is dropped.
  *
