@@ -212,7 +212,8 @@ public final class Netisr implements AutoCloseable {
             } catch (Throwable t) {
                 // ip_input never throws by contract; a worker must survive a bug anyway.
                 failed.increment();
-                LOG.error("input {}: packet processing failed on {}", thread.getName(), it.ifp().name(), t);
+                // (name the thread that ran it: under direct dispatch a sender, not this worker)
+                LOG.error("input {}: packet processing failed on {}", Thread.currentThread().getName(), it.ifp().name(), t);
             }
             handled.increment();
         }

@@ -126,14 +126,7 @@ final class KernSocketImpl implements KernSocket {
         int slot = s.enter();
         try {
             ProtoSocketImpl so = s.so;
-            if (so.snd.cantMore()) {
-                s.checkAlive();
-                throw new SocketException(Errno.EPIPE, "send: socket is shut down for writing");
-            }
-            Errno err = so.error.getAndSet(null);
-            if (err != null) {
-                throw new SocketException(err, "send (pending error)");
-            }
+            SoSend.checkWritable(s, "send (pending error)");
             if (so.has(ProtoDescriptor.PR_ATOMIC) && data.length() > so.snd.hiwat()) {
                 throw new SocketException(Errno.EMSGSIZE, "send: a " + data.length() + " byte datagram exceeds SO_SNDBUF ("
                         + so.snd.hiwat() + ")");

@@ -54,15 +54,7 @@ final class SoSend {
     private static int sendRecord(SocketImpl s, ByteBuffer src, int flags, SockAddr to, boolean nb) throws SocketException {
         ProtoSocketImpl so = s.so;
         int len = src.remaining();
-        if (so.snd.cantMore()) {
-            // an abort sets its flag before it shuts the buffer: report the abort
-            s.checkAlive();
-            throw new SocketException(Errno.EPIPE, "send: socket is shut down for writing");
-        }
-        Errno err = so.error.getAndSet(null);
-        if (err != null) {
-            throw new SocketException(err, "send (pending error)");
-        }
+        checkWritable(s, "send (pending error)");
         if (!so.isConnectedState()) {
             if (so.has(ProtoDescriptor.PR_CONNREQUIRED)) {
                 throw new SocketException(Errno.ENOTCONN, "send");
@@ -86,27 +78,13 @@ final class SoSend {
         int timeo = so.sndTimeo;
         boolean timed = timeo > 0;
         long deadline = SocketImpl.deadline(timeo);
-        try {
-            if (!sb.lockIo(nb, timed, deadline)) {
-                throw SocketException.wouldBlock(nb ? "send: another send is in progress" : "send: timed out (SO_SNDTIMEO)");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SocketException(Errno.EINTR, "send interrupted");
-        }
+        sblock(sb, nb, timed, deadline);
         try {
             sb.lock.lock();
             try {
                 for (;;) {
                     s.checkAlive();
-                    if (sb.cantMore()) {
-                        s.checkAlive();
-                        throw new SocketException(Errno.EPIPE, "send: socket is shut down for writing");
-                    }
-                    Errno e = so.error.getAndSet(null);
-                    if (e != null) {
-                        throw new SocketException(e, "send");
-                    }
+                    checkWritable(s, "send");
                     if (len > sb.hiwat()) {
                         throw new SocketException(Errno.EMSGSIZE, "send: a " + len + " byte record exceeds SO_SNDBUF (" + sb.hiwat() + ")");
                     }
@@ -130,6 +108,34 @@ final class SoSend {
             return handOver(s, src, flags, to, len);
         } finally {
             sb.io.unlock();
+        }
+    }
+
+    /** {@code sblock} for a send: the send buffer's I/O lock, taken as the call blocks or not. */
+    private static void sblock(SockBufImpl sb, boolean nb, boolean timed, long deadline) throws SocketException {
+        try {
+            if (!sb.lockIo(nb, timed, deadline)) {
+                throw SocketException.wouldBlock(nb ? "send: another send is in progress" : "send: timed out (SO_SNDTIMEO)");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SocketException(Errno.EINTR, "send interrupted");
+        }
+    }
+
+    /**
+     * What refuses any send: the buffer shut for writing (EPIPE, or ECONNABORTED when an abort
+     * shut it: the abort sets its flag first) or a pending error, reported once as {@code what}.
+     */
+    static void checkWritable(SocketImpl s, String what) throws SocketException {
+        ProtoSocketImpl so = s.so;
+        if (so.snd.cantMore()) {
+            s.checkAlive();
+            throw new SocketException(Errno.EPIPE, "send: socket is shut down for writing");
+        }
+        Errno err = so.error.getAndSet(null);
+        if (err != null) {
+            throw new SocketException(err, what);
         }
     }
 
@@ -158,14 +164,7 @@ final class SoSend {
         int timeo = so.sndTimeo;
         boolean timed = timeo > 0;
         long deadline = SocketImpl.deadline(timeo);
-        try {
-            if (!sb.lockIo(nb, timed, deadline)) {
-                throw SocketException.wouldBlock(nb ? "send: another send is in progress" : "send: timed out (SO_SNDTIMEO)");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SocketException(Errno.EINTR, "send interrupted");
-        }
+        sblock(sb, nb, timed, deadline);
         int sent = 0;
         SockAddr dest = implied ? to : null;
         try {
@@ -175,14 +174,7 @@ final class SoSend {
                 try {
                     for (;;) {
                         s.checkAlive();
-                        if (sb.cantMore()) {
-                            s.checkAlive();
-                            throw new SocketException(Errno.EPIPE, "send: socket is shut down for writing");
-                        }
-                        Errno err = so.error.getAndSet(null);
-                        if (err != null) {
-                            throw new SocketException(err, "send");
-                        }
+                        checkWritable(s, "send");
                         if (!so.isConnectedState() && !implied && so.has(ProtoDescriptor.PR_CONNREQUIRED)) {
                             throw new SocketException(Errno.ENOTCONN, "send");
                         }

@@ -173,18 +173,25 @@ final class UdpProtocol implements Protocol {
             noSocket(p, src, sport, dst, dport);
             return;
         }
+        if (append(pcb, p, hlen, src, sport)) {
+            stats.delivered.increment();
+        }
+    }
+
+    /**
+     * {@code udp_append}: the datagram (from its IP header on) to one pcb. A tunnel
+     * ({@code udp_set_kernel_tunneling}) takes it as it is, headers and all, before any
+     * socket buffer; otherwise the payload is queued with its sender. False when it was dropped.
+     */
+    private boolean append(UdpPcb pcb, Packet p, int hlen, int src, int sport) {
         TunnelInput tun = pcb.tunnel();
         if (tun != null) {
-            // udp_set_kernel_tunneling: the owner takes the datagram as it is, headers and all
-            stats.delivered.increment();
             stats.tunneled.increment();
             tun.input(p, hlen);
-            return;
+            return true;
         }
         p.adj(hlen + UdpHeader.LENGTH);
-        if (pcb.deliver(p, src, sport)) {
-            stats.delivered.increment();
-        }
+        return pcb.deliver(p, src, sport);
     }
 
     /**
@@ -227,27 +234,16 @@ final class UdpProtocol implements Protocol {
                 return;
             }
             if (last != null) {
-                any |= hand(last, datagram.copy());
+                any |= append(last, datagram.copy(), hlen, src, sport);
             }
             last = pcb;
         }
 
         boolean finish() {
             if (last != null) {
-                any |= hand(last, datagram);
+                any |= append(last, datagram, hlen, src, sport);
             }
             return any;
-        }
-
-        private boolean hand(UdpPcb pcb, Packet p) {
-            TunnelInput tun = pcb.tunnel();
-            if (tun != null) {
-                stats.tunneled.increment();
-                tun.input(p, hlen);
-                return true;
-            }
-            p.adj(hlen + UdpHeader.LENGTH);
-            return pcb.deliver(p, src, sport);
         }
     }
 

@@ -87,7 +87,7 @@ public final class DatagramService extends InetService {
                 }
                 if (abortedUnder(socket, e)) {
                     socket.close();
-                    if (!rebind(e)) {
+                    if (!reopen(() -> bind(stack(), port()), e, so -> this.socket = so)) {
                         return;
                     }
                     continue;
@@ -122,20 +122,6 @@ public final class DatagramService extends InetService {
                 // an abort during the send shows at the next receive
             }
         }
-    }
-
-    /** The socket was aborted (UDP went away): bind again once UDP is back. */
-    private boolean rebind(SocketException why) {
-        Socket so = reopen(() -> bind(stack(), port()), why);
-        if (so == null) {
-            return false;
-        }
-        socket = so;
-        if (stopping()) {
-            so.close();
-            return false;
-        }
-        return true;
     }
 
     @Override

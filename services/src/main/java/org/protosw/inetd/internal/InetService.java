@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.protosw.socket.Errno;
 import org.protosw.socket.NetStack;
@@ -103,12 +104,27 @@ public abstract sealed class InetService permits DatagramService, StreamService 
     private static final long MAX_RETRY_MS = 1000;
 
     /**
-     * Waits until the protocol the aborted socket belonged to serves again and returns the
-     * service's new socket, or null once the service stops. Logs one line when it starts
+     * Waits until the protocol the aborted socket belonged to serves again, opens the service's
+     * new socket and hands it to {@code publish}. False once the service stops, whether while
+     * it waited or just as the new socket was published ({@link #stop} may have closed the old
+     * one a moment before: the new one is then closed here). Logs one line when it starts
      * waiting, one for a reason to wait that is not the protocol's absence (a port taken
      * meanwhile), and one when it serves again.
      */
-    final Socket reopen(SocketOpener opener, SocketException why) {
+    final boolean reopen(SocketOpener opener, SocketException why, Consumer<Socket> publish) {
+        Socket so = awaitProtocol(opener, why);
+        if (so == null) {
+            return false;
+        }
+        publish.accept(so);
+        if (stopping) {
+            so.close();
+            return false;
+        }
+        return true;
+    }
+
+    private Socket awaitProtocol(SocketOpener opener, SocketException why) {
         String proto = transport().toUpperCase(Locale.ROOT);
         LOG.warn("inetd {}: {} went away ({}); waiting for it to return", name, proto, why.getMessage());
         waitingFor = transport();

@@ -84,7 +84,7 @@ public final class StreamService extends InetService {
                 }
                 if (abortedUnder(l, e)) {
                     l.close();
-                    if (!relisten(e)) {
+                    if (!reopen(() -> listen(stack(), port()), e, so -> listener = so)) {
                         return;
                     }
                     continue;
@@ -106,21 +106,6 @@ public final class StreamService extends InetService {
                 c.close();
             }
         }
-    }
-
-    /** The listener was aborted (TCP went away): listen again once TCP is back. */
-    private boolean relisten(SocketException why) {
-        Socket so = reopen(() -> listen(stack(), port()), why);
-        if (so == null) {
-            return false;
-        }
-        listener = so;
-        if (stopping()) {
-            // stop() may have closed the old listener just before this one was published
-            so.close();
-            return false;
-        }
-        return true;
     }
 
     private void serve(Socket c) {
