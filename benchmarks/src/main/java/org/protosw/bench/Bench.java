@@ -52,16 +52,19 @@ public final class Bench {
         List<Result> results = new ArrayList<>();
         for (String c : cases) {
             BenchCase bc = BenchCase.byName(c);
-            out.printf(Locale.ROOT, "[%s] kernel (NIO, 127.0.0.1) ...%n", c);
+            out.printf(Locale.ROOT, "[%s] kernel (127.0.0.1: NIO, or ping(8) for ICMP) ...%n", c);
             double kernel = bc.kernel(seconds, out);
             out.printf(Locale.ROOT, "[%s] protosw ...%n", c);
             double protosw = bc.protosw(seconds, out);
-            results.add(new Result(c, bc.unit(), protosw, kernel));
+            results.add(new Result(c, bc.unit(), protosw, kernel, bc.detail()));
         }
         out.println();
         out.printf(Locale.ROOT, "%-14s %16s %16s %8s  %s%n", "case", "protosw", "kernel", "ratio", "unit");
         for (Result r : results) {
             out.printf(Locale.ROOT, "%-14s %16s %16s %7.2fx  %s%n", r.name, figure(r.protosw), figure(r.kernel), r.protosw / r.kernel, r.unit);
+            if (r.detail != null) {
+                out.printf(Locale.ROOT, "%-14s %s%n", "", r.detail);
+            }
         }
     }
 
@@ -70,7 +73,7 @@ public final class Bench {
         return String.format(Locale.ROOT, v >= 1000 ? "%,.0f" : "%.2f", v);
     }
 
-    private record Result(String name, String unit, double protosw, double kernel) {
+    private record Result(String name, String unit, double protosw, double kernel, String detail) {
     }
 
     private static void usage(String problem) {

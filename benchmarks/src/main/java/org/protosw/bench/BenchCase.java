@@ -5,7 +5,8 @@ import java.util.List;
 
 /** One benchmark, measured on both stacks. */
 interface BenchCase {
-    List<String> NAMES = List.of("udp-rate", "socket-churn", "tcp-bulk", "tcp-bulk-1m", "tcp-rr", "tcp-connect");
+    List<String> NAMES = List.of("udp-rate", "socket-churn", "tcp-bulk", "tcp-bulk-1m", "tcp-rr", "tcp-connect",
+            "ping-rtt", "ping-rtt-epair", "ping-rtt-idle");
 
     /** What the figures count, per second. */
     String unit();
@@ -13,6 +14,16 @@ interface BenchCase {
     double protosw(double seconds, PrintStream progress) throws Exception;
 
     double kernel(double seconds, PrintStream progress) throws Exception;
+
+    /** Rates are; latencies are not (their ratio below 1 is protosw's win). */
+    default boolean higherIsBetter() {
+        return true;
+    }
+
+    /** A second line for the table (a latency case's p99), or null. */
+    default String detail() {
+        return null;
+    }
 
     static BenchCase byName(String name) {
         return switch (name) {
@@ -22,6 +33,9 @@ interface BenchCase {
             case "tcp-bulk-1m" -> new TcpBulk(1 << 20);
             case "tcp-rr" -> new TcpRr();
             case "tcp-connect" -> new TcpConnect();
+            case "ping-rtt" -> new PingRtt("lo0", 10);
+            case "ping-rtt-epair" -> new PingRtt("epair", 10);
+            case "ping-rtt-idle" -> new PingRtt("lo0", 1000);
             default -> throw new IllegalArgumentException(name);
         };
     }
