@@ -21,7 +21,9 @@ import org.protosw.wire.Ipv4Header;
  * <p>Fragments are queued by (source, destination, id, protocol). Each queue copies the
  * data it receives into one buffer of at most 64 KiB and remembers which byte ranges it
  * holds, so memory is bounded by {@code net.inet.ip.maxfragpackets} queues of one datagram
- * each, however many fragments arrive. Overlaps keep the data that arrived first: a
+ * each, however many fragments arrive; when they are all taken, the oldest queue of the new
+ * datagram's bucket (or of another) is dropped to make room (its fragments counted as dropped, the queue
+ * in "reassembly queues dropped to make room"). Overlaps keep the data that arrived first: a
  * fragment only fills the holes it covers, so a later fragment can never rewrite bytes
  * already received (a defence against overlap attacks in the spirit of RFC 5722);
  * fragments that bring nothing new count as duplicates. Fragments that contradict the
@@ -52,6 +54,8 @@ public final class IpReass {
     final LongAdder fragTimeout = new LongAdder();
     final LongAdder reassembled = new LongAdder();
     final LongAdder tooLong = new LongAdder();
+    /** Queues dropped, oldest first, to make room for a new datagram when the table was full. */
+    final LongAdder reused = new LongAdder();
 
     /**
      * Registers {@code net.inet.ip.maxfragpackets}, {@code maxfragsperpacket} and
@@ -99,7 +103,12 @@ public final class IpReass {
         int dst = p.get32(Ipv4Header.OFF_DST);
         int id = p.get16(Ipv4Header.OFF_ID);
         int proto = p.get8(Ipv4Header.OFF_PROTOCOL);
-        Bucket bucket = buckets[hash(src, dst, id, proto)];
+        int bi = hash(src, dst, id, proto);
+        Bucket bucket = buckets[bi];
+        int limit = maxPackets.getInt();
+        if (limit > 0 && queues.get() >= limit) {
+            makeRoom(bi, src, dst, id, proto);
+        }
         Queue done;
         synchronized (bucket) {
             Queue q = bucket.find(src, dst, id, proto);
@@ -112,8 +121,8 @@ public final class IpReass {
                 return null;
             }
             if (q == null) {
-                int limit = maxPackets.getInt();
                 if (queues.get() >= limit) {
+                    // 0 turns reassembly off; or the room made above was taken meanwhile
                     fragDropped.increment();
                     return null;
                 }
@@ -160,6 +169,36 @@ public final class IpReass {
         return done.datagram();
     }
 
+    /**
+     * FreeBSD's {@code ipq_reuse}: a flood of fragments that never complete must not lock out
+     * the datagrams that would, so when every queue is taken a new datagram drops the oldest
+     * queue of its own bucket, or else of the next bucket that has one. One bucket lock at a
+     * time: never one under another.
+     */
+    private void makeRoom(int bi, int src, int dst, int id, int proto) {
+        Bucket own = buckets[bi];
+        synchronized (own) {
+            if (own.find(src, dst, id, proto) != null) {
+                return;
+            }
+            if (!own.queues.isEmpty()) {
+                drop(own, own.queues.get(0));
+                reused.increment();
+                return;
+            }
+        }
+        for (int j = 1; j < BUCKETS; j++) {
+            Bucket b = buckets[(bi + j) & (BUCKETS - 1)];
+            synchronized (b) {
+                if (!b.queues.isEmpty()) {
+                    drop(b, b.queues.get(0));
+                    reused.increment();
+                    return;
+                }
+            }
+        }
+    }
+
     private void drop(Bucket bucket, Queue q) {
         fragDropped.add(q.frags);
         bucket.queues.remove(q);
@@ -197,7 +236,7 @@ public final class IpReass {
         return queues.get();
     }
 
-    private static int hash(int src, int dst, int id, int proto) {
+    static int hash(int src, int dst, int id, int proto) {
         int h = src * 0x9e3779b1 ^ dst * 0x85ebca77 ^ (id << 8 | proto) * 0xc2b2ae3d;
         return (h ^ h >>> 16) & (BUCKETS - 1);
     }

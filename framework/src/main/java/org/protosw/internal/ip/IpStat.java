@@ -44,6 +44,7 @@ final class IpStat {
         m.put("fragments received", reass.fragments.sum());
         m.put("fragments dropped (dup or out of space)", reass.fragDropped.sum());
         m.put("fragments dropped after timeout", reass.fragTimeout.sum());
+        m.put("reassembly queues dropped to make room", reass.reused.sum());
         m.put("packets reassembled ok", reass.reassembled.sum());
         m.put("packets for this host", delivered.sum());
         m.put("packets for unknown/unsupported protocol", noProto.sum());

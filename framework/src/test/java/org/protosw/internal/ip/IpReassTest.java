@@ -60,6 +60,18 @@ class IpReassTest {
         assertThat(p.headroom()).as("room for link headers").isGreaterThanOrEqualTo(Packet.DEFAULT_HEADROOM);
     }
 
+    /** {@code n} IP ids whose datagrams from SRC to DST (UDP) land in one reassembly bucket. */
+    private static int[] sameBucket(int n) {
+        int[] ids = new int[n];
+        int want = IpReass.hash(SRC, DST, 1, 17);
+        for (int id = 1, k = 0; k < n; id++) {
+            if (IpReass.hash(SRC, DST, id, 17) == want) {
+                ids[k++] = id;
+            }
+        }
+        return ids;
+    }
+
     private long count(String what) {
         return switch (what) {
             case "fragments" -> reass.fragments.sum();
@@ -190,14 +202,51 @@ class IpReassTest {
     @Test
     void queueLimitIsEnforced() {
         sysctl.find("net.inet.ip.maxfragpackets").set(2);
-        reass.input(fragments(1, 3000, 1500).get(0), 20);
-        reass.input(fragments(2, 3000, 1500).get(0), 20);
-        reass.input(fragments(3, 3000, 1500).get(0), 20);
+        // three datagrams of one bucket: the third drops the first, the oldest
+        int[] ids = sameBucket(3);
+        reass.input(fragments(ids[0], 3000, 1500).get(0), 20);
+        reass.input(fragments(ids[1], 3000, 1500).get(0), 20);
         assertThat(reass.queueCount()).isEqualTo(2);
-        assertThat(count("dropped")).isEqualTo(1);
+        List<Packet> third = fragments(ids[2], 3000, 1500);
+        reass.input(third.get(0).copy(), 20);
+        assertThat(reass.queueCount()).isEqualTo(2);
+        assertThat(count("dropped")).as("the oldest queue's one fragment").isEqualTo(1);
+        assertThat(reass.reused.sum()).isEqualTo(1);
+        assertWhole(feed(third.subList(1, third.size())), ids[2], 3000);
+        assertThat(feed(fragments(ids[0], 3000, 1500).subList(1, 2))).as("the first datagram's queue is gone").isNull();
         sysctl.find("net.inet.ip.maxfragpackets").set(0);
         assertThat(reass.input(fragments(4, 3000, 1500).get(0), 20)).as("0 turns reassembly off").isNull();
         assertThat(reass.queueCount()).isEqualTo(2);
+    }
+
+    /**
+     * A flood of first fragments that never complete, 100 times the table: the table never
+     * holds more than net.inet.ip.maxfragpackets queues, every flood fragment is counted,
+     * and a datagram sent in the middle of the flood is still reassembled.
+     */
+    @Test
+    void aFloodOfIncompleteDatagramsStaysBoundedAndLetsNewDatagramsThrough() {
+        sysctl.find("net.inet.ip.maxfragpackets").set(64);
+        int flood = 6400;
+        int highest = 0;
+        Packet whole = null;
+        for (int i = 0; i < flood; i++) {
+            reass.input(fragments(10_000 + i, 3000, 1500).get(0), 20);
+            highest = Math.max(highest, reass.queueCount());
+            if (i == flood / 2) {
+                whole = feed(fragments(7, 3000, 1500));
+            }
+        }
+        assertThat(highest).isEqualTo(64);
+        assertWhole(whole, 7, 3000);
+        assertThat(count("fragments")).isEqualTo(flood + 3);
+        long dropped = count("dropped");
+        // each dropped queue held one flood fragment; refused fragments count one each too
+        assertThat(dropped + reass.queueCount()).isEqualTo(flood);
+        // 6,401 queues were made (the flood's and the good one); 64 remain and the good one
+        // left by completing, so every other one was dropped to make room
+        assertThat(reass.reused.sum()).as("one old queue made room for each new datagram past the 64th").isEqualTo(flood + 1 - 64 - 1);
+        assertThat(dropped).isEqualTo(reass.reused.sum());
     }
 
     @Test
