@@ -82,9 +82,16 @@ final class ListenQueue {
         } finally {
             listener.lock.unlock();
         }
+        if (!listener.layer.soalloc()) {
+            // as FreeBSD's sonewconn when soalloc fails: the connection is refused, the
+            // protocol answers as for a full queue
+            return null;
+        }
+        boolean made = false;
         try {
             listener.pi.beginCreate(true);
         } catch (SocketException e) {
+            listener.layer.sofree();
             return null;
         }
         try {
@@ -100,6 +107,8 @@ final class ListenQueue {
                 return null;
             }
             SocketImpl cs = new SocketImpl(child, pcb);
+            // from here the socket's detach gives its count back
+            made = true;
             // join the protocol's socket set before anyone else can see the socket, so an
             // unload never misses it
             if (!listener.pi.insert(cs)) {
@@ -117,6 +126,9 @@ final class ListenQueue {
             }
             return child;
         } finally {
+            if (!made) {
+                listener.layer.sofree();
+            }
             listener.pi.endCreate();
         }
     }

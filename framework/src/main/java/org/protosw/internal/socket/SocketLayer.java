@@ -35,14 +35,20 @@ import org.slf4j.LoggerFactory;
  * {@link GlobalLock}; the data path never touches it.
  *
  * <p>Tunables registered here (when the instance's sysctl tree lacks them):
- * {@code kern.ipc.maxsockbuf} (largest SO_SNDBUF/SO_RCVBUF, default 2 MiB) and
- * {@code kern.ipc.somaxconn} (largest listen backlog, default 128).
+ * {@code kern.ipc.maxsockbuf} (largest SO_SNDBUF/SO_RCVBUF, default 2 MiB),
+ * {@code kern.ipc.somaxconn} (largest listen backlog, default 128) and
+ * {@code kern.ipc.maxsockets} (sockets of the instance at once, default 65536: past it
+ * socket(2) fails with ENOBUFS and a listener refuses new connections, as FreeBSD's
+ * {@code socreate} and {@code sonewconn} when {@code soalloc} fails; a runaway application
+ * or protocol then cannot take the JVM's memory).
  */
 public final class SocketLayer {
     private static final Logger LOG = LoggerFactory.getLogger(SocketLayer.class);
 
     public static final String MAXSOCKBUF = "kern.ipc.maxsockbuf";
     public static final String SOMAXCONN = "kern.ipc.somaxconn";
+    public static final String MAXSOCKETS = "kern.ipc.maxsockets";
+    public static final int DEFAULT_MAXSOCKETS = 65536;
     public static final int DEFAULT_MAXSOCKBUF = 2 * 1024 * 1024;
     public static final int DEFAULT_SOMAXCONN = 128;
 
@@ -51,6 +57,11 @@ public final class SocketLayer {
     private final ProtoSwRegistry registry;
     private final Tunable maxSockBuf;
     private final Tunable somaxconn;
+    private final Tunable maxSockets;
+    /** Sockets made and not yet detached, counted before the protocol attaches: the limit is exact. */
+    private final java.util.concurrent.atomic.AtomicInteger allocated = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
+    private volatile long lastRefusalLog;
     private final GlobalLock tableLock;
     private final Set<SocketImpl> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
@@ -71,6 +82,8 @@ public final class SocketLayer {
                 "largest socket buffer (SO_SNDBUF/SO_RCVBUF) in bytes");
         this.somaxconn = tunable(sysctl, SOMAXCONN, DEFAULT_SOMAXCONN, 1, 65535,
                 "largest listen queue (backlog) a listening socket may ask for");
+        this.maxSockets = tunable(sysctl, MAXSOCKETS, DEFAULT_MAXSOCKETS, 1, Integer.MAX_VALUE,
+                "most sockets this stack instance holds at once (socket(2) then fails with ENOBUFS)");
         this.tableLock = new GlobalLock("socket table of vnet " + vnet);
     }
 
@@ -137,6 +150,52 @@ public final class SocketLayer {
 
     private SocketImpl create(int domain, int type, int protocol, String owner, SoUpcall upcall) throws SocketException {
         checkNotShut();
+        if (!soalloc()) {
+            throw new SocketException(Errno.ENOBUFS, "socket: kern.ipc.maxsockets (" + maxSockets.get() + ") reached in vnet " + vnet);
+        }
+        boolean made = false;
+        try {
+            SocketImpl s = create0(domain, type, protocol, owner, upcall);
+            made = true;
+            return s;
+        } finally {
+            if (!made) {
+                sofree();
+            }
+        }
+    }
+
+    /**
+     * Counts a new socket in, unless the instance holds kern.ipc.maxsockets already (then it
+     * counts and logs the refusal, at most once a second). Every true is matched by one
+     * {@link #sofree}: when the socket detaches, or when making it failed.
+     */
+    boolean soalloc() {
+        int max = maxSockets.getInt();
+        if (allocated.incrementAndGet() <= max) {
+            return true;
+        }
+        allocated.decrementAndGet();
+        refused.increment();
+        long now = System.nanoTime();
+        long last = lastRefusalLog;
+        if (now - last >= 1_000_000_000L) {
+            lastRefusalLog = now;
+            LOG.warn("vnet {}: kern.ipc.maxsockets ({}) reached; new sockets and connections are refused ({} so far)", vnet, max, refused.sum());
+        }
+        return false;
+    }
+
+    void sofree() {
+        allocated.decrementAndGet();
+    }
+
+    /** Sockets refused because the instance held kern.ipc.maxsockets. */
+    public long maxSocketsRefused() {
+        return refused.sum();
+    }
+
+    private SocketImpl create0(int domain, int type, int protocol, String owner, SoUpcall upcall) throws SocketException {
         ProtoEntry entry = registry.find(domain, type, protocol);
         ProtoInstance pi = entry.instance(vnet);
         if (pi == null) {
@@ -227,6 +286,7 @@ public final class SocketLayer {
         }
     }
 
+    /** The socket detached (once per socket, by the lifecycle promise): it leaves the table and the count. */
     void remove(SocketImpl s) {
         tableLock.lock();
         try {
@@ -234,6 +294,7 @@ public final class SocketLayer {
         } finally {
             tableLock.unlock();
         }
+        sofree();
     }
 
     /** Sockets not yet detached (open, or closed with calls still leaving). */
