@@ -33,6 +33,8 @@ public final class CalloutWheel implements AutoCloseable {
     private final AtomicInteger armed = new AtomicInteger();
     private volatile boolean running = true;
     private volatile boolean idle;
+    /** While the thread sleeps with timers armed: when it wakes; else Long.MIN_VALUE. */
+    private volatile long sleepUntil = Long.MIN_VALUE;
     private long wheelTime;
 
     public CalloutWheel(String vnetName) {
@@ -126,9 +128,41 @@ public final class CalloutWheel implements AutoCloseable {
                 idle = false;
                 wheelTime = Math.max(wheelTime, System.nanoTime() - TICK);
             } else {
-                LockSupport.parkNanos(this, TICK);
+                sleepUntil(nextBusySlot());
             }
         }
+    }
+
+    /**
+     * Sleeps until {@code until} (the next slot with timers) unless a timer is armed or moved
+     * before it meanwhile: {@link Timer#reset} reads {@link #sleepUntil} after queueing, this
+     * thread reads the queues after publishing it, so one of the two always sees the other.
+     * Waking each tick instead would cost a thousand wake-ups a second for one armed timer
+     * (the IP slow timer is always armed).
+     */
+    private void sleepUntil(long until) {
+        sleepUntil = until;
+        if (pending.isEmpty() && moves.isEmpty() && purges.isEmpty() && running) {
+            long wait = until - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(this, wait);
+            }
+        }
+        sleepUntil = Long.MIN_VALUE;
+    }
+
+    /**
+     * When the first slot after {@link #wheelTime} that holds an entry comes due (a stale or
+     * lazily moved entry only makes a wake-up early), at most one turn of the wheel ahead.
+     */
+    private long nextBusySlot() {
+        for (int i = 1; i <= SLOTS; i++) {
+            long at = wheelTime + i * TICK;
+            if (!slots[slot(at)].isEmpty()) {
+                return at;
+            }
+        }
+        return wheelTime + SLOTS * TICK;
     }
 
     private static int slot(long time) {
@@ -267,11 +301,14 @@ public final class CalloutWheel implements AutoCloseable {
             if (QUEUED.compareAndSet(this, false, true)) {
                 armed.incrementAndGet();
                 pending.add(this);
-                if (idle) {
+                if (idle || d < sleepUntil) {
                     LockSupport.unpark(thread);
                 }
             } else if (d < placedAt) {
                 moves.add(this);
+                if (d < sleepUntil) {
+                    LockSupport.unpark(thread);
+                }
             }
         }
 
