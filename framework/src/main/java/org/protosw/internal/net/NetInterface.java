@@ -120,6 +120,11 @@ public abstract class NetInterface implements IfNet {
         this.inputHandler = h;
     }
 
+    /** Where received packets go now (null when detached), so a test can see them on the way. */
+    public InputHandler inputHandler() {
+        return inputHandler;
+    }
+
     public PacketTap captureTap() {
         return captureTap;
     }

@@ -55,6 +55,32 @@ class LoopbackChecksumTest {
         }
     }
 
+    /**
+     * What lo0 hands IP input, segment by segment: the TCP flags and checksum field, whether
+     * it verifies, and whether the packet still says the checksum is pending. Seen after the
+     * loop, where no capture looks.
+     */
+    private record Arrived(int flags, int checksum, boolean valid, boolean pending) {
+        boolean synAck() {
+            return flags == (TcpHeader.SYN | TcpHeader.ACK);
+        }
+    }
+
+    private CopyOnWriteArrayList<Arrived> watchInput(NetInterface lo0) {
+        CopyOnWriteArrayList<Arrived> seen = new CopyOnWriteArrayList<>();
+        NetInterface.InputHandler ip = lo0.inputHandler();
+        assertThat(ip).isNotNull();
+        lo0.setInputHandler((ifp, p) -> {
+            if (p.get8(Ipv4Header.OFF_PROTOCOL) == TcpHeader.PROTOCOL) {
+                Ipv4Header h = new Ipv4Header(p.array(), p.offset(), p.length());
+                TcpHeader th = new TcpHeader(p.array(), h.payloadOffset(), h.payloadLength());
+                seen.add(new Arrived(th.flags(), th.checksum(), tcpChecksumValid(p), (p.flags() & Packet.M_CSUM_PENDING) != 0));
+            }
+            ip.input(ifp, p);
+        });
+        return seen;
+    }
+
     private static boolean tcpChecksumValid(Packet p) {
         Ipv4Header ip = new Ipv4Header(p.array(), p.offset(), p.length());
         TcpHeader th = new TcpHeader(p.array(), ip.payloadOffset(), ip.payloadLength());
@@ -74,17 +100,37 @@ class LoopbackChecksumTest {
                 }
             }
         });
+        CopyOnWriteArrayList<Arrived> arrived = watchInput(lo0);
         transfer(7400);
         lo0.setCaptureTap(null);
         assertThat(segments.get()).isPositive();
         assertThat(bad).isEmpty();
+        // the capture made TCP's checksums real for the receiver too: filled in, correct, no longer pending
+        assertThat(arrived).hasSizeGreaterThan(SIZE / (64 * 1024));
+        assertThat(arrived).allSatisfy(a -> {
+            assertThat(a.pending()).as("still marked pending").isFalse();
+            assertThat(a.valid()).as("checksum 0x%04x verifies", a.checksum()).isTrue();
+        });
     }
 
     @Test
     void withoutACaptureTheChecksumIsLeftOutAndTheDataIsIntact() throws Exception {
         long badBefore = tb.stat(tb.a, "discarded for bad checksums");
+        CopyOnWriteArrayList<Arrived> arrived = watchInput(tb.a.interfaces().loopback());
         transfer(7401);
         assertThat(tb.stat(tb.a, "discarded for bad checksums")).isEqualTo(badBefore);
+        // every segment tcp_output sent crossed lo0 with its checksum field empty and still
+        // marked pending: nobody computed it. The SYN-ACK comes from the syncache, which
+        // always fills its checksum in.
+        assertThat(arrived).hasSizeGreaterThan(SIZE / (64 * 1024));
+        assertThat(arrived).filteredOn(Arrived::synAck).singleElement()
+                .satisfies(a -> assertThat(a.valid()).as("the syncache's SYN-ACK verifies").isTrue());
+        assertThat(arrived).filteredOn(a -> !a.synAck()).allSatisfy(a -> {
+            assertThat(a.pending()).as("marked pending").isTrue();
+            assertThat(a.checksum()).as("checksum field").isZero();
+        });
+        assertThat(arrived).as("an empty field does not verify (it would only by a 1 in 65536 chance)")
+                .anySatisfy(a -> assertThat(a.valid()).isFalse());
     }
 
     @Test
