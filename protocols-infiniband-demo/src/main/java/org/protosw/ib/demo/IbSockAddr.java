@@ -24,7 +24,7 @@ public record IbSockAddr(IbGid gid, long serviceId) implements SockAddr {
         return new IbSockAddr(IbGid.parse(gidText), serviceId);
     }
 
-    /** Parses {@code [gid]:sid}. */
+    /** Parses {@code [gid]:sid}; {@code *} (what {@link #toString} writes for 0) stands for service ID 0. */
     public static IbSockAddr parse(String text) {
         if (text == null || !text.startsWith("[") || text.indexOf("]:") < 0) {
             throw new IllegalArgumentException("not an AF_IB address: '" + text + "' (expected [gid]:sid, e.g. [::ffff:192.0.2.2]:0x1000)");
@@ -32,11 +32,14 @@ public record IbSockAddr(IbGid gid, long serviceId) implements SockAddr {
         int close = text.indexOf("]:");
         IbGid gid = IbGid.parse(text.substring(1, close));
         String sid = text.substring(close + 2);
+        if (sid.equals("*")) {
+            return new IbSockAddr(gid, 0);
+        }
         try {
             long v = sid.startsWith("0x") || sid.startsWith("0X") ? Long.parseUnsignedLong(sid.substring(2), 16) : Long.parseUnsignedLong(sid);
             return new IbSockAddr(gid, v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a service ID: '" + sid + "' (expected a 64-bit number, decimal or 0x hex)");
+            throw new IllegalArgumentException("not a service ID: '" + sid + "' (expected a 64-bit number, decimal or 0x hex, or * for none)");
         }
     }
 

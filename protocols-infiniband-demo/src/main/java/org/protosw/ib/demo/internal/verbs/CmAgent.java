@@ -46,8 +46,11 @@ public final class CmAgent {
         default void timedOut() {
         }
 
-        /** The peer sent DREQ. */
-        default void disconnected() {
+        /**
+         * The peer sent DREQ; {@code reset} when it did so because its side failed or was
+         * aborted (our private data in the DREQ says which), not because it closed.
+         */
+        default void disconnected(boolean reset) {
         }
     }
 
@@ -64,6 +67,9 @@ public final class CmAgent {
         /** Accept (a new QP) or null to refuse (REJ, consumer reject: the listen queue is full). */
         Accept request(Request req);
     }
+
+    /** The reason {@link Handler#refused} is given when the peer has no port (not an IBTA REJ reason). */
+    public static final int REJ_PORT_UNREACHABLE = -1;
 
     private static final int REQ_SENT = 1;
     private static final int REP_SENT = 2;
@@ -166,6 +172,15 @@ public final class CmAgent {
 
     /** Sends DREQ for the connection of {@code qp} (nothing when it has none); the QP may be destroyed at once. */
     public void disconnect(QueuePair qp) {
+        disconnect(qp, false);
+    }
+
+    /**
+     * Sends DREQ for the connection of {@code qp}; {@code reset} tells the peer that this side
+     * failed or was aborted (one byte of private data), so its application hears ECONNRESET
+     * rather than the end of the stream.
+     */
+    public void disconnect(QueuePair qp, boolean reset) {
         Conn c;
         byte[] b;
         synchronized (this) {
@@ -185,6 +200,7 @@ public final class CmAgent {
             m.put32(LOCAL_COMM_ID, c.localId);
             m.put32(REMOTE_COMM_ID, c.remoteId);
             m.put24(DREQ_REMOTE_QPN, qp.remoteQpn());
+            m.put8(DREQ_PRIVATE, reset ? 1 : 0);
             c.last = b;
         }
         send(c.peer, b, false);
@@ -338,6 +354,27 @@ public final class CmAgent {
         c.handler.refused(m.u16(REJ_REASON));
     }
 
+    /**
+     * The node {@code peer} has no RoCEv2 port (ICMP port unreachable for a packet sent to
+     * it): each connection attempt to it that is still waiting for a REP is refused now,
+     * instead of after every REQ retransmission.
+     */
+    public void portUnreachable(IbGid peer) {
+        java.util.List<Conn> refused = new java.util.ArrayList<>();
+        synchronized (this) {
+            for (Conn c : byLocal.values()) {
+                if (c.state == REQ_SENT && c.peer.equals(peer)) {
+                    drop(c);
+                    refused.add(c);
+                }
+            }
+        }
+        for (Conn c : refused) {
+            hca.stats.inc(CM_UNREACHABLE);
+            c.handler.refused(REJ_PORT_UNREACHABLE);
+        }
+    }
+
     private void onDreq(IbGid src, Mad m) {
         Conn c = byLocal.get(m.i32(REMOTE_COMM_ID));
         byte[] b = newMad(ATTR_DREP);
@@ -354,7 +391,7 @@ public final class CmAgent {
             drop(c);
         }
         if (tell) {
-            c.handler.disconnected();
+            c.handler.disconnected(m.u8(DREQ_PRIVATE) != 0);
         }
     }
 

@@ -42,6 +42,7 @@ public final class IbStats {
         BAD_LENGTH("malformed: payload not allowed by opcode"),
         BAD_ICRC("malformed: bad ICRC"),
         BAD_MAD("malformed: bad MAD"),
+        BAD_IP("malformed: not a plain IPv4/UDP RoCEv2 datagram (IP options)"),
         BAD_RETH("RDMA WRITEs refused (bad R_Key or range)"),
         BAD_SEQUENCE("requests refused (opcode out of sequence, bad length)"),
         NO_QP("packets for no such QP"),
@@ -52,7 +53,14 @@ public final class IbStats {
         CM_REJ_SENT("connections refused (REJ sent)"),
         CM_REJ_RCVD("connections refused by peer (REJ received)"),
         CM_ESTABLISHED("connections established"),
-        CM_TIMEOUTS("connection attempts timed out");
+        CM_TIMEOUTS("connection attempts timed out"),
+        CM_UNREACHABLE("connection attempts refused by ICMP port unreachable (the peer has no RoCEv2 port)"),
+        OUTPUT_DROPS("packets not sent (UDP port 4791 closed, or UDP refused them)"),
+        ICMP_ERRORS("ICMP errors about packets to port 4791"),
+        PORT_OPENS("times port 4791 was opened (UDP loaded)"),
+        PORT_ABORTS("times port 4791 was aborted (UDP left)"),
+        PORT_ABORTS_UNDER_QPS("port aborts while QPs were still up (closed connections finishing; otherwise a bug,"
+                + " UDP's sockets going before the AF_IB sockets above them)");
 
         public final String description;
 

@@ -255,6 +255,11 @@ public final class QueuePair {
         return state;
     }
 
+    /** Why the QP went to ERROR (the first failed work request's status), or null. */
+    public synchronized WcStatus failure() {
+        return failure;
+    }
+
     public synchronized IbGid remoteGid() {
         return remoteGid;
     }
@@ -680,6 +685,9 @@ public final class QueuePair {
         rnrNaksSent++;
         hca.stats.inc(RNR_NAKS_SENT);
         sendAck(Aeth.KIND_RNR_NAK, minRnrTimer, ePsn);
+        // the RNR NAK answers this sequence: the packets behind it, already on their way, are
+        // dropped without a PSN sequence NAK (the requester retries from ePsn after the timer)
+        nakSent = true;
         return null;
     }
 

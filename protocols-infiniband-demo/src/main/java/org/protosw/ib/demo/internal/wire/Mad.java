@@ -50,6 +50,7 @@ public final class Mad {
     public static final int REP_PRIVATE = 36;
     public static final int REJ_REASON = 10;
     public static final int DREQ_REMOTE_QPN = 8;
+    public static final int DREQ_PRIVATE = 12;
 
     /** REJ reason 8: no listener for the service ID (Linux maps it to ECONNREFUSED). */
     public static final int REJ_INVALID_SERVICE_ID = 8;

@@ -1,0 +1,38 @@
+package org.protosw.ib.demo.internal.shell;
+
+import java.io.PrintStream;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code ib:send_lat}: perftest's {@code ib_send_lat} between two vnets: {@code ib:send_lat
+ * --server --vnet A} waits for one client, {@code ib:send_lat --vnet B GID} connects to it;
+ * both print the result and exit. See {@link Perftest}.
+ */
+@Component(service = SendLatCommand.class, property = {"osgi.command.scope=ib", "osgi.command.function=send_lat"})
+public final class SendLatCommand {
+    private final IbStacks stacks;
+
+    @Activate
+    public SendLatCommand(@Reference IbStacks stacks) {
+        this.stacks = stacks;
+    }
+
+    public void send_lat(String... argv) {
+        run(System.out, argv);
+    }
+
+    /** Runs one command line, printing to {@code out}. */
+    public void run(PrintStream out, String... argv) {
+        Perftest.Params p;
+        try {
+            p = Perftest.parse(Perftest.Kind.LAT, argv);
+        } catch (Perftest.Help h) {
+            out.print(h.getMessage());
+            return;
+        }
+        new Perftest(p, stacks.stack(Perftest.Kind.LAT.command, p.vnet()), out).run();
+    }
+}
