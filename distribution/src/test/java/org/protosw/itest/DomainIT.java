@@ -35,13 +35,13 @@ import org.protosw.spi.Protocol;
 /**
  * A domain registered by a bundle that is not protosw's (the test probe), in the running
  * distribution: its switch entry waits for it (net:diag says so), then serves sockets of
- * family 27 with the domain's addresses and name; a second domain for the family is
+ * family 41 (free: the distribution's IB demo holds 27) with the domain's addresses and name; a second domain for the family is
  * refused with EEXIST and logged; the domain leaving takes its entry back to waiting.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
 public class DomainIT extends ProtoswTestSupport {
-    static final int AF_LOOPD = 27;
+    static final int AF_LOOPD = 41;
 
     /** An address of the test domain: a mailbox number. */
     record Mbox(int n) implements SockAddr {
@@ -150,7 +150,7 @@ public class DomainIT extends ProtoswTestSupport {
         ServiceRegistration<Domain> rival = null;
         try {
             String diag = sh.run("net:diag");
-            assertTrue(diag, diag.lines().anyMatch(l -> l.startsWith("waiting: loopd") && l.contains("af27")));
+            assertTrue(diag, diag.lines().anyMatch(l -> l.startsWith("waiting: loopd") && l.contains("af41")));
 
             dom = bundleContext.registerService(Domain.class, new LoopDomain("loopd"), null);
             waitFor("loopd to start", TIMEOUT, () -> {
