@@ -155,6 +155,10 @@ final class PingRtt implements BenchCase {
                 Matcher m = TIME.matcher(line);
                 if (m.find() && got < all.length) {
                     all[got++] = Double.parseDouble(m.group(1)) * 1000;
+                    if (got > warm) {
+                        // progress as ping(8) answers, after its warm-up requests
+                        progress(progress, got - warm - 1, n, Arrays.copyOfRange(all, warm, got));
+                    }
                 } else if (other.length() < 400) {
                     other.append(line).append('\n');
                 }
@@ -168,9 +172,6 @@ final class PingRtt implements BenchCase {
         }
         // the first ones warm the path, as protosw's warm-up does
         double[] us = Arrays.copyOfRange(all, warm, got);
-        for (int i = 0; i < us.length; i++) {
-            progress(progress, i, us.length, us);
-        }
         kernelP99 = percentile(us, 0.99);
         return percentile(us, 0.5);
     }

@@ -181,22 +181,28 @@ public final class IpReass {
             if (own.find(src, dst, id, proto) != null) {
                 return;
             }
-            if (!own.queues.isEmpty()) {
-                drop(own, own.queues.get(0));
-                reused.increment();
+            if (reuseOldest(own)) {
                 return;
             }
         }
         for (int j = 1; j < BUCKETS; j++) {
             Bucket b = buckets[(bi + j) & (BUCKETS - 1)];
             synchronized (b) {
-                if (!b.queues.isEmpty()) {
-                    drop(b, b.queues.get(0));
-                    reused.increment();
+                if (reuseOldest(b)) {
                     return;
                 }
             }
         }
+    }
+
+    /** Drops the bucket's oldest queue, if it has one (its lock held). */
+    private boolean reuseOldest(Bucket b) {
+        if (b.queues.isEmpty()) {
+            return false;
+        }
+        drop(b, b.queues.get(0));
+        reused.increment();
+        return true;
     }
 
     private void drop(Bucket bucket, Queue q) {

@@ -4,5 +4,5 @@
  * the bundle is private.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.0.1")
 package org.protosw.ib.demo;
