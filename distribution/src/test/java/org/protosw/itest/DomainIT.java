@@ -35,13 +35,14 @@ import org.protosw.spi.Protocol;
 /**
  * A domain registered by a bundle that is not protosw's (the test probe), in the running
  * distribution: its switch entry waits for it (net:diag says so), then serves sockets of
- * family 41 (free: the distribution's IB demo holds 27) with the domain's addresses and name; a second domain for the family is
+ * family 63 with the domain's addresses and name (not 27: the IB demo, deployed in the same
+ * runtime, serves AF_IB there); a second domain for the family is
  * refused with EEXIST and logged; the domain leaving takes its entry back to waiting.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerMethod.class)
 public class DomainIT extends ProtoswTestSupport {
-    static final int AF_LOOPD = 41;
+    static final int AF_LOOPD = 63;
 
     /** An address of the test domain: a mailbox number. */
     record Mbox(int n) implements SockAddr {
@@ -150,7 +151,7 @@ public class DomainIT extends ProtoswTestSupport {
         ServiceRegistration<Domain> rival = null;
         try {
             String diag = sh.run("net:diag");
-            assertTrue(diag, diag.lines().anyMatch(l -> l.startsWith("waiting: loopd") && l.contains("af41")));
+            assertTrue(diag, diag.lines().anyMatch(l -> l.startsWith("waiting: loopd") && l.contains("af" + AF_LOOPD)));
 
             dom = bundleContext.registerService(Domain.class, new LoopDomain("loopd"), null);
             waitFor("loopd to start", TIMEOUT, () -> {

@@ -104,6 +104,12 @@ final class ScopedContextImpl implements ScopedContext {
         }
     }
 
+    private void forget(AutoCloseable c) {
+        synchronized (undo) {
+            undo.remove(c);
+        }
+    }
+
     @Override
     public void bindProtocol(Protocol p) {
         this.protocol = p;
@@ -125,11 +131,18 @@ final class ScopedContextImpl implements ScopedContext {
         if (closed) {
             throw new SocketException(Errno.EPROTONOSUPPORT, "socreate: " + owner + " has left vnet " + vnet.name());
         }
-        KernSocket so = vnet.sockets().kernSocket(domain, type, protocol, owner, upcall);
+        // a detached socket is let go at once: it references the lower protocol's pcb, whose
+        // bundle must be collectable after it left, and an owner that reopens its lower socket
+        // after each return of the lower protocol would otherwise pile them up here
+        KernSocket so = vnet.sockets().kernSocket(domain, type, protocol, owner, upcall, this::forget);
         try {
             remember(so);
         } catch (IllegalStateException e) {
             throw new SocketException(Errno.EPROTONOSUPPORT, "socreate: " + owner + " has left vnet " + vnet.name());
+        }
+        if (so.isAborted()) {
+            // aborted (and so detached, or about to be) before it was remembered
+            forget(so);
         }
         return so;
     }

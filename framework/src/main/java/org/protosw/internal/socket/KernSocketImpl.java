@@ -32,12 +32,21 @@ final class KernSocketImpl implements KernSocket {
     final SocketImpl s;
     final String owner;
     private final SoUpcall upcall;
+    private final java.util.function.Consumer<KernSocket> whenDetached;
     private final PpsRateCheck errorLog = new PpsRateCheck(1);
 
-    KernSocketImpl(SocketImpl s, String owner, SoUpcall upcall) {
+    KernSocketImpl(SocketImpl s, String owner, SoUpcall upcall, java.util.function.Consumer<KernSocket> whenDetached) {
         this.s = s;
         this.owner = owner;
         this.upcall = upcall;
+        this.whenDetached = whenDetached;
+    }
+
+    /** The socket was detached: its owner's context need not keep it (it pins the lower pcb). */
+    void detached() {
+        if (whenDetached != null) {
+            whenDetached.accept(this);
+        }
     }
 
     // ---- upcalls, from ProtoSocketImpl and SocketImpl -----------------------------------

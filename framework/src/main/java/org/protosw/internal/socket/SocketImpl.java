@@ -173,6 +173,10 @@ public final class SocketImpl implements Socket, AttachedSocket {
         so.leaveListener();
         so.layer.remove(this);
         so.pi.detached(this);
+        KernSocketImpl k = so.kern;
+        if (k != null) {
+            k.detached();
+        }
     }
 
     SocketException protoFailure(String request, Throwable e) {

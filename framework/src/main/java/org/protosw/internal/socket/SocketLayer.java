@@ -144,11 +144,26 @@ public final class SocketLayer {
      * @throws SocketException as {@link #socket}, EINVAL when the owner asks for itself
      */
     public KernSocket kernSocket(int domain, int type, int protocol, String owner, SoUpcall upcall) throws SocketException {
-        SocketImpl s = create(domain, type, protocol, Objects.requireNonNull(owner, "owner"), upcall);
+        return kernSocket(domain, type, protocol, owner, upcall, null);
+    }
+
+    /**
+     * As {@link #kernSocket(int, int, int, String, SoUpcall)}; {@code whenDetached} hears when
+     * the socket is detached (closed or aborted, no call in flight), so whoever keeps track of
+     * it for its owner can let it go: it references the lower protocol's pcb.
+     */
+    public KernSocket kernSocket(int domain, int type, int protocol, String owner, SoUpcall upcall,
+            java.util.function.Consumer<KernSocket> whenDetached) throws SocketException {
+        SocketImpl s = create(domain, type, protocol, Objects.requireNonNull(owner, "owner"), upcall, whenDetached);
         return s.so.kern;
     }
 
     private SocketImpl create(int domain, int type, int protocol, String owner, SoUpcall upcall) throws SocketException {
+        return create(domain, type, protocol, owner, upcall, null);
+    }
+
+    private SocketImpl create(int domain, int type, int protocol, String owner, SoUpcall upcall,
+            java.util.function.Consumer<KernSocket> whenDetached) throws SocketException {
         checkNotShut();
         if (!soalloc()) {
             throw new SocketException(Errno.ENOBUFS, "socket: kern.ipc.maxsockets (" + maxSockets.get() + ") reached in vnet " + vnet);
@@ -229,7 +244,7 @@ public final class SocketLayer {
             }
             SocketImpl s = new SocketImpl(so, pcb);
             if (owner != null) {
-                so.kern = new KernSocketImpl(s, owner, upcall);
+                so.kern = new KernSocketImpl(s, owner, upcall, whenDetached);
                 registry.noteUses(owner, entry.name());
             }
             if (!pi.insert(s)) {

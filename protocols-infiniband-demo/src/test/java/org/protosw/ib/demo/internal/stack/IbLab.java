@@ -77,6 +77,11 @@ final class IbLab implements AutoCloseable {
         stack.unregister(udp);
     }
 
+    /** Drops the lab's own reference to the unloaded UDP (as an uninstalled bundle's would go). */
+    void forgetUdp() {
+        udp = null;
+    }
+
     IbVnet ib(Vnet v) {
         return domain.vnet(v.name());
     }

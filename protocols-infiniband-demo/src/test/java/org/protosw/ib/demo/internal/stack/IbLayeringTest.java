@@ -166,6 +166,35 @@ class IbLayeringTest {
         assertThat(protoStat("ib-rc", lab.a, "sockets aborted by the stack (ECONNABORTED)")).isEqualTo(1);
     }
 
+    /**
+     * As UdpUnloadIT asks of a real uninstall: once UDP left, nothing of it stays reachable,
+     * although the IB domain had opened (and UDP aborted) an in-stack socket of it in each
+     * vnet, and the IB bundle is still there. Its per-vnet protocol objects are collected.
+     */
+    @Test
+    void nothingOfUdpStaysReachableAfterItLeft() throws Exception {
+        Socket[] rc = lab.connect(SOCK_SEQPACKET, 0x4010);
+        exchange(rc[0], rc[1], "use it");
+        java.lang.ref.WeakReference<Protocol> udpA = new java.lang.ref.WeakReference<>(instance("udp", lab.a));
+        java.lang.ref.WeakReference<Protocol> udpB = new java.lang.ref.WeakReference<>(instance("udp", lab.b));
+        lab.unloadUdp();
+        rc[0].close();
+        rc[1].close();
+        lab.forgetUdp();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        List<byte[]> pressure = new java.util.ArrayList<>();
+        while ((udpA.get() != null || udpB.get() != null) && System.nanoTime() < deadline) {
+            System.gc();
+            pressure.add(new byte[1 << 20]);
+            if (pressure.size() > 32) {
+                pressure.clear();
+            }
+            Thread.sleep(50);
+        }
+        assertThat(udpA.get()).as("UDP's protocol object of vnet default, after UDP left").isNull();
+        assertThat(udpB.get()).as("UDP's protocol object of vnet b, after UDP left").isNull();
+    }
+
     private static int indexOf(List<String> lines, String a, String b) {
         for (int i = 0; i < lines.size(); i++) {
             if (lines.get(i).contains(a) && lines.get(i).contains(b)) {
