@@ -126,7 +126,11 @@ public final class GogoShellHost implements ShellHost {
             thread.setContextClassLoader(previous);
         }
         local = terminal;
-        CommandSession session = processor.createSession(terminal.input(), terminal.output(), terminal.output());
+        // The system terminal's output is buffered until the shell flushes it, which it does only
+        // when the command ends; a command writing as it goes (ping, a capture) must be seen as
+        // it goes, as on an attached terminal, whose output is not buffered.
+        OutputStream out = new FlushingOutputStream(terminal.output());
+        CommandSession session = processor.createSession(terminal.input(), out, out);
         try {
             session.put(Shell.VAR_TERMINAL, terminal);
             shell.gosh(session, new String[] {"--login"});

@@ -159,8 +159,12 @@ public final class PingCommand extends NetCommand {
             } catch (SocketException e) {
                 throw new CommandException("ping: " + reason(e));
             } catch (InterruptedException e) {
-                // Ctrl-C in the shell: stop and summarise, as ping(8) does on SIGINT
-                Thread.currentThread().interrupt();
+                // Ctrl-C in the shell: stop and summarise, as ping(8) does on SIGINT. The
+                // interrupt is consumed (cleared, not re-asserted): it was the user's request to
+                // end, and this is the end. Still set, it would close the shell's pipe channel
+                // at the summary's first write (an interruptible channel closes on an
+                // interrupted writer) and the summary would be lost.
+                Thread.interrupted();
             } finally {
                 if (started) {
                     summary();
@@ -210,6 +214,8 @@ public final class PingCommand extends NetCommand {
                     timeo = ms;
                 }
                 receive(so, rx);
+                // a line a reply, as it comes: the shell's stream buffers until flushed
+                out.flush();
             }
         }
 
@@ -358,6 +364,7 @@ public final class PingCommand extends NetCommand {
                 double sd = Math.sqrt(Math.max(0, sumSq / timed - avg * avg));
                 out.printf(Locale.ROOT, "round-trip min/avg/max/stddev = %.3f/%.3f/%.3f/%.3f ms%n", min, avg, max, sd);
             }
+            out.flush();
         }
     }
 }

@@ -169,10 +169,55 @@ class PingCommandTest {
 
     @Test
     void anInterruptStopsThePingWithItsSummary() throws Exception {
-        AtomicReference<Throwable> failed = new AtomicReference<>();
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        String printed = interruptedPing(new PrintStream(buf, true, StandardCharsets.UTF_8),
+                () -> buf.toString(StandardCharsets.UTF_8));
+        assertThat(printed).contains("--- 127.0.0.1 ping statistics ---\n")
+                .containsPattern("(?m)^\\d+ packets transmitted, [1-9]\\d* packets received, ");
+    }
+
+    /**
+     * Gogo gives a command a stream over an interruptible channel: a write by a thread whose
+     * interrupt is still set closes it, so the summary is only seen when ping consumed the
+     * interrupt before it wrote.
+     */
+    @Test
+    void anInterruptStopsThePingWithItsSummaryThroughTheShellsChannel() throws Exception {
+        java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            byte[] b = new byte[4096];
+            try (var in = java.nio.channels.Channels.newInputStream(pipe.source())) {
+                for (int n; (n = in.read(b)) > 0; ) {
+                    synchronized (buf) {
+                        buf.write(b, 0, n);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // the writer's end closed
+            }
+        });
+        PrintStream channelOut = new PrintStream(java.nio.channels.Channels.newOutputStream(pipe.sink()), true, StandardCharsets.UTF_8);
+        String printed = interruptedPing(channelOut, () -> {
+            synchronized (buf) {
+                return buf.toString(StandardCharsets.UTF_8);
+            }
+        });
+        channelOut.close();
+        reader.join(TimeUnit.SECONDS.toMillis(5));
+        synchronized (buf) {
+            printed = buf.toString(StandardCharsets.UTF_8);
+        }
+        assertThat(channelOut.checkError()).as("a write failed (the channel closed by the interrupt)").isFalse();
+        assertThat(printed).contains("--- 127.0.0.1 ping statistics ---\n")
+                .containsPattern("(?m)^\\d+ packets transmitted, [1-9]\\d* packets received, ");
+    }
+
+    /** Starts {@code net:ping} writing to {@code out}, interrupts it after its first reply, returns what it printed. */
+    private String interruptedPing(PrintStream out, java.util.function.Supplier<String> printed) throws Exception {
+        AtomicReference<Throwable> failed = new AtomicReference<>();
         PrintStream saved = System.out;
-        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        System.setOut(out);
         Thread t;
         try {
             // the run takes System.out when it starts, so the swap can end before it does
@@ -183,18 +228,18 @@ class PingCommandTest {
                     failed.set(e);
                 }
             });
-            for (int i = 0; i < 2500 && !buf.toString(StandardCharsets.UTF_8).contains("icmp_seq=0"); i++) {
+            for (int i = 0; i < 2500 && !printed.get().contains("icmp_seq=0"); i++) {
                 Thread.sleep(2);
             }
         } finally {
             System.setOut(saved);
         }
+        assertThat(printed.get()).as("a first reply, printed as it came").contains("icmp_seq=0");
         t.interrupt();
         t.join(TimeUnit.SECONDS.toMillis(5));
         assertThat(t.isAlive()).isFalse();
         assertThat(failed.get()).isNull();
-        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("--- 127.0.0.1 ping statistics ---\n")
-                .containsPattern("(?m)^\\d+ packets transmitted, [1-9]\\d* packets received, ");
+        return printed.get();
     }
 
     @Test

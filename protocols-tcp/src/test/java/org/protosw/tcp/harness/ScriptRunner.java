@@ -58,6 +58,12 @@ final class ScriptRunner implements AutoCloseable {
     private long start;
     /** When the previous event happened (nanoTime): relative times count from here. */
     private long lastEvent;
+    /**
+     * When the previous event began: a call's start, else {@link #lastEvent}. A segment the
+     * stack sends during a call (a write's data) may come before the call returns, which on a
+     * loaded machine can be long after it began.
+     */
+    private long lastEventBegan;
     private int localPort;
     private int remotePort = 9999;
     private Long localIsn;
@@ -81,6 +87,7 @@ final class ScriptRunner implements AutoCloseable {
         List<Step> steps = ScriptParser.parse(script);
         start = System.nanoTime();
         lastEvent = start;
+        lastEventBegan = start;
         for (Step s : steps) {
             try {
                 switch (s) {
@@ -88,6 +95,7 @@ final class ScriptRunner implements AutoCloseable {
                         sleepUntil(deadline(in.when(), false));
                         noUnexpected(s.line());
                         lastEvent = injectAndSettle(encode(in.segment()));
+                        lastEventBegan = lastEvent;
                         log.add(String.format("%8.3f < %s", now(), in.segment()));
                     }
                     case Step.Expect ex -> expect(ex);
@@ -95,14 +103,17 @@ final class ScriptRunner implements AutoCloseable {
                         sleepUntil(deadline(q.when(), false));
                         noUnexpected(s.line());
                         lastEvent = System.nanoTime();
+                        lastEventBegan = lastEvent;
                     }
                     case Step.Call c -> {
                         sleepUntil(deadline(c.when(), false));
                         if (!c.verb().equals("await")) {
                             noUnexpected(s.line());
                         }
+                        long began = System.nanoTime();
                         call(c);
                         lastEvent = System.nanoTime();
+                        lastEventBegan = began;
                     }
                 }
             } catch (AssertionError e) {
@@ -142,7 +153,8 @@ final class ScriptRunner implements AutoCloseable {
 
     private void expect(Step.Expect ex) throws InterruptedException {
         long tol = (long) (tolerance * 1e9);
-        long earliest = deadline(ex.when(), false) - tol;
+        Step.When w = ex.when();
+        long earliest = (w.relative() ? lastEventBegan + (long) (w.at() * 1e9) : deadline(w, false)) - tol;
         long latest = deadline(ex.when(), true) + tol;
         HarnessLink.Sent got = link.next(Math.max(0, latest - System.nanoTime()));
         if (got == null) {
@@ -157,6 +169,7 @@ final class ScriptRunner implements AutoCloseable {
                     + fmt((earliest - start) / 1e9) + " s (tolerance " + tolerance + " s)");
         }
         lastEvent = got.nanos();
+        lastEventBegan = lastEvent;
         String diff = compare(ex.segment(), d);
         if (diff != null) {
             throw new AssertionError("line " + ex.line() + ": expected " + ex.segment() + " but the stack sent " + describe(d) + " (" + diff + ")");

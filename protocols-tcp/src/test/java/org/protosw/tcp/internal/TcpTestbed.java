@@ -245,6 +245,44 @@ final class TcpTestbed implements AutoCloseable {
         return x;
     }
 
+    /**
+     * The future's value within 60 s, or an AssertionError saying what was stuck: each
+     * socket's TCP_INFO, both vnets' non-zero TCP counters, and the stacks of the threads
+     * that move segments (a hang under load is read from this, not reproduced).
+     */
+    <T> T await(java.util.concurrent.Future<T> f, String what, Socket... sockets) throws Exception {
+        try {
+            return f.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            StringBuilder sb = new StringBuilder(what + " did not finish in 60 s");
+            for (Socket s : sockets) {
+                try {
+                    sb.append("\n  ").append(s).append(": ").append(s.getOption(org.protosw.tcp.TcpSockOpts.TCP_INFO));
+                } catch (RuntimeException | org.protosw.socket.SocketException x) {
+                    sb.append("\n  ").append(s).append(": ").append(x);
+                }
+            }
+            for (Vnet v : java.util.List.of(a, b)) {
+                sb.append("\n  tcp statistics of ").append(v.name()).append(':');
+                tcp(v).statistics().forEach((k, n) -> {
+                    if (n != 0) {
+                        sb.append("\n    ").append(n).append(' ').append(k);
+                    }
+                });
+            }
+            Thread.getAllStackTraces().forEach((t, frames) -> {
+                String n = t.getName();
+                if (n.startsWith("callout") || n.startsWith("netisr") || n.startsWith("pipe") || n.startsWith("pool")) {
+                    sb.append("\n  thread ").append(n).append(' ').append(t.getState());
+                    for (int i = 0; i < Math.min(frames.length, 10); i++) {
+                        sb.append("\n      at ").append(frames[i]);
+                    }
+                }
+            });
+            throw new AssertionError(sb.toString(), e);
+        }
+    }
+
     @Override
     public void close() {
         pool.shutdownNow();

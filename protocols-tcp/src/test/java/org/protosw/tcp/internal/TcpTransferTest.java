@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.protosw.tcp.internal.TcpTestbed.*;
 
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,7 +41,7 @@ class TcpTransferTest {
                         return null;
                     });
                     byte[] got = readAll(c, size + 1);
-                    w.get(60, TimeUnit.SECONDS);
+                    tb.await(w, "the server's sender", c);
                     return got;
                 }
             });
@@ -54,9 +53,9 @@ class TcpTransferTest {
                     return null;
                 });
                 byte[] got = readAll(c, size + 1);
-                w.get(60, TimeUnit.SECONDS);
+                tb.await(w, "the client's sender", c);
                 TcpInfo info = c.getOption(TcpSockOpts.TCP_INFO);
-                byte[] atServer = server.get(60, TimeUnit.SECONDS);
+                byte[] atServer = tb.await(server, "the server");
                 assertThat(sha256(atServer)).isEqualTo(sha256(up));
                 assertThat(sha256(got)).isEqualTo(sha256(down));
                 assertThat(atServer.length).isEqualTo(size);
