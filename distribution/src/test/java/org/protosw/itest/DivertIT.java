@@ -79,6 +79,8 @@ public class DivertIT extends ProtoswTestSupport {
         NetStack stack = service(NetStack.class, "(" + NetStack.VNET_PROPERTY + "=" + NetStack.DEFAULT_VNET + ")", TIMEOUT);
         GogoShell sh = new GogoShell(service(CommandProcessor.class, TIMEOUT));
         Bundle divert = requireBundle("org.protosw.divert");
+        // this test's own divert sockets need the right (etc/org.protosw.priv.cfg)
+        grantProbe("divert");
         waitFor("divert to serve sockets", TIMEOUT, () -> canOpenDivertSocket(stack));
 
         String added = sh.run("divert:rule add 100 " + RULE);
@@ -226,6 +228,8 @@ public class DivertIT extends ProtoswTestSupport {
         NetStack stack = service(NetStack.class, "(" + NetStack.VNET_PROPERTY + "=" + NetStack.DEFAULT_VNET + ")", TIMEOUT);
         GogoShell sh = new GogoShell(service(CommandProcessor.class, TIMEOUT));
         Bundle divert = requireBundle("org.protosw.divert");
+        // this test's own divert sockets need the right (etc/org.protosw.priv.cfg)
+        grantProbe("divert");
         waitFor("divert to serve sockets", TIMEOUT, () -> canOpenDivertSocket(stack));
         waitFor("tcp to serve sockets", TIMEOUT, () -> canOpen(stack, AF_INET, SOCK_STREAM));
         String added = sh.run("divert:rule add 300 " + TCP_RULE);

@@ -136,6 +136,25 @@ public abstract class ProtoswTestSupport {
                 .orElseThrow(() -> new AssertionError("bundle " + symbolicName + " is not installed"));
     }
 
+    /**
+     * Sets the rights configuration ({@code org.protosw.priv}, as etc/org.protosw.priv.cfg
+     * does): the installation's defaults, plus this test's probe bundle for each right named.
+     * Applied asynchronously: wait for what it allows.
+     */
+    protected void grantProbe(String... rights) throws java.io.IOException {
+        org.osgi.service.cm.ConfigurationAdmin cm = service(org.osgi.service.cm.ConfigurationAdmin.class, TIMEOUT);
+        org.osgi.service.cm.Configuration c = cm.getConfiguration("org.protosw.priv", "?");
+        java.util.Dictionary<String, Object> props = new java.util.Hashtable<>();
+        props.put("raw", "");
+        props.put("divert", "org.protosw.divert");
+        props.put("pfil", "org.protosw.divert, org.protosw.ib.demo");
+        String probe = bundleContext.getBundle().getSymbolicName();
+        for (String right : rights) {
+            props.put(right, props.get(right) + ", " + probe);
+        }
+        c.update(props);
+    }
+
     /** A service of this type, waiting up to {@code timeout} for it; fails the test when none comes. */
     protected <T> T service(Class<T> type, Duration timeout) {
         return service(type, null, timeout);

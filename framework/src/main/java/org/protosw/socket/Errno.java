@@ -17,6 +17,7 @@ public enum Errno {
     EEXIST(17, "File exists"),
     ENODEV(19, "Operation not supported by device"),
     EINVAL(22, "Invalid argument"),
+    ENFILE(23, "Too many open files in system"),
     EMFILE(24, "Too many open files"),
     EPIPE(32, "Broken pipe"),
     EAGAIN(35, "Resource temporarily unavailable"),

@@ -24,7 +24,9 @@ public interface NetStack {
      *
      * @throws SocketException EAFNOSUPPORT for an unknown domain, ESOCKTNOSUPPORT for a type
      *         the domain lacks, EPROTONOSUPPORT when no loaded protocol serves the triple or
-     *         it is being removed (draining)
+     *         it is being removed (draining), EPERM for a raw (SOCK_RAW) or divert socket
+     *         when the calling bundle lacks the right ({@code raw}, {@code divert}) granted in
+     *         the configuration {@code org.protosw.priv}
      */
     Socket socket(int domain, int type, int protocol) throws SocketException;
 

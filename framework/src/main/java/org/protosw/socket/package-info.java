@@ -10,5 +10,5 @@
  * <p>Implemented by the core only: every type here is a provider type.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.protosw.socket;

@@ -16,6 +16,8 @@ public interface Pfil {
      * Adds a hook; hooks run in ascending {@code order}, the same order on input and output.
      *
      * @param directions {@link #IN}, {@link #OUT} or both
+     * @throws SecurityException (EPERM) when the calling bundle lacks the right {@code pfil}
+     *         of the configuration {@code org.protosw.priv} (the message names the bundle)
      */
     Registration addHook(String name, int directions, int order, PfilHook hook);
 

@@ -1,5 +1,8 @@
 package org.protosw.internal.kern;
 
+import org.protosw.internal.priv.Cred;
+import org.protosw.internal.priv.Priv;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -40,10 +43,13 @@ final class ScopedContextImpl implements ScopedContext {
     private volatile boolean closed;
     private final Sysctls scopedSysctls;
     private final Pfil scopedPfil;
+    /** Whose code this context serves: what it opens that needs a right is checked against it. */
+    private final Cred cred;
 
-    ScopedContextImpl(Vnet vnet, String owner) {
+    ScopedContextImpl(Vnet vnet, String owner, Cred cred) {
         this.vnet = vnet;
         this.owner = owner;
+        this.cred = cred;
         this.scopedSysctls = new Sysctls() {
             @Override
             public Tunable register(String name, long defaultValue, long min, long max, String description) {
@@ -72,6 +78,11 @@ final class ScopedContextImpl implements ScopedContext {
         this.scopedPfil = new Pfil() {
             @Override
             public Registration addHook(String name, int directions, int order, PfilHook hook) {
+                try {
+                    vnet.privs().check(cred, Priv.NET_PFIL, "pfil hook " + name + " of " + owner);
+                } catch (SocketException e) {
+                    throw new SecurityException(e.getMessage(), e);
+                }
                 Registration r = vnet.ip().pfil().addHook(name, directions, order, hook);
                 remember(r);
                 return r;
@@ -134,6 +145,7 @@ final class ScopedContextImpl implements ScopedContext {
         // a detached socket is let go at once: it references the lower protocol's pcb, whose
         // bundle must be collectable after it left, and an owner that reopens its lower socket
         // after each return of the lower protocol would otherwise pile them up here
+        vnet.sockets().privCheck(domain, type, cred);
         KernSocket so = vnet.sockets().kernSocket(domain, type, protocol, owner, upcall, this::forget);
         try {
             remember(so);

@@ -1,5 +1,8 @@
 package org.protosw.internal.kern;
 
+import org.osgi.framework.ServiceFactory;
+import org.protosw.internal.priv.Cred;
+
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
@@ -58,7 +61,20 @@ public final class StackComponent {
             public void added(Vnet vnet) {
                 Dictionary<String, Object> props = new Hashtable<>();
                 props.put(NetStack.VNET_PROPERTY, vnet.name());
-                published.put(vnet.name(), ctx.registerService(NetStack.class, vnet, props));
+                // one view a bundle: what it opens is checked against that bundle's rights
+                ServiceFactory<NetStack> perBundle = new ServiceFactory<>() {
+                    @Override
+                    public NetStack getService(Bundle bundle, ServiceRegistration<NetStack> registration) {
+                        return new BundleNetStack(vnet, Cred.ofBundle(bundle.getSymbolicName() == null
+                                ? "bundle " + bundle.getBundleId() : bundle.getSymbolicName()));
+                    }
+
+                    @Override
+                    public void ungetService(Bundle bundle, ServiceRegistration<NetStack> registration, NetStack service) {
+                        // nothing held
+                    }
+                };
+                published.put(vnet.name(), ctx.registerService(NetStack.class, perBundle, props));
             }
 
             @Override

@@ -197,7 +197,7 @@ public final class StackCore {
         }
 
         void join(Vnet v) {
-            ScopedContext ctx = v.newContext(owner);
+            ScopedContext ctx = v.newContext(owner, org.protosw.internal.priv.Cred.ofOwner(owner));
             try {
                 AutoCloseable h = module.attach(ctx);
                 joined.put(v.name(), new Joined(ctx, h));

@@ -1,5 +1,8 @@
 package org.protosw.internal.kern;
 
+import org.protosw.internal.priv.Cred;
+import org.protosw.internal.priv.PrivTable;
+
 import java.util.concurrent.TimeUnit;
 
 import org.protosw.internal.ip.IpLayer;
@@ -42,6 +45,7 @@ public final class Vnet implements NetStack, VnetHooks {
     private final PipeTable pipes;
     private final CaptureTable captures;
     private final Callout slowtimo;
+    private final PrivTable privs;
 
     Vnet(String name, ProtoSwRegistry registry, SysctlTree.Store store) throws SocketException {
         this.name = name;
@@ -57,6 +61,7 @@ public final class Vnet implements NetStack, VnetHooks {
         // looped broadcast copies go through the workers, never re-entering input on the sender
         ip.setLoopInput(netisr::dispatch);
         this.sockets = new SocketLayer(name, this, registry, sysctl);
+        this.privs = registry.privs();
         this.pipes = new PipeTable(name);
         this.captures = new CaptureTable();
 
@@ -85,6 +90,12 @@ public final class Vnet implements NetStack, VnetHooks {
         return sockets.socket(domain, type, protocol);
     }
 
+    /** socket(2) asked by the bundle {@code cred} names, through its NetStack service. */
+    public Socket socket(int domain, int type, int protocol, Cred cred) throws SocketException {
+        sockets.privCheck(domain, type, cred);
+        return sockets.socket(domain, type, protocol);
+    }
+
     @Override
     public Poller newPoller() {
         return sockets.newPoller();
@@ -96,8 +107,13 @@ public final class Vnet implements NetStack, VnetHooks {
     }
 
     @Override
-    public ScopedContext newContext(String ownerName) {
-        return new ScopedContextImpl(this, ownerName);
+    public ScopedContext newContext(String ownerName, Cred cred) {
+        return new ScopedContextImpl(this, ownerName, cred);
+    }
+
+    /** The rights of bundles in this stack (shared by its instances). */
+    PrivTable privs() {
+        return privs;
     }
 
     <T> InPcbTable<T> newPcbTable(String protocolName) {

@@ -1,5 +1,8 @@
 package org.protosw.internal.socket;
 
+import org.protosw.internal.priv.Cred;
+import org.protosw.internal.priv.Priv;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -38,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * {@code kern.ipc.maxsockbuf} (largest SO_SNDBUF/SO_RCVBUF, default 2 MiB),
  * {@code kern.ipc.somaxconn} (largest listen backlog, default 128) and
  * {@code kern.ipc.maxsockets} (sockets of the instance at once, default 65536: past it
- * socket(2) fails with ENOBUFS and a listener refuses new connections, as FreeBSD's
- * {@code socreate} and {@code sonewconn} when {@code soalloc} fails; a runaway application
- * or protocol then cannot take the JVM's memory).
+ * socket(2) fails with ENFILE, as Linux's {@code sock_alloc} when the system is out of
+ * sockets (FreeBSD's {@code socreate} says ENOBUFS), and a listener refuses new connections
+ * as {@code sonewconn} does when {@code soalloc} fails; a runaway application or protocol
+ * then cannot take the JVM's memory).
  */
 public final class SocketLayer {
     private static final Logger LOG = LoggerFactory.getLogger(SocketLayer.class);
@@ -83,7 +87,7 @@ public final class SocketLayer {
         this.somaxconn = tunable(sysctl, SOMAXCONN, DEFAULT_SOMAXCONN, 1, 65535,
                 "largest listen queue (backlog) a listening socket may ask for");
         this.maxSockets = tunable(sysctl, MAXSOCKETS, DEFAULT_MAXSOCKETS, 1, Integer.MAX_VALUE,
-                "most sockets this stack instance holds at once (socket(2) then fails with ENOBUFS)");
+                "most sockets this stack instance holds at once (socket(2) then fails with ENFILE)");
         this.tableLock = new GlobalLock("socket table of vnet " + vnet);
     }
 
@@ -137,6 +141,20 @@ public final class SocketLayer {
     }
 
     /**
+     * {@code priv_check} before socreate, as FreeBSD's rip_attach and div_attach do: a raw
+     * socket needs {@link Priv#NETINET_RAW}, a divert socket {@link Priv#NETINET_DIVERT}.
+     *
+     * @throws SocketException EPERM when {@code cred} lacks the right (logged, naming the bundle)
+     */
+    public void privCheck(int domain, int type, Cred cred) throws SocketException {
+        if (type != org.protosw.socket.SocketConstants.SOCK_RAW) {
+            return;
+        }
+        Priv p = domain == org.protosw.socket.SocketConstants.AF_DIVERT ? Priv.NETINET_DIVERT : Priv.NETINET_RAW;
+        registry.privs().check(cred, p, "socket(" + org.protosw.internal.sw.DomainNames.of(domain) + ", SOCK_RAW)");
+    }
+
+    /**
      * In-stack {@code socreate}: a non-blocking socket owned by another protocol (or module)
      * of this instance, whose wake-ups are the owner's upcalls.
      *
@@ -166,7 +184,7 @@ public final class SocketLayer {
             java.util.function.Consumer<KernSocket> whenDetached) throws SocketException {
         checkNotShut();
         if (!soalloc()) {
-            throw new SocketException(Errno.ENOBUFS, "socket: kern.ipc.maxsockets (" + maxSockets.get() + ") reached in vnet " + vnet);
+            throw new SocketException(Errno.ENFILE, "socket: kern.ipc.maxsockets (" + maxSockets.get() + ") reached in vnet " + vnet);
         }
         boolean made = false;
         try {

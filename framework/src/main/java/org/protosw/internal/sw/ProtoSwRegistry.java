@@ -37,6 +37,7 @@ public final class ProtoSwRegistry {
     public static final Duration DEFAULT_UNLOAD_TIMEOUT = Duration.ofSeconds(10);
 
     private final ReentrantLock config = new ReentrantLock();
+    private final org.protosw.internal.priv.PrivTable privs = new org.protosw.internal.priv.PrivTable();
     // guarded by config
     private final Map<ProtoSw, ProtoEntry> bySw = new IdentityHashMap<>();
     /** Registration order: protocol 0 picks the first entry that fits, as in a protosw array. */
@@ -89,6 +90,11 @@ public final class ProtoSwRegistry {
 
     public Duration unloadTimeout() {
         return unloadTimeout;
+    }
+
+    /** Which bundles may open raw and divert sockets and add pfil hooks, in every instance. */
+    public org.protosw.internal.priv.PrivTable privs() {
+        return privs;
     }
 
     /**
@@ -181,7 +187,7 @@ public final class ProtoSwRegistry {
         String name = entry.descriptor().name();
         ScopedContext ctx;
         try {
-            ctx = hooks.newContext(name);
+            ctx = hooks.newContext(name, org.protosw.internal.priv.Cred.ofOwner(entry.owner()));
         } catch (RuntimeException e) {
             LOG.error("protocol {} cannot run in vnet {}: no context for it", name, hooks.name(), e);
             return;
@@ -724,7 +730,7 @@ public final class ProtoSwRegistry {
     private void initDomain(DomainEntry d, VnetHooks hooks) {
         ScopedContext ctx;
         try {
-            ctx = hooks.newContext("domain " + d.name());
+            ctx = hooks.newContext("domain " + d.name(), org.protosw.internal.priv.Cred.ofOwner(d.owner()));
         } catch (RuntimeException e) {
             LOG.error("domain {} cannot run in vnet {}: no context for it", d.name(), hooks.name(), e);
             return;

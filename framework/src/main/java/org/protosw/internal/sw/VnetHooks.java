@@ -11,5 +11,14 @@ public interface VnetHooks {
      * A new context for one protocol (or module) in this instance. Closing it removes every
      * registration made through it (input handlers, callouts, tunables, pfil hooks).
      */
-    ScopedContext newContext(String ownerName);
+    default ScopedContext newContext(String ownerName) {
+        return newContext(ownerName, org.protosw.internal.priv.Cred.KERNEL);
+    }
+
+    /**
+     * As {@link #newContext(String)}, for code of the bundle {@code cred} names: what the
+     * context opens that needs a right ({@link org.protosw.internal.priv.Priv}) is checked
+     * against that bundle's grants.
+     */
+    ScopedContext newContext(String ownerName, org.protosw.internal.priv.Cred cred);
 }

@@ -165,8 +165,13 @@ class TunPeerTest {
 
     @Test
     void destroyLeavesNoThreadAndNoDescriptor() throws Exception {
-        long fdsBefore = openFds();
-        for (int round = 0; round < 3; round++) {
+        // a first round loads what the JVM opens once (jars of classes first used here), so
+        // the count is taken after it: 52 against 51 was seen on a loaded machine without it
+        long fdsBefore = -1;
+        for (int round = 0; round < 4; round++) {
+            if (round == 1) {
+                fdsBefore = openFds();
+            }
             createTun("host", HOST + "/24");
             assertThat(ns.exec("ping", "-c", "1", "-W", "2", STACK).exit()).isZero();
             assertThat(out(() -> ifconfig.ifconfig("tun0", "destroy"))).isEmpty();

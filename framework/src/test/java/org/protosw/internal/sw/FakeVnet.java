@@ -20,7 +20,7 @@ public final class FakeVnet implements VnetHooks {
     }
 
     @Override
-    public ScopedContext newContext(String ownerName) {
+    public ScopedContext newContext(String ownerName, org.protosw.internal.priv.Cred cred) {
         FakeContext c = new FakeContext(name, ownerName, this);
         contexts.add(c);
         return c;
