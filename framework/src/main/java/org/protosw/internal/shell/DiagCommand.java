@@ -2,11 +2,14 @@ package org.protosw.internal.shell;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.StringJoiner;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.namespace.PackageNamespace;
+import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleRequirement;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.FrameworkWiring;
@@ -19,7 +22,9 @@ import org.protosw.internal.sw.WaitingEntry;
 
 /**
  * {@code net:diag}: one line per problem: bundles that cannot resolve (and the requirement
- * nobody provides), protocols refused at registration, protocols still draining.
+ * nobody provides; for a package, the version range it needs and the versions offered, so a
+ * module built for an SPI major the core does not have says so), protocols refused at
+ * registration, protocols still draining.
  */
 @Component(service = DiagCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=diag"})
 public final class DiagCommand extends NetCommand {
@@ -94,11 +99,42 @@ public final class DiagCommand extends NetCommand {
                         continue;
                     }
                     if (fw.findProviders(req).isEmpty()) {
-                        missing.add(req.getNamespace() + " " + req.getDirectives().getOrDefault("filter", ""));
+                        missing.add(describe(req));
                     }
                 }
             }
-            problems.add("unresolved: " + name + (missing.isEmpty() ? " (its requirements are offered but conflict; try felix:resolve)" : " misses " + String.join("; ", missing)));
+            problems.add("unresolved: " + name + (missing.isEmpty() ? " (its requirements are offered but conflict; try felix:resolve)" : " " + String.join("; ", missing)));
         }
+    }
+
+    /**
+     * A requirement nobody provides. For a package: the version range it needs and what is
+     * offered instead ("needs package org.protosw.spi [2.0.0,3.0.0), the core offers 1.2.0"),
+     * the answer to "which major does this module need and which does the core have".
+     */
+    private String describe(BundleRequirement req) {
+        String filter = req.getDirectives().getOrDefault("filter", "");
+        Optional<PackageNeed> need = PackageNamespace.PACKAGE_NAMESPACE.equals(req.getNamespace()) ? PackageNeed.of(filter) : Optional.empty();
+        if (need.isEmpty()) {
+            return "misses " + req.getNamespace() + " " + filter;
+        }
+        List<String> offers = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            BundleRevision rev = b.adapt(BundleRevision.class);
+            if (rev == null || b.getState() == Bundle.UNINSTALLED) {
+                continue;
+            }
+            for (BundleCapability cap : rev.getDeclaredCapabilities(PackageNamespace.PACKAGE_NAMESPACE)) {
+                if (need.get().pkg().equals(cap.getAttributes().get(PackageNamespace.PACKAGE_NAMESPACE))) {
+                    Object v = cap.getAttributes().get(PackageNamespace.CAPABILITY_VERSION_ATTRIBUTE);
+                    String who = b.getBundleId() == context.getBundle().getBundleId()
+                            ? "the core (" + b.getSymbolicName() + " " + b.getVersion() + ")"
+                            : b.getSymbolicName() + " [" + b.getBundleId() + "] " + b.getVersion();
+                    offers.add(who + " offers " + (v == null ? "0.0.0" : v));
+                }
+            }
+        }
+        return "needs package " + need.get().pkg() + " " + need.get().range() + ", "
+                + (offers.isEmpty() ? "which no bundle exports" : String.join(", ", offers));
     }
 }
