@@ -6,7 +6,7 @@ import java.util.List;
 /** One benchmark, measured on both stacks. */
 interface BenchCase {
     List<String> NAMES = List.of("udp-rate", "socket-churn", "tcp-bulk", "tcp-bulk-1m", "tcp-rr", "tcp-connect",
-            "ping-rtt", "ping-rtt-epair", "ping-rtt-idle");
+            "ping-rtt", "ping-rtt-epair", "ping-rtt-idle", "ib-rc-rate", "ib-sdp-bulk");
 
     /** What the figures count, per second. */
     String unit();
@@ -36,6 +36,8 @@ interface BenchCase {
             case "ping-rtt" -> new PingRtt("lo0", 10);
             case "ping-rtt-epair" -> new PingRtt("epair", 10);
             case "ping-rtt-idle" -> new PingRtt("lo0", 1000);
+            case "ib-rc-rate" -> new IbVsTcp(false);
+            case "ib-sdp-bulk" -> new IbVsTcp(true);
             default -> throw new IllegalArgumentException(name);
         };
     }

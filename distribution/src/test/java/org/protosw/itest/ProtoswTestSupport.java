@@ -29,6 +29,8 @@ import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.util.tracker.ServiceTracker;
 import org.protosw.launcher.SystemPackages;
+import org.protosw.testkit.Await;
+import org.protosw.testkit.ProtoswOptions;
 
 /**
  * Base of the pax-exam integration tests: a Felix framework (the version of the root pom,
@@ -42,7 +44,9 @@ import org.protosw.launcher.SystemPackages;
  * {@link #hotDeployFolder()}: copy a jar there to load it the way deploy/ does.
  *
  * <p>Subclasses are {@code @RunWith(PaxExam.class)} tests named {@code *IT}, run by failsafe
- * after the package phase.
+ * after the package phase. The shell and the waiting are the test kit's ({@code protosw-testkit},
+ * installed beside the runtime's bundles), which a protocol bundle's own tests use to bring
+ * up the stack.
  */
 public abstract class ProtoswTestSupport {
 
@@ -76,6 +80,8 @@ public abstract class ProtoswTestSupport {
         for (Path jar : jars(dist.resolve("deploy"))) {
             options.add(CoreOptions.bundle(jar.toUri().toString()).start());
         }
+        // the test kit (Shell, Await, ...) as a bundle, from this build's testkit/target
+        options.add(ProtoswOptions.kit());
         options.add(junitBundles());
         return options.toArray(Option[]::new);
     }
@@ -197,18 +203,7 @@ public abstract class ProtoswTestSupport {
 
     /** Waits until {@code condition} holds, polling; fails the test naming {@code what} after {@code timeout}. */
     protected static void waitFor(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline >= 0) {
-                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while waiting for " + what, e);
-            }
-        }
+        Await.until(what, timeout, condition);
     }
 
     /** The system bundles in the order the launcher starts them: Config Admin, SCR, Gogo, the rest. */

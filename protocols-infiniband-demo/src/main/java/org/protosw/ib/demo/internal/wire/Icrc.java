@@ -10,8 +10,10 @@ import java.util.zip.CRC32;
  * to ones, the BTH with resv8a masked to ones, and everything after it up to the ICRC. The
  * result goes on the wire least significant byte first.
  *
- * <p>Static and allocation-free per packet: each thread keeps one {@link CRC32} and one
- * scratch header.
+ * <p>Static, with one small {@link CRC32} per packet and the masked bytes fed as constants
+ * (no copy of the headers). No per-thread scratch: a {@code ThreadLocal} value set on the
+ * core's input and output threads outlives this bundle, and its class kept the bundle's
+ * class loader reachable after an uninstall (found by IbUninstallIT).
  */
 public final class Icrc {
     private Icrc() {
@@ -20,12 +22,8 @@ public final class Icrc {
     private static final int IP_LEN = 20;
     private static final int UDP_LEN = 8;
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
-    private static final class Scratch {
-        final CRC32 crc = new CRC32();
-        final byte[] hdr = new byte[8 + IP_LEN + UDP_LEN + Bth.LENGTH];
-    }
+    /** The LRH stand-in and every masked field: ones. */
+    private static final byte[] ONES = {-1, -1, -1, -1, -1, -1, -1, -1};
 
     /**
      * The ICRC of a RoCEv2 packet held as an IPv4 datagram at {@code buf[ip ..)}: a 20-byte
@@ -33,24 +31,23 @@ public final class Icrc {
      * {@code ibLen} bytes whose last four bytes are the ICRC (not covered).
      */
     public static int compute(byte[] buf, int ip, int ibLen) {
-        Scratch s = SCRATCH.get();
-        byte[] h = s.hdr;
-        for (int i = 0; i < 8; i++) {
-            h[i] = (byte) 0xff;
-        }
-        System.arraycopy(buf, ip, h, 8, IP_LEN + UDP_LEN + Bth.LENGTH);
-        h[8 + 1] = (byte) 0xff; // TOS (DSCP, ECN)
-        h[8 + 8] = (byte) 0xff; // TTL
-        h[8 + 10] = (byte) 0xff; // header checksum
-        h[8 + 11] = (byte) 0xff;
-        h[8 + IP_LEN + 6] = (byte) 0xff; // UDP checksum
-        h[8 + IP_LEN + 7] = (byte) 0xff;
-        h[8 + IP_LEN + UDP_LEN + Bth.OFF_RESV8A] = (byte) 0xff;
-        CRC32 crc = s.crc;
-        crc.reset();
-        crc.update(h, 0, h.length);
-        int rest = ip + IP_LEN + UDP_LEN + Bth.LENGTH;
-        crc.update(buf, rest, ibLen - Bth.LENGTH - RocePacket.ICRC_LENGTH);
+        CRC32 crc = new CRC32();
+        crc.update(ONES, 0, 8); // the LRH RoCE lacks
+        crc.update(buf[ip] & 0xff); // version, IHL
+        crc.update(0xff); // TOS (DSCP, ECN)
+        crc.update(buf, ip + 2, 6); // total length, identification, flags and fragment offset
+        crc.update(0xff); // TTL
+        crc.update(buf[ip + 9] & 0xff); // protocol
+        crc.update(ONES, 0, 2); // header checksum
+        crc.update(buf, ip + 12, 8); // addresses
+        int udp = ip + IP_LEN;
+        crc.update(buf, udp, 6); // ports, length
+        crc.update(ONES, 0, 2); // UDP checksum
+        int bth = udp + UDP_LEN;
+        crc.update(buf, bth, Bth.OFF_RESV8A);
+        crc.update(0xff); // resv8a
+        int after = Bth.OFF_RESV8A + 1;
+        crc.update(buf, bth + after, ibLen - after - RocePacket.ICRC_LENGTH);
         return (int) crc.getValue();
     }
 
