@@ -170,7 +170,7 @@ public final class SocketLayer {
         }
         boolean made = false;
         try {
-            SocketImpl s = create0(domain, type, protocol, owner, upcall);
+            SocketImpl s = create0(domain, type, protocol, owner, upcall, whenDetached);
             made = true;
             return s;
         } finally {
@@ -210,7 +210,8 @@ public final class SocketLayer {
         return refused.sum();
     }
 
-    private SocketImpl create0(int domain, int type, int protocol, String owner, SoUpcall upcall) throws SocketException {
+    private SocketImpl create0(int domain, int type, int protocol, String owner, SoUpcall upcall,
+            java.util.function.Consumer<KernSocket> whenDetached) throws SocketException {
         ProtoEntry entry = registry.find(domain, type, protocol);
         ProtoInstance pi = entry.instance(vnet);
         if (pi == null) {
