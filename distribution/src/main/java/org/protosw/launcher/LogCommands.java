@@ -98,12 +98,12 @@ public final class LogCommands {
     @org.apache.felix.service.command.Descriptor("the last " + TAIL_BACKLOG + " log entries, then each new one as it is logged, until Ctrl-C\n"
             + "  -l LEVEL   only entries at LEVEL or above (TRACE, DEBUG, INFO, WARN, ERROR)\n"
             + "  -n COUNT   stop after COUNT entries (those shown first included)")
-    public void tail(@org.apache.felix.service.command.Descriptor("[-l LEVEL] [-n COUNT]") String... argv) throws InterruptedException {
+    public void tail(@org.apache.felix.service.command.Descriptor("[-l LEVEL] [-n COUNT]") String... argv) {
         tail(System.out, argv);
     }
 
     /** Returns when COUNT entries were printed, or when the thread is interrupted (Ctrl-C). */
-    void tail(PrintStream out, String... argv) throws InterruptedException {
+    void tail(PrintStream out, String... argv) {
         Options o = parse("tail", TAIL_USAGE, argv);
         int left = o.count() < 0 ? Integer.MAX_VALUE : o.count();
         long seen = ring.newest();
