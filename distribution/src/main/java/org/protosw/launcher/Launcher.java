@@ -114,6 +114,8 @@ final class Launcher {
     private int run(Framework framework, DeployFailures failures, List<String> script)
             throws BundleException, IOException, InterruptedException {
         this.framework = framework;
+        // from the first entry on: log:display shows why a start failed
+        LogRingAppender.install(LogRing.RUNTIME);
         framework.init();
         BundleContext context = framework.getBundleContext();
         Readiness readiness = new Readiness(context, failures);
@@ -126,6 +128,7 @@ final class Launcher {
         new OsgiLogBridge(console).register(context);
         commands = new ShellCommands(framework);
         commands.register(context);
+        new LogCommands(LogRing.RUNTIME).register(context);
         SystemBundles system = new SystemBundles(context, console);
         // the terminal shell's bundle is installed for its classes, never started (ShellHost runs the shells)
         boolean serves = !(mode instanceof LaunchMode.Command);

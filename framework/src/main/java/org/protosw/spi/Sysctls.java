@@ -17,6 +17,18 @@ public interface Sysctls {
     Tunable register(String name, long defaultValue, long min, long max, String description);
 
     /**
+     * Declares an integer tunable whose owner acts when it is set (BSD's {@code SYSCTL_PROC}
+     * handler), such as a switch that starts a trace: {@code onSet} gets each value
+     * {@link Tunable#set} accepts, on the setter's thread, after it is stored. It is not called
+     * for the value found at registration (saved or default): read that with {@link Tunable#get}.
+     *
+     * @throws IllegalArgumentException when the name is taken or the bounds are wrong
+     * @since 1.3
+     */
+    Tunable register(String name, long defaultValue, long min, long max, String description,
+            java.util.function.LongConsumer onSet);
+
+    /**
      * Declares a tunable holding a word (as BSD's {@code SYSCTL_STRING}). {@code check} judges
      * values set later (from the shell or the configuration); a saved value is taken as it is,
      * since what it names may not be there yet when the protocol starts.

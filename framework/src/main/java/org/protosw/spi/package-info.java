@@ -23,5 +23,5 @@
  * major version); the rest is implemented by the core.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package org.protosw.spi;

@@ -59,6 +59,14 @@ final class ScopedContextImpl implements ScopedContext {
             }
 
             @Override
+            public Tunable register(String name, long defaultValue, long min, long max, String description,
+                    java.util.function.LongConsumer onSet) {
+                Tunable t = vnet.sysctl().register(name, defaultValue, min, max, description, onSet);
+                remember(t);
+                return t;
+            }
+
+            @Override
             public StringTunable registerString(String name, String defaultValue, StringTunable.Check check, String description) {
                 StringTunable t = vnet.sysctl().registerString(name, defaultValue, check, description);
                 remember(t);

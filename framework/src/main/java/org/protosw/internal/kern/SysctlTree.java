@@ -97,11 +97,17 @@ public final class SysctlTree implements Sysctls {
 
     @Override
     public Tunable register(String name, long defaultValue, long min, long max, String description) {
+        return register(name, defaultValue, min, max, description, null);
+    }
+
+    @Override
+    public Tunable register(String name, long defaultValue, long min, long max, String description,
+            java.util.function.LongConsumer onSet) {
         checkName(name);
         if (min > max || defaultValue < min || defaultValue > max) {
             throw new IllegalArgumentException("sysctl " + name + ": default " + defaultValue + " outside [" + min + ", " + max + "]");
         }
-        Node node = new Node(name, defaultValue, min, max, description);
+        Node node = new Node(name, defaultValue, min, max, description, onSet);
         Long saved = savedLong(name);
         if (saved != null && saved >= min && saved <= max) {
             node.value = saved;
@@ -182,10 +188,12 @@ public final class SysctlTree implements Sysctls {
         final long defaultValue;
         final long min;
         final long max;
+        final java.util.function.LongConsumer onSet;
         volatile long value;
 
-        Node(String name, long defaultValue, long min, long max, String description) {
+        Node(String name, long defaultValue, long min, long max, String description, java.util.function.LongConsumer onSet) {
             super(name, description);
+            this.onSet = onSet;
             this.defaultValue = defaultValue;
             this.min = min;
             this.max = max;
@@ -219,6 +227,9 @@ public final class SysctlTree implements Sysctls {
             }
             value = v;
             store.save(name, Long.toString(v));
+            if (onSet != null) {
+                onSet.accept(v);
+            }
         }
 
         @Override

@@ -249,6 +249,7 @@ public final class CompleteCommand extends NetCommand {
                 before.isEmpty() ? List.of("show", "add", "delete", "get") : List.of()));
         s.put("net:netstat", new Spec(options("-j", Kind.VNETS, "-a", null, "-n", null, "-W", null, "-T", null,
                 "-p", Kind.PROTOCOLS, "-s", null, "-i", null, "-r", null), null));
+        s.put("net:systat", new Spec(options("-j", Kind.VNETS, "-n", Kind.VALUE, "-w", Kind.VALUE, "-c", Kind.VALUE), null));
         s.put("net:protocols", new Spec(options(), (c, v, before) -> {
             if (before.isEmpty()) {
                 return List.of("list", "drain", "undrain");

@@ -31,6 +31,14 @@ final class SoReceive {
     }
 
     static int soreceive(SocketImpl s, ByteBuffer dst, int flags, Meta meta, boolean forceBlocking) throws SocketException {
+        int n = soreceive0(s, dst, flags, meta, forceBlocking);
+        if (n > 0 && (flags & org.protosw.socket.SocketConstants.MSG_PEEK) == 0) {
+            s.rcvBytes.add(n);
+        }
+        return n;
+    }
+
+    private static int soreceive0(SocketImpl s, ByteBuffer dst, int flags, Meta meta, boolean forceBlocking) throws SocketException {
         int slot = s.enter();
         try {
             if (dst == null) {

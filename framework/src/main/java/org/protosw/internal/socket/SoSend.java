@@ -24,6 +24,14 @@ final class SoSend {
     }
 
     static int sosend(SocketImpl s, ByteBuffer src, int flags, SockAddr to, boolean forceBlocking) throws SocketException {
+        int n = sosend0(s, src, flags, to, forceBlocking);
+        if (n > 0) {
+            s.sndBytes.add(n);
+        }
+        return n;
+    }
+
+    private static int sosend0(SocketImpl s, ByteBuffer src, int flags, SockAddr to, boolean forceBlocking) throws SocketException {
         int slot = s.enter();
         try {
             if (src == null) {

@@ -54,6 +54,9 @@ public final class SocketImpl implements Socket, AttachedSocket {
     private volatile boolean closedBeforeAbort;
     final Pcb pcb;
     final long id;
+    /** Bytes the application handed to this socket and took from it (net:systat's connection rates). */
+    final java.util.concurrent.atomic.LongAdder sndBytes = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder rcvBytes = new java.util.concurrent.atomic.LongAdder();
     private final AtomicInteger ref = new AtomicInteger();
     private final AtomicBoolean detached = new AtomicBoolean();
     private final AtomicReferenceArray<Thread> callers = new AtomicReferenceArray<>(TRACKED_CALLERS);

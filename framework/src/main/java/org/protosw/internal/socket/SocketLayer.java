@@ -336,6 +336,15 @@ public final class SocketLayer {
         return sockets.size();
     }
 
+    /** Bytes sent and received by the application so far, {in, out}, per socket number (net:systat). */
+    public Map<Long, long[]> byteCounts() {
+        Map<Long, long[]> m = new java.util.HashMap<>();
+        for (SocketImpl s : sockets) {
+            m.put(s.id, new long[] {s.rcvBytes.sum(), s.sndBytes.sum()});
+        }
+        return m;
+    }
+
     /** A snapshot for netstat, ordered by socket number. */
     public List<SocketInfo> sockets() {
         return sockets(false);

@@ -41,6 +41,8 @@ class DescriptorTest {
                         Set.of("start IF FILE", "count N", "snaplen N", "in|out|both", "stop ID|IF", "list")),
                 Arguments.of(SysctlCommand.class, "sysctl", SysctlCommand.USAGE, Set.of("-j", "-a", "-d"), Set.of("NAME=VALUE", "PREFIX")),
                 Arguments.of(PingCommand.class, "ping", PingCommand.USAGE, Set.of("-j", "-c", "-s", "-i", "-t", "-m", "-S"), Set.of("host")),
+                Arguments.of(SystatCommand.class, "systat", SystatCommand.USAGE, Set.of("-j", "-n", "-w", "-c"),
+                        Set.of("interface", "TCP", "busiest connections", "Ctrl-C")),
                 Arguments.of(DiagCommand.class, "diag", "diag", Set.of(), Set.of("unresolved", "refused", "draining")));
     }
 

@@ -18,6 +18,7 @@ import org.protosw.spi.ProtoSocket;
 import org.protosw.spi.SockBuf;
 import org.protosw.tcp.cc.CcVars;
 import org.protosw.tcp.cc.CongestionControl;
+import org.protosw.tcp.trace.TcpTraceState;
 import org.protosw.wire.TcpHeader;
 import org.protosw.wire.TcpOptions;
 
@@ -49,7 +50,7 @@ import org.protosw.wire.TcpOptions;
  * LAST_ACK, TIME_WAIT) after the core detached the socket: it then keeps only the send
  * buffer it still has to deliver, and in TIME_WAIT not even that.
  */
-final class TcpCb implements Pcb, CcVars {
+final class TcpCb implements Pcb, CcVars, TcpTraceState {
     static final int HANDLED = 0;
     static final int NOSOCKET = 1;
     static final int RELOOKUP = 2;
@@ -486,6 +487,124 @@ final class TcpCb implements Pcb, CcVars {
     @Override
     public void setData(Object data) {
         this.ccData = data;
+    }
+
+    // ---- TcpTraceState: what a trace hook reads, under the lock ------------------------------
+
+    @Override
+    public String vnet() {
+        return ctx.vnet();
+    }
+
+    @Override
+    public int localAddress() {
+        return laddr;
+    }
+
+    @Override
+    public int localPort() {
+        return lport;
+    }
+
+    @Override
+    public int foreignAddress() {
+        return faddr;
+    }
+
+    @Override
+    public int foreignPort() {
+        return fport;
+    }
+
+    @Override
+    public int fsmState() {
+        // TcpState is declared in tcp_fsm.h's order
+        return state.ordinal();
+    }
+
+    @Override
+    public long rcvWnd() {
+        return rcvWnd;
+    }
+
+    @Override
+    public int sndScale() {
+        return sndScale;
+    }
+
+    @Override
+    public int rcvScale() {
+        return rcvScale;
+    }
+
+    @Override
+    public long rttvarMicros() {
+        return rttvar;
+    }
+
+    @Override
+    public long rtoMicros() {
+        return rto;
+    }
+
+    @Override
+    public boolean sackEnabled() {
+        return (flags & F_SACK_PERMIT) != 0;
+    }
+
+    @Override
+    public int tFlags() {
+        return flags;
+    }
+
+    @Override
+    public boolean inFastRecovery() {
+        return (flags & F_FASTRECOVERY) != 0;
+    }
+
+    @Override
+    public int sndBufHiwat() {
+        return snd == null ? 0 : snd.hiwat();
+    }
+
+    @Override
+    public int sndBufUsed() {
+        return snd == null ? 0 : snd.cc();
+    }
+
+    @Override
+    public int rcvBufHiwat() {
+        return rcv == null ? 0 : rcv.hiwat();
+    }
+
+    @Override
+    public int rcvBufUsed() {
+        return rcv == null ? 0 : rcv.cc();
+    }
+
+    @Override
+    public int reassSegments() {
+        return reass.segments();
+    }
+
+    @Override
+    public int sndUna() {
+        return sndUna;
+    }
+
+    @Override
+    public int sndNxt() {
+        return sndNxt;
+    }
+
+    @Override
+    public int rcvNxt() {
+        return rcvNxt;
+    }
+
+    @Override
+    public long totalRetransmits() {
+        return totalRexmits;
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSocket;
 import org.protosw.tcp.cc.AckType;
 import org.protosw.tcp.cc.CongestionSignal;
+import org.protosw.tcp.trace.TcpTraceHook;
 import org.protosw.wire.TcpHeader;
 import org.protosw.wire.WireStatus;
 
@@ -158,6 +159,12 @@ final class TcpInput {
         Listener listener = null;
         try {
             tp.rcvTime = System.nanoTime();
+            TcpTraceHook[] hooks = tp.tcp.trace.hooks;
+            if (hooks != null && tp.state != TcpState.CLOSED && tp.state != TcpState.LISTEN) {
+                // as siftr sees it: the connection before this segment changes it
+                tp.tcp.trace.call(hooks, TcpTraceHook.Direction.IN, tp, s.seq, s.has(TcpHeader.ACK) ? s.ack : 0, s.flags,
+                        s.tlen, false);
+            }
             switch (tp.state) {
                 case CLOSED -> {
                     return NOSOCKET;

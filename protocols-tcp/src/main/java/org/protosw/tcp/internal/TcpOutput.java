@@ -7,6 +7,7 @@ import org.protosw.socket.SocketException;
 import org.protosw.spi.Packet;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.Route;
+import org.protosw.tcp.trace.TcpTraceHook;
 import org.protosw.wire.TcpHeader;
 import org.protosw.wire.TcpOptions;
 
@@ -483,6 +484,10 @@ final class TcpOutput {
             tp.delackTimer.stop();
         }
         tp.lastSend = System.nanoTime();
+        TcpTraceHook[] hooks = tp.tcp.trace.hooks;
+        if (hooks != null) {
+            tp.tcp.trace.call(hooks, TcpTraceHook.Direction.OUT, tp, seq, ack ? tp.rcvNxt : 0, thflags, len, rexmit && len > 0);
+        }
         try {
             tp.ctx.ipOutput(p, tp.laddr, tp.faddr, IPPROTO_TCP, -1, 0, ipFlags(tp));
         } catch (SocketException e) {

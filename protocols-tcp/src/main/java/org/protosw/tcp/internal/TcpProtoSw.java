@@ -11,6 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.protosw.tcp.trace.TcpTraceHook;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.ConnectionInfo;
 import org.protosw.spi.ProtoContext;
@@ -26,6 +29,8 @@ public final class TcpProtoSw implements ProtoSw {
     /** Each stack instance's TCP, for the protocol's own diagnostics and tests. */
     private final Map<String, TcpProtocol> instances = new ConcurrentHashMap<>();
     private final CcRegistry ccRegistry;
+    /** The trace hooks (a whiteboard of {@link TcpTraceHook} services), shared by every instance. */
+    private final TcpTrace trace = new TcpTrace();
 
     @Activate
     public TcpProtoSw(@Reference CcRegistry ccRegistry) {
@@ -55,7 +60,7 @@ public final class TcpProtoSw implements ProtoSw {
 
     @Override
     public Protocol init(ProtoContext ctx) throws SocketException {
-        TcpProtocol tcp = TcpProtocol.init(ctx, ccRegistry);
+        TcpProtocol tcp = TcpProtocol.init(ctx, ccRegistry, trace);
         instances.put(ctx.vnet(), tcp);
         ccRegistry.attach(tcp);
         return new Protocol() {
@@ -86,6 +91,26 @@ public final class TcpProtoSw implements ProtoSw {
                 tcp.destroy();
             }
         };
+    }
+
+    /**
+     * A trace hook joins: from now on every segment of every connection is shown to it. Public
+     * for a stack embedded without OSGi (a tool's tests register their hook here).
+     */
+    @Reference(service = TcpTraceHook.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC)
+    public void addTraceHook(TcpTraceHook hook) {
+        trace.add(hook);
+    }
+
+    /** A trace hook leaves: once this returns, segments that start no longer reach it. */
+    public void removeTraceHook(TcpTraceHook hook) {
+        trace.remove(hook);
+    }
+
+    /** How many trace hooks are registered now. */
+    public int traceHooks() {
+        return trace.count();
     }
 
     CcRegistry ccRegistry() {

@@ -89,6 +89,8 @@ final class TcpProtocol implements Protocol {
     private final TcpStats stats = new TcpStats();
     private final IsnGenerator isn = new IsnGenerator();
     private final CcRegistry ccRegistry;
+    /** The trace hooks; {@code trace.hooks} is read once per segment. */
+    final TcpTrace trace;
     private final List<Tunable> tunables = new ArrayList<>();
     private final ThreadLocal<Segment> scratch = ThreadLocal.withInitial(Segment::new);
     private final PpsRateCheck errorLogLimit = new PpsRateCheck(1);
@@ -133,13 +135,18 @@ final class TcpProtocol implements Protocol {
     /** The default congestion control algorithm's name; read by {@link CcRegistry#defaultFor}. */
     StringTunable ccAlgorithm;
 
-    private TcpProtocol(ProtoContext ctx, CcRegistry ccRegistry) {
+    private TcpProtocol(ProtoContext ctx, CcRegistry ccRegistry, TcpTrace trace) {
         this.ctx = ctx;
         this.ccRegistry = ccRegistry;
+        this.trace = trace;
     }
 
     static TcpProtocol init(ProtoContext ctx, CcRegistry ccRegistry) throws SocketException {
-        TcpProtocol tcp = new TcpProtocol(ctx, ccRegistry);
+        return init(ctx, ccRegistry, new TcpTrace());
+    }
+
+    static TcpProtocol init(ProtoContext ctx, CcRegistry ccRegistry, TcpTrace trace) throws SocketException {
+        TcpProtocol tcp = new TcpProtocol(ctx, ccRegistry, trace);
         try {
             tcp.sendspace = tcp.tunable(SYSCTL_SENDSPACE, 32768, 1, 16 << 20, "send buffer of new TCP sockets");
             tcp.recvspace = tcp.tunable(SYSCTL_RECVSPACE, 65536, 1, 16 << 20, "receive buffer of new TCP sockets");
