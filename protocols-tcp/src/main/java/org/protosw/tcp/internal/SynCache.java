@@ -39,6 +39,9 @@ final class SynCache {
     private static final int[] WS_TAB = {-1, 0, 1, 2, 4, 6, 7, 8};
     private static final long TICK_MS = 100;
 
+    /** What {@link #expand} answers for a segment outside the window: dropped, not reset. */
+    static final Entry BAD_SEQ = new Entry(0, 0, 0, 0, 0, 0, 0, -1, false, false, 0, 0, 0, 0, -1, 0);
+
     /** A half-open connection: what the SYN said and what our SYN-ACK offered. */
     static final class Entry {
         final int laddr;
@@ -59,6 +62,8 @@ final class SynCache {
         final int rcvWin;
         int rxtshift;
         long deadline;
+        /** Rebuilt from a cookie: no SYN-ACK of the cache's, nothing to retransmit. */
+        boolean fromCookie;
 
         Entry(int laddr, int lport, int faddr, int fport, int irs, int iss, int peerMss, int peerWs, boolean sack,
                 boolean ts, int tsRecent, int tsOffset, int win, int ourMss, int rcvScale, int rcvWin) {
@@ -250,7 +255,8 @@ final class SynCache {
 
     /**
      * {@code syncache_expand}: the ACK of our SYN-ACK. Returns the half-open connection it
-     * completes (taken out of the cache), one rebuilt from a valid cookie, or null: no
+     * completes (taken out of the cache), one rebuilt from a valid cookie, {@link #BAD_SEQ}
+     * for a sequence number outside the window offered (the caller drops it), or null: no
      * such connection, or a wrong ACK (the caller answers with a RST).
      */
     Entry expand(Segment s) {
@@ -260,9 +266,18 @@ final class SynCache {
             for (int i = 0; i < b.entries.size(); i++) {
                 Entry e = b.entries.get(i);
                 if (e.is(s.dst, s.dport, s.src, s.sport)) {
-                    if (s.ack != e.iss + 1 || s.seq != e.irs + 1) {
+                    if (s.ack != e.iss + 1) {
                         stats.syncacheBadack.increment();
                         return null;
+                    }
+                    // anywhere in the window we offered, as FreeBSD's syncache_expand and
+                    // Linux's tcp_check_req accept: a peer whose first data was dropped with
+                    // its ACK (the listen queue was full) answers our retransmitted SYN-ACK
+                    // from beyond it, and the connection takes the gap as out of order
+                    int off = s.seq - (e.irs + 1);
+                    if (off < 0 || off >= Math.max(1, e.rcvWin)) {
+                        stats.syncacheBadseq.increment();
+                        return BAD_SEQ;
                     }
                     b.entries.remove(i);
                     count.decrementAndGet();
@@ -292,8 +307,50 @@ final class SynCache {
         stats.syncookiesReceived.increment();
         long rfc1323 = tcp.rfc1323.get();
         boolean ts = (rfc1323 == 1 || rfc1323 == 3) && s.hasTs;
-        return new Entry(s.dst, s.dport, s.src, s.sport, irs, iss, MSS_TAB[low & 7], WS_TAB[(low >>> 3) & 7],
+        Entry e = new Entry(s.dst, s.dport, s.src, s.sport, irs, iss, MSS_TAB[low & 7], WS_TAB[(low >>> 3) & 7],
                 (low & 1 << 6) != 0, ts, s.tsVal, tcp.isn().tsOffset(s.dst, s.dport, s.src, s.sport), s.win, 0, -1, 0);
+        e.fromCookie = true;
+        return e;
+    }
+
+    /**
+     * The handshake of {@code e} completed but found no room in the listen queue: it goes
+     * back into the cache as it was (its SYN-ACK timer and retries unchanged), as Linux keeps
+     * the request when {@code tcp_abort_on_overflow} is 0, so the peer's next ACK completes it.
+     * A cookie's entry is not kept (the peer's next segment validates the cookie again), nor
+     * one the cache has no room for.
+     */
+    void putBack(Entry e) {
+        if (e.fromCookie) {
+            return;
+        }
+        Bucket b = bucket(e.laddr, e.lport, e.faddr, e.fport);
+        b.lock.lock();
+        try {
+            for (Entry old : b.entries) {
+                if (old.is(e.laddr, e.lport, e.faddr, e.fport)) {
+                    return;
+                }
+            }
+            if (b.entries.size() >= tcp.syncacheBucketLimit.get() || count.get() >= tcp.syncacheCacheLimit.get()) {
+                stats.syncacheDropped.increment();
+                return;
+            }
+            // the peer is alive and done with its handshake: its retries start again from
+            // this ACK, so it stays as long as it keeps trying (a Linux client retransmits
+            // its first data for minutes), not the three SYN-ACKs a silent peer gets
+            e.rxtshift = 0;
+            e.deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(tcp.rexmitInitial.get());
+            b.entries.add(e);
+            count.incrementAndGet();
+            // counted when its ACK came; it completes when a later ACK finds room
+            stats.syncacheCompleted.decrement();
+        } finally {
+            b.lock.unlock();
+        }
+        if (!timer.pending()) {
+            timer.reset(TICK_MS, TimeUnit.MILLISECONDS);
+        }
     }
 
     /** {@code syncache_chkrst}: a RST for a half-open connection, exactly at its RCV.NXT, ends it. */

@@ -209,14 +209,25 @@ final class TcpInput {
                 return;
             }
             SynCache.Entry e = cache.expand(s);
+            if (e == SynCache.BAD_SEQ) {
+                return;
+            }
             if (e == null) {
                 tcpDropwithreset(tcp, s);
                 return;
             }
             TcpCb cb = cache.syncacheSocket(l, e);
             if (cb == null) {
-                // handshake done but no room in the listen queue: FreeBSD's default answer
-                // (net.inet.tcp.syncache.rst_on_sock_fail) is a RST, not silence
+                // handshake done but no room in the listen queue. Linux's answer (the default):
+                // drop the ACK and keep the half-open connection, whose SYN-ACK retransmission
+                // brings the ACK again when the application may have accepted; a cookie needs
+                // nothing kept, the peer's data or retransmitted ACK validates it again.
+                // FreeBSD's (rst_on_sock_fail=1): a RST, the client sees a reset connection.
+                if (l.so() != null && tcp.rstOnSockFail.get() == 0) {
+                    tcp.stats().syncacheOverflowKept.increment();
+                    cache.putBack(e);
+                    return;
+                }
                 tcp.stats().syncacheAborted.increment();
                 tcpDropwithreset(tcp, s);
                 return;

@@ -63,6 +63,7 @@ final class TcpProtocol implements Protocol {
     static final String SYSCTL_SYNCACHE_CACHELIMIT = "net.inet.tcp.syncache.cachelimit";
     static final String SYSCTL_SYNCOOKIES = "net.inet.tcp.syncookies";
     static final String SYSCTL_SYNCOOKIES_ONLY = "net.inet.tcp.syncookies_only";
+    static final String SYSCTL_RST_ON_SOCK_FAIL = "net.inet.tcp.syncache.rst_on_sock_fail";
     static final String SYSCTL_PERSMIN = "net.inet.tcp.persmin";
     static final String SYSCTL_PERSMAX = "net.inet.tcp.persmax";
     static final String SYSCTL_BLACKHOLE = "net.inet.tcp.blackhole";
@@ -119,6 +120,7 @@ final class TcpProtocol implements Protocol {
     Tunable syncacheCacheLimit;
     Tunable syncookies;
     Tunable syncookiesOnly;
+    Tunable rstOnSockFail;
     private SynCache synCache;
     private TcpHostCache hostCache;
     Tunable pathMtuDiscovery;
@@ -171,6 +173,10 @@ final class TcpProtocol implements Protocol {
             tcp.syncacheCacheLimit = tcp.tunable(SYSCTL_SYNCACHE_CACHELIMIT, (long) SynCache.HASHSIZE * 30, 1, 1_000_000, "half-open connections in the SYN cache");
             tcp.syncookies = tcp.tunable(SYSCTL_SYNCOOKIES, 1, 0, 1, "answer with a SYN cookie when the SYN cache is full");
             tcp.syncookiesOnly = tcp.tunable(SYSCTL_SYNCOOKIES_ONLY, 0, 0, 1, "answer every SYN with a SYN cookie, keep no half-open connections");
+            // 0 (Linux's tcp_abort_on_overflow=0): a burst that fills the accept queue costs
+            // its clients a retransmission, not a reset connection; 1 is FreeBSD's default
+            tcp.rstOnSockFail = tcp.tunable(SYSCTL_RST_ON_SOCK_FAIL, 0, 0, 1,
+                    "reset a completed handshake the listen queue has no room for (0: drop its ACK, keep it half-open)");
             tcp.persmin = tcp.tunable(SYSCTL_PERSMIN, 5000, 1, 600_000, "minimum persist (zero window probe) interval in ms");
             tcp.persmax = tcp.tunable(SYSCTL_PERSMAX, 60_000, 1, 600_000, "maximum persist interval in ms");
             tcp.blackhole = tcp.tunable(SYSCTL_BLACKHOLE, 0, 0, 2, "no RST for segments to closed ports (1: only for SYNs, 2: for all)");

@@ -84,6 +84,8 @@ final class TcpStats {
     final LongAdder syncacheTimedOut = new LongAdder();
     final LongAdder syncacheBadack = new LongAdder();
     final LongAdder syncacheAborted = new LongAdder();
+    final LongAdder syncacheOverflowKept = new LongAdder();
+    final LongAdder syncacheBadseq = new LongAdder();
     final LongAdder syncookiesSent = new LongAdder();
     final LongAdder syncookiesReceived = new LongAdder();
     final LongAdder syncookiesFailed = new LongAdder();
@@ -174,6 +176,8 @@ final class TcpStats {
         m.put("syncache timed out", syncacheTimedOut.sum());
         m.put("syncache badack", syncacheBadack.sum());
         m.put("syncache aborted (listen queue full)", syncacheAborted.sum());
+        m.put("syncache completions kept half-open (listen queue full, ACK dropped)", syncacheOverflowKept.sum());
+        m.put("syncache segments outside the offered window (dropped)", syncacheBadseq.sum());
         m.put("cookies sent", syncookiesSent.sum());
         m.put("cookies received", syncookiesReceived.sum());
         m.put("cookies failed", syncookiesFailed.sum());

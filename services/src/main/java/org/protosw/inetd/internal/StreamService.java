@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamService extends InetService {
     private static final Logger LOG = LoggerFactory.getLogger(StreamService.class);
-    private static final int BACKLOG = 128;
+    /** listen(2)'s -1: as long a queue as kern.ipc.somaxconn allows, as FreeBSD's inetd asks. */
+    private static final int BACKLOG = -1;
     private static final long JOIN_MS = 5000;
 
     private volatile Socket listener;
