@@ -109,7 +109,7 @@ final class SoReceive {
             sb.lock.unlock();
         }
         if (!peek && so.has(ProtoDescriptor.PR_WANTRCVD)) {
-            s.pcb.rcvd(flags);
+            s.call(pcb -> pcb.rcvd(flags));
         }
         return n;
     }
@@ -238,7 +238,7 @@ final class SoReceive {
                 }
                 total += got;
                 if (wantRcvd && got > 0) {
-                    s.pcb.rcvd(flags);
+                    s.call(pcb -> pcb.rcvd(flags));
                 }
                 if (!waitAll || total >= want) {
                     return total;

@@ -12,4 +12,14 @@ public interface VnetHooks {
      * registration made through it (input handlers, callouts, tunables, pfil hooks).
      */
     ScopedContext newContext(String ownerName);
+
+    /** {@code net.protosw.upgrade_wait_ms}: how long a live upgrade waits for the new revision. */
+    default long upgradeWaitMillis() {
+        return 10_000;
+    }
+
+    /** {@code net.protosw.upgrade_holdq}: inbound packets held per protocol number during an upgrade. */
+    default int upgradeHoldLimit() {
+        return 1024;
+    }
 }
