@@ -325,6 +325,9 @@ public final class ProtoSwRegistry {
 
     /** A context for {@code entry} in {@code hooks}' instance with its domain's state bound, or null. Config held. */
     private ScopedContext newInstanceContext(ProtoEntry entry, VnetHooks hooks) {
+        if (vnets.get(hooks.name()) != hooks) {
+            return null;
+        }
         DomainEntry dom = domains.get(entry.descriptor().domain());
         DomainEntry.Instance di = dom == null ? null : dom.instance(hooks.name());
         if (di == null) {
