@@ -394,4 +394,28 @@ public class UdpUpgradeIT extends ProtoswTestSupport {
             assertEquals(Errno.ECONNABORTED, e.errno());
         }
     }
+
+    /** The shell trigger: net:upgrade PROTOCOL LOCATION updates the serving bundle and says what moved. */
+    @Test
+    public void netUpgradeMovesTheSocketsAndSaysSo() throws Exception {
+        NetStack stack = stack();
+        GogoShell sh = shell();
+        Bundle udp = requireBundle("org.protosw.udp");
+        String v1 = other(udp.getVersion());
+        Path next = Files.createTempFile(itestFolder(), "udp-next", ".bin");
+        Files.write(next, withVersion(jarOf(udp), v1));
+        Socket rx = stack.socket(AF_INET, SOCK_DGRAM, 0);
+        rx.bind(InetSockAddr.of("127.0.0.1", 0));
+        rx.sendto(ByteBuffer.allocate(64).putInt(0, 3), 0, rx.localAddress());
+        String out = sh.run("net:upgrade udp " + next);
+        assertTrue(out, out.startsWith("upgraded udp from org.protosw.udp"));
+        assertTrue(out, out.contains(" to org.protosw.udp [" + udp.getBundleId() + "] " + v1));
+        assertTrue(out, out.contains(" socket(s) moved"));
+        assertEquals(v1, udpVersion(sh));
+        assertEquals(3, readSeq(rx));
+        String bad = sh.fail("net:upgrade nosuch " + next);
+        assertTrue(bad, bad.contains("no protocol named 'nosuch'"));
+        rx.close();
+        Files.delete(next);
+    }
 }
