@@ -17,4 +17,15 @@ public interface Callout {
     boolean stop();
 
     boolean pending();
+
+    /**
+     * Time left until the timer fires, in {@code unit}; 0 when it is due, -1 when it is not
+     * armed. While the core has the protocol's timers paused for a live upgrade, the time
+     * left when they were paused (what a {@link StateTransfer} export records).
+     *
+     * @since 1.3
+     */
+    default long remaining(TimeUnit unit) {
+        return pending() ? 0 : -1;
+    }
 }

@@ -17,9 +17,14 @@
  * which and unloads in that order. The threading, race and exception rules are in
  * {@link org.protosw.spi.Pcb}'s documentation.
  *
+ * <p>A protocol may carry its state across a live upgrade of its bundle by implementing
+ * {@link org.protosw.spi.StateTransfer} beside {@code ProtoSw} (since 1.3): each pcb and
+ * each instance's state become {@link org.protosw.spi.Snapshot}s of JDK values that the new
+ * revision imports.
+ *
  * <p>{@code ProtoSw}, {@code Protocol}, {@code Pcb}, {@code IpInput}, {@code PfilHook},
  * {@code NetModule}, {@code Domain}, {@code SoUpcall}, {@code TunnelInput} and
- * {@code TunnelPcb} are implemented by third parties (consumer types: changing them is a
+ * {@code TunnelPcb}, {@code StateTransfer} are implemented by third parties (consumer types: changing them is a
  * major version); the rest is implemented by the core.
  */
 @org.osgi.annotation.bundle.Export

@@ -7,6 +7,7 @@ import org.protosw.internal.net.NetInterface;
 import org.protosw.socket.Errno;
 import org.protosw.socket.SocketConstants;
 import org.protosw.socket.SocketException;
+import org.protosw.internal.sw.InputHold;
 import org.protosw.spi.IcmpError;
 import org.protosw.spi.IfNet;
 import org.protosw.spi.IpInput;
@@ -50,16 +51,182 @@ final class IpInputPath {
 
     // ---------------------------------------------------------------- demultiplexing
 
-    /** {@code ipproto_register}, as {@link IpLayer#register} describes. */
+    /**
+     * {@code ipproto_register}, as {@link IpLayer#register} describes. While the number is
+     * held for an upgrade, the registration (the new revision's) waits behind the held
+     * packets and gets the number when the hold is released.
+     */
     Registration register(int proto, IpInput input, Consumer<IcmpError> ctlinput) throws SocketException {
         if (proto < 0 || proto > 255) {
             throw new SocketException(Errno.EINVAL, "IP protocol number " + proto + " (expected 0..255)");
         }
         Handler h = new Handler(input, ctlinput);
-        if (!protox.compareAndSet(proto, null, h)) {
+        for (;;) {
+            Handler cur = protox.get(proto);
+            if (cur == null) {
+                if (protox.compareAndSet(proto, null, h)) {
+                    return () -> protox.compareAndSet(proto, h, null);
+                }
+                continue;
+            }
+            if (cur.input instanceof Hold hold && hold.adopt(h)) {
+                return () -> {
+                    hold.unadopt(h);
+                    protox.compareAndSet(proto, h, null);
+                };
+            }
             throw new SocketException(Errno.EEXIST, "IP protocol " + proto + " already has an input handler");
         }
-        return () -> protox.compareAndSet(proto, h, null);
+    }
+
+    /**
+     * Holds the packets of {@code proto} from now on (a live upgrade of its protocol): the
+     * current handler no longer gets new ones. At most {@code limit} are kept.
+     */
+    InputHold hold(int proto, int limit) {
+        Hold hold = new Hold(proto, limit);
+        protox.set(proto, hold.handler);
+        return hold;
+    }
+
+    /** Packets of one protocol number waiting for the protocol's next revision. */
+    private final class Hold implements IpInput, InputHold {
+        private record Held(Packet p, int hlen) {
+        }
+
+        final int proto;
+        final int limit;
+        final Handler handler = new Handler(this, null);
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        // guarded by lock
+        private final java.util.ArrayDeque<Held> queue = new java.util.ArrayDeque<>();
+        private Handler successor;
+        private boolean released;
+        private final java.util.concurrent.atomic.LongAdder held = new java.util.concurrent.atomic.LongAdder();
+        private final java.util.concurrent.atomic.LongAdder overflow = new java.util.concurrent.atomic.LongAdder();
+
+        Hold(int proto, int limit) {
+            this.proto = proto;
+            this.limit = Math.max(0, limit);
+        }
+
+        @Override
+        public int proto() {
+            return proto;
+        }
+
+        @Override
+        public void input(Packet p, int hlen) {
+            Handler s;
+            lock.lock();
+            try {
+                if (!released) {
+                    if (queue.size() >= limit) {
+                        overflow.increment();
+                        stat.upgradeHoldDrops.increment();
+                    } else {
+                        queue.add(new Held(p, hlen));
+                        held.increment();
+                    }
+                    return;
+                }
+                s = successor;
+            } finally {
+                lock.unlock();
+            }
+            // looked up the hold just before it handed the number over: queue empty, deliver
+            if (s != null) {
+                s.input.input(p, hlen);
+            } else {
+                stat.upgradeHoldDrops.increment();
+            }
+        }
+
+        boolean adopt(Handler h) {
+            lock.lock();
+            try {
+                if (released || successor != null) {
+                    return false;
+                }
+                successor = h;
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void unadopt(Handler h) {
+            lock.lock();
+            try {
+                if (successor == h) {
+                    successor = null;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void release() {
+            org.protosw.internal.kern.DirectDispatch.enter();
+            try {
+                for (;;) {
+                    Held x;
+                    Handler s;
+                    lock.lock();
+                    try {
+                        x = queue.poll();
+                        s = successor;
+                        if (x == null) {
+                            // in order: only once every held packet was delivered does the
+                            // new input take packets directly
+                            released = true;
+                            protox.compareAndSet(proto, handler, s);
+                            return;
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                    if (s == null) {
+                        stat.upgradeHoldDrops.increment();
+                        continue;
+                    }
+                    try {
+                        s.input.input(x.p(), x.hlen());
+                    } catch (RuntimeException e) {
+                        ip.internalError(e);
+                    }
+                }
+            } finally {
+                org.protosw.internal.kern.DirectDispatch.exit();
+            }
+        }
+
+        @Override
+        public long discard() {
+            lock.lock();
+            try {
+                long n = queue.size();
+                queue.clear();
+                released = true;
+                successor = null;
+                protox.compareAndSet(proto, handler, null);
+                stat.upgradeHoldDrops.add(n);
+                return n;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public long held() {
+            return held.sum();
+        }
+
+        @Override
+        public long overflowed() {
+            return overflow.sum();
+        }
     }
 
     void setRawInput(IpLayer.RawInput raw) {

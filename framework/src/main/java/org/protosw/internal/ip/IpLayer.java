@@ -152,6 +152,15 @@ public final class IpLayer {
         return this.input.register(proto, input, ctlinput);
     }
 
+    /**
+     * Holds the inbound packets of {@code proto} (at most {@code limit}) while its protocol
+     * is upgraded; a registration for the number made meanwhile gets it when the hold is
+     * released. See {@link org.protosw.internal.sw.InputHold}.
+     */
+    public org.protosw.internal.sw.InputHold hold(int proto, int limit) {
+        return input.hold(proto, limit);
+    }
+
     /** Sets (or with null clears) raw IP input. */
     public void setRawInput(RawInput raw) {
         input.setRawInput(raw);

@@ -28,6 +28,8 @@ final class IpStat {
     final LongAdder cantFrag = new LongAdder();
     final LongAdder badAddr = new LongAdder();
     final LongAdder internalErrors = new LongAdder();
+    /** Held for a protocol being upgraded, then dropped: the hold was full or the upgrade failed. */
+    final LongAdder upgradeHoldDrops = new LongAdder();
 
     /** {@code netstat -s -p ip} wording and order, reassembly counters from {@code reass}. */
     Map<String, Long> toMap(IpReass reass) {
@@ -60,6 +62,7 @@ final class IpStat {
         m.put("datagrams that can't be fragmented", cantFrag.sum());
         m.put("datagrams with bad address in header", badAddr.sum());
         m.put("packets dropped by internal errors", internalErrors.sum());
+        m.put("packets dropped while their protocol was upgraded", upgradeHoldDrops.sum());
         return m;
     }
 }

@@ -62,12 +62,29 @@ public final class CalloutWheel implements AutoCloseable {
      * returns: after it, the wheel holds nothing of that owner (an unloaded protocol).
      */
     public void purge(Object owner) {
+        onWheelThread(owner, false);
+    }
+
+    /**
+     * Pauses every armed timer of {@code owner} (a protocol being upgraded): each one is
+     * stopped and keeps the time it had left, which {@link Callout#remaining} then reports.
+     * Runs on the wheel thread, so when it returns no task of that owner is running.
+     */
+    public void pause(Object owner) {
+        onWheelThread(owner, true);
+    }
+
+    private void onWheelThread(Object owner, boolean pause) {
         if (Thread.currentThread() == thread || !running) {
-            purgeNow(owner);
+            if (pause) {
+                pauseNow(owner);
+            } else {
+                purgeNow(owner);
+            }
             return;
         }
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-        purges.add(new Purge(owner, done));
+        purges.add(new Purge(owner, pause, done));
         LockSupport.unpark(thread);
         try {
             if (!done.await(5, TimeUnit.SECONDS)) {
@@ -78,7 +95,30 @@ public final class CalloutWheel implements AutoCloseable {
         }
     }
 
-    private record Purge(Object owner, java.util.concurrent.CountDownLatch done) {
+    private record Purge(Object owner, boolean pause, java.util.concurrent.CountDownLatch done) {
+    }
+
+    private void pauseNow(Object owner) {
+        long now = System.nanoTime();
+        java.util.Set<Timer> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Timer t : pending) {
+            if (t.owner == owner) {
+                seen.add(t);
+            }
+        }
+        for (ArrayList<Entry> list : slots) {
+            for (Entry e : list) {
+                if (e.timer().owner == owner) {
+                    seen.add(e.timer());
+                }
+            }
+        }
+        for (Timer t : seen) {
+            long d = t.deadline;
+            if (d != 0 && Timer.DEADLINE.compareAndSet(t, d, 0L)) {
+                t.pausedNanos = Math.max(0, d - now);
+            }
+        }
     }
 
     private void purgeNow(Object owner) {
@@ -176,7 +216,11 @@ public final class CalloutWheel implements AutoCloseable {
     private void drainPending() {
         Purge pg;
         while ((pg = purges.poll()) != null) {
-            purgeNow(pg.owner());
+            if (pg.pause()) {
+                pauseNow(pg.owner());
+            } else {
+                purgeNow(pg.owner());
+            }
             pg.done().countDown();
         }
         Timer t;
@@ -288,6 +332,8 @@ public final class CalloutWheel implements AutoCloseable {
         volatile long placedAt = Long.MAX_VALUE;
         /** Placement generation: slot entries of older generations are ignored. */
         long gen;
+        /** What was left when {@link #pause} stopped it; -1 when not paused. */
+        volatile long pausedNanos = -1;
 
         Timer(Runnable task, Object owner) {
             this.task = task;
@@ -296,6 +342,7 @@ public final class CalloutWheel implements AutoCloseable {
 
         @Override
         public void reset(long delay, TimeUnit unit) {
+            pausedNanos = -1;
             long d = System.nanoTime() + Math.max(0, unit.toNanos(delay));
             deadline = d == 0 ? 1 : d;
             if (QUEUED.compareAndSet(this, false, true)) {
@@ -314,6 +361,7 @@ public final class CalloutWheel implements AutoCloseable {
 
         @Override
         public boolean stop() {
+            pausedNanos = -1;
             long d = deadline;
             while (d != 0) {
                 if (DEADLINE.compareAndSet(this, d, 0L)) {
@@ -327,6 +375,16 @@ public final class CalloutWheel implements AutoCloseable {
         @Override
         public boolean pending() {
             return deadline != 0;
+        }
+
+        @Override
+        public long remaining(TimeUnit unit) {
+            long p = pausedNanos;
+            if (p >= 0) {
+                return unit.convert(p, TimeUnit.NANOSECONDS);
+            }
+            long d = deadline;
+            return d == 0 ? -1 : unit.convert(Math.max(0, d - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
 
         /** Claims the expiry of deadline {@code d}; false when it was re-armed or stopped. */

@@ -45,6 +45,15 @@ final class ScopedContextImpl implements ScopedContext {
     private final Pfil scopedPfil;
     /** Whose code this context serves: what it opens that needs a right is checked against it. */
     private final Cred cred;
+    /** Threads inside the protocol's input or ctlinput through this context (see {@link #quiesce}). */
+    private final java.util.concurrent.atomic.AtomicInteger inInput = new java.util.concurrent.atomic.AtomicInteger();
+    /** Protocol numbers registered through this context. */
+    private final List<Integer> protos = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Set by {@link #quiesce}: input goes to these holds instead of the protocol. */
+    private volatile java.util.Map<Integer, org.protosw.internal.sw.InputHold> diverted;
+    /** Timers armed while deferred (a new revision importing), started by {@link #resumeTimers()}. */
+    private final List<DeferrableCallout> deferred = new ArrayList<>();
+    private volatile boolean deferring;
 
     ScopedContextImpl(Vnet vnet, String owner, Cred cred) {
         this.vnet = vnet;
@@ -185,14 +194,88 @@ final class ScopedContextImpl implements ScopedContext {
     @Override
     public Registration ipprotoRegister(int proto, IpInput input) throws SocketException {
         Consumer<IcmpError> ctl = e -> {
-            Protocol p = protocol;
-            if (p != null) {
-                p.ctlinput(e);
+            inInput.incrementAndGet();
+            try {
+                Protocol p = protocol;
+                if (p != null && diverted == null) {
+                    p.ctlinput(e);
+                }
+            } finally {
+                inInput.decrementAndGet();
             }
         };
-        Registration r = vnet.ip().register(proto, input, ctl);
-        remember(r);
-        return r;
+        // counted in and out, so an upgrade knows when no thread is inside the protocol's
+        // input any more; after quiesce a thread that looked the handler up just before the
+        // hold replaced it sees the diversion here (it counted itself in first)
+        IpInput counted = (p, hlen) -> {
+            inInput.incrementAndGet();
+            try {
+                java.util.Map<Integer, org.protosw.internal.sw.InputHold> d = diverted;
+                if (d != null) {
+                    org.protosw.internal.sw.InputHold h = d.get(proto);
+                    if (h instanceof IpInput hi) {
+                        hi.input(p, hlen);
+                    }
+                    return;
+                }
+                input.input(p, hlen);
+            } finally {
+                inInput.decrementAndGet();
+            }
+        };
+        Registration r = vnet.ip().register(proto, counted, ctl);
+        Registration tracked = () -> {
+            protos.remove((Integer) proto);
+            r.close();
+        };
+        protos.add(proto);
+        remember(tracked);
+        return tracked;
+    }
+
+    @Override
+    public List<org.protosw.internal.sw.InputHold> quiesce(int holdLimit, long deadlineNanos) {
+        java.util.Map<Integer, org.protosw.internal.sw.InputHold> m = new java.util.LinkedHashMap<>();
+        for (int proto : protos) {
+            m.put(proto, vnet.ip().hold(proto, holdLimit));
+        }
+        diverted = m;
+        // on the wheel thread: when it returns no timer task of this context runs
+        vnet.callout().pause(this);
+        List<org.protosw.internal.sw.InputHold> out = List.copyOf(m.values());
+        while (inInput.get() != 0) {
+            if (System.nanoTime() - deadlineNanos >= 0) {
+                return null;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+        }
+        return out;
+    }
+
+    @Override
+    public List<org.protosw.internal.sw.InputHold> holds() {
+        java.util.Map<Integer, org.protosw.internal.sw.InputHold> d = diverted;
+        return d == null ? List.of() : List.copyOf(d.values());
+    }
+
+    @Override
+    public void deferTimers() {
+        synchronized (deferred) {
+            deferring = true;
+        }
+    }
+
+    @Override
+    public void resumeTimers() {
+        List<DeferrableCallout> todo;
+        synchronized (deferred) {
+            deferring = false;
+            todo = new ArrayList<>(deferred);
+            deferred.clear();
+        }
+        for (DeferrableCallout c : todo) {
+            c.start();
+        }
     }
 
     @Override
@@ -233,25 +316,75 @@ final class ScopedContextImpl implements ScopedContext {
     @Override
     public Callout newCallout(Runnable task) {
         // Owned by this context, so close() can take every armed timer back from the wheel.
-        Callout c = vnet.callout().newCallout(task, this);
-        return new Callout() {
-            @Override
-            public void reset(long delay, TimeUnit unit) {
-                if (!closed) {
-                    c.reset(delay, unit);
+        return new DeferrableCallout(vnet.callout().newCallout(task, this));
+    }
+
+    /** The protocol's view of a wheel timer; while the context defers timers, arming only records the delay. */
+    private final class DeferrableCallout implements Callout {
+        private final Callout c;
+        /** Delay recorded while deferring, in nanoseconds; -1 when none. Guarded by {@link #deferred}. */
+        private volatile long delayNanos = -1;
+
+        DeferrableCallout(Callout c) {
+            this.c = c;
+        }
+
+        @Override
+        public void reset(long delay, TimeUnit unit) {
+            if (closed) {
+                return;
+            }
+            // the data path re-arms timers on nearly every segment: no lock unless deferring
+            if (deferring) {
+                synchronized (deferred) {
+                    if (deferring) {
+                        if (delayNanos < 0) {
+                            deferred.add(this);
+                        }
+                        delayNanos = Math.max(0, unit.toNanos(delay));
+                        return;
+                    }
                 }
             }
+            c.reset(delay, unit);
+        }
 
-            @Override
-            public boolean stop() {
-                return c.stop();
+        void start() {
+            long d;
+            synchronized (deferred) {
+                d = delayNanos;
+                delayNanos = -1;
             }
+            if (d >= 0 && !closed) {
+                c.reset(d, TimeUnit.NANOSECONDS);
+            }
+        }
 
-            @Override
-            public boolean pending() {
-                return c.pending();
+        @Override
+        public boolean stop() {
+            boolean was = false;
+            if (delayNanos >= 0) {
+                synchronized (deferred) {
+                    was = delayNanos >= 0;
+                    if (was) {
+                        delayNanos = -1;
+                        deferred.remove(this);
+                    }
+                }
             }
-        };
+            return c.stop() || was;
+        }
+
+        @Override
+        public boolean pending() {
+            return delayNanos >= 0 || c.pending();
+        }
+
+        @Override
+        public long remaining(TimeUnit unit) {
+            long d = delayNanos;
+            return d >= 0 ? unit.convert(d, TimeUnit.NANOSECONDS) : c.remaining(unit);
+        }
     }
 
     @Override

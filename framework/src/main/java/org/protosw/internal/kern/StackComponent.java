@@ -42,6 +42,9 @@ public final class StackComponent {
     private final StackCore core = new StackCore(registry, sysctlStore::forVnet);
     private final Map<String, ServiceRegistration<NetStack>> published = new ConcurrentHashMap<>();
     private BundleContext context;
+    private final UpdateDetector updates = new UpdateDetector();
+    /** The bundle that registered each switch service, asked at unbind whether it is being updated. */
+    private final Map<ProtoSw, Bundle> swBundles = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
     public StackCore core() {
         return core;
@@ -55,6 +58,7 @@ public final class StackComponent {
     @Activate
     void activate(BundleContext ctx) throws Exception {
         this.context = ctx;
+        ctx.addBundleListener(updates);
         registry.register(new RawIpSwitch(), RawIpSwitch.properties(), owner(ctx.getBundle()));
         core.addListener(new StackCore.VnetListener() {
             @Override
@@ -95,6 +99,11 @@ public final class StackComponent {
 
     @Deactivate
     void deactivate() {
+        try {
+            context.removeBundleListener(updates);
+        } catch (IllegalStateException e) {
+            // the framework is stopping
+        }
         core.shutdown();
         LOG.info("protosw core stopped");
     }
@@ -105,11 +114,51 @@ public final class StackComponent {
         for (String key : ref.getPropertyKeys()) {
             props.put(key, ref.getProperty(key));
         }
-        registry.register(sw, props, owner(ref.getBundle()));
+        Bundle b = ref.getBundle();
+        if (b != null) {
+            swBundles.put(sw, b);
+        }
+        registry.register(sw, props, owner(b));
     }
 
+    /**
+     * The service went away: a live upgrade when its bundle is being updated (see
+     * {@link UpdateDetector}) and it offers state transfer, else an unload.
+     */
     void removeProtoSw(ProtoSw sw) {
-        registry.unregister(sw);
+        Bundle b = swBundles.remove(sw);
+        if (updates.isUpdating(b)) {
+            registry.unregisterForUpgrade(sw);
+        } else {
+            registry.unregister(sw);
+        }
+    }
+
+    /**
+     * {@code net:upgrade}: the bundle's next stop is an update. Undo with {@link #upgradeDone}.
+     */
+    public void announceUpgrade(Bundle b) {
+        updates.announce(b.getBundleId());
+    }
+
+    public void upgradeDone(Bundle b) {
+        updates.withdraw(b.getBundleId());
+    }
+
+    /** The bundle serving the protocol named {@code name}, or null. */
+    public Bundle bundleOf(String name) {
+        org.protosw.internal.sw.ProtoEntry e = registry.entry(name);
+        if (e == null) {
+            return null;
+        }
+        synchronized (swBundles) {
+            for (Map.Entry<ProtoSw, Bundle> en : swBundles.entrySet()) {
+                if (owner(en.getValue()).equals(e.owner())) {
+                    return en.getValue();
+                }
+            }
+        }
+        return null;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)

@@ -47,6 +47,9 @@ public final class Vnet implements NetStack, VnetHooks {
     private final Callout slowtimo;
     private final PrivTable privs;
 
+    private final org.protosw.spi.Tunable upgradeWait;
+    private final org.protosw.spi.Tunable upgradeHoldq;
+
     Vnet(String name, ProtoSwRegistry registry, SysctlTree.Store store) throws SocketException {
         this.name = name;
         this.sysctl = new SysctlTree(store);
@@ -57,6 +60,10 @@ public final class Vnet implements NetStack, VnetHooks {
                 "input worker threads per stack instance (read at creation)").get();
         int qlimit = (int) sysctl.register("net.isr.maxqlimit", 10240, 16, 1 << 20,
                 "input queue length per worker (read at creation)").get();
+        this.upgradeWait = sysctl.register("net.protosw.upgrade_wait_ms", 10_000, 0, 600_000,
+                "how long a live upgrade of a protocol waits for its new revision to register (ms)");
+        this.upgradeHoldq = sysctl.register("net.protosw.upgrade_holdq", 1024, 0, 1 << 20,
+                "inbound packets held per protocol number while the protocol is upgraded (more are dropped and counted)");
         this.netisr = new Netisr(name, threads, qlimit, ip::input);
         // looped broadcast copies go through the workers, never re-entering input on the sender
         ip.setLoopInput(netisr::dispatch);
@@ -104,6 +111,16 @@ public final class Vnet implements NetStack, VnetHooks {
     @Override
     public org.protosw.socket.SockAddr parseAddress(int family, String text) throws SocketException {
         return sockets.parseAddress(family, text);
+    }
+
+    @Override
+    public long upgradeWaitMillis() {
+        return upgradeWait.get();
+    }
+
+    @Override
+    public int upgradeHoldLimit() {
+        return upgradeHoldq.getInt();
     }
 
     @Override

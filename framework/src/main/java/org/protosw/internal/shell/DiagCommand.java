@@ -37,7 +37,8 @@ public final class DiagCommand extends NetCommand {
 
     @Descriptor("list problems, one line each: unresolved bundles and the missing requirement, protocols refused\n"
             + "  at registration (duplicate or incomplete switch entries), domains refused (family taken),\n"
-            + "  protocols waiting for their domain, protocols draining with sockets left;\n"
+            + "  protocols waiting for their domain, protocols draining with sockets left, live upgrades that\n"
+            + "  failed (why, and how many sockets were aborted) or wait for their new revision;\n"
             + "  prints 'no problems found' otherwise")
     public void diag(@Descriptor("no arguments") String... argv) {
         new Args("diag", "diag (no arguments)", argv).end();
@@ -49,6 +50,9 @@ public final class DiagCommand extends NetCommand {
         for (Refusal r : core().registry().domainRefusals()) {
             problems.add("refused (" + r.errno().name() + "): " + r.what() + " from " + r.owner() + ": " + r.message());
         }
+        for (org.protosw.internal.sw.UpgradeRecord u : core().registry().upgradeFailures()) {
+            problems.add("upgrade failed: " + u);
+        }
         for (WaitingEntry w : core().registry().waiting()) {
             problems.add("waiting: " + w.descriptor().name() + " (" + w.descriptor().triple() + ") from " + w.owner()
                     + " waits for domain af" + w.descriptor().domain() + " (no domain of that family is registered)");
@@ -57,6 +61,9 @@ public final class DiagCommand extends NetCommand {
             if (i.state() == ProtoState.DRAINING) {
                 problems.add("draining: " + i.name() + " (" + i.owner() + ") " + (i.drained() ? "has no sockets left: ready to unload"
                         : "has " + i.sockets() + " socket(s) left (" + perVnet(i) + ")"));
+            } else if (i.state() == ProtoState.UPGRADING) {
+                problems.add("upgrading: " + i.name() + " (" + i.owner() + ") is frozen with " + i.sockets()
+                        + " socket(s), waiting for its new revision");
             } else if (i.state() == ProtoState.UNLOADING) {
                 problems.add("unloading: " + i.name() + " (" + i.owner() + ") waits for " + i.callsInFlight() + " call(s) in flight");
             }

@@ -20,7 +20,8 @@ public final class ProtocolsCommand extends NetCommand {
 
     @Descriptor("the protocol switch table: which bundle (id, version) serves each (domain, type, protocol)\n"
             + "  protocols [list]       domain, type, number, name, bundle, id, version, state, open sockets, flags,\n"
-            + "                         and the protocols each one runs on (USES)\n"
+            + "                         and the protocols each one runs on (USES); below it, per protocol\n"
+            + "                         upgraded live, the last upgrade: when, pause, sockets moved\n"
             + "  protocols domains      the registered domains: family, name, address type, bundle\n"
             + "  protocols drain NAME   mark NAME as being removed: new sockets get EPROTONOSUPPORT,\n"
             + "                         open ones keep working; the table shows how many remain\n"
@@ -60,7 +61,15 @@ public final class ProtocolsCommand extends NetCommand {
 
     String table() {
         Table t = new Table("DOMAIN", "TYPE", ">PROTO", "NAME", "BUNDLE", ">ID", "VERSION", "STATE", ">SOCKETS", "FLAGS", "USES");
+        StringBuilder upgrades = new StringBuilder();
         for (ProtoSwInfo i : core().registry().list()) {
+            if (i.lastUpgrade() != null) {
+                var u = i.lastUpgrade();
+                upgrades.append("last upgrade of ").append(i.name()).append(": ").append(u.when()).append(", pause ")
+                        .append(u.pause().toMillis()).append(" ms, ").append(u.sockets()).append(" socket(s) moved, from ")
+                        .append(u.from()).append(" to ").append(u.to()).append(", ").append(u.held()).append(" packet(s) held")
+                        .append(u.overflowed() > 0 ? ", " + u.overflowed() + " dropped (hold full)" : "").append('\n');
+            }
             Matcher m = OWNER.matcher(i.owner());
             String bsn = m.matches() ? m.group(1) : i.owner();
             String id = m.matches() ? m.group(2) : "";
@@ -69,7 +78,7 @@ public final class ProtocolsCommand extends NetCommand {
             t.row(DomainNames.of(i.domain()), SocketConstants.typeName(i.type()), i.protocol(), i.name(), bsn, id, version,
                     state, i.sockets(), String.join(",", i.flags()), i.uses().isEmpty() ? "-" : String.join(",", i.uses()));
         }
-        return t.toString();
+        return t.toString() + upgrades;
     }
 
     String domains() {

@@ -42,6 +42,24 @@ final class KernSocketImpl implements KernSocket {
         this.whenDetached = whenDetached;
     }
 
+    /** The tunnel the owner set, carried over to the next revision's pcb by {@link #relinked()}. */
+    private volatile TunnelInput tunnel;
+
+    /**
+     * The lower protocol was upgraded and the socket runs on the new revision's pcb: the
+     * tunnel is the owner's object, not part of any snapshot, so the core sets it again.
+     */
+    void relinked() {
+        TunnelInput t = tunnel;
+        if (t != null && s.pcb instanceof TunnelPcb tp) {
+            try {
+                tp.setTunnel(t);
+            } catch (SocketException | RuntimeException | LinkageError e) {
+                LOG.error("{}: setting the tunnel again on the upgraded {} failed", s.describe(), s.so.protoName, e);
+            }
+        }
+    }
+
     /** The socket was detached: its owner's context need not keep it (it pins the lower pcb). */
     void detached() {
         if (whenDetached != null) {
@@ -140,7 +158,7 @@ final class KernSocketImpl implements KernSocket {
                 throw new SocketException(Errno.EMSGSIZE, "send: a " + data.length() + " byte datagram exceeds SO_SNDBUF ("
                         + so.snd.hiwat() + ")");
             }
-            s.pcb.send(data, to, flags);
+            s.call(pcb -> pcb.send(data, to, flags));
         } catch (SocketException e) {
             throw s.asAborted(e);
         } catch (RuntimeException | LinkageError e) {
@@ -181,10 +199,14 @@ final class KernSocketImpl implements KernSocket {
     public void setTunnel(TunnelInput tunnel) throws SocketException {
         int slot = s.enter();
         try {
-            if (!(s.pcb instanceof TunnelPcb tp)) {
-                throw new SocketException(Errno.EOPNOTSUPP, "setTunnel: protocol " + s.so.protoName + " has no tunnelling");
-            }
-            tp.setTunnel(tunnel == null ? null : new Guarded(tunnel));
+            TunnelInput g = tunnel == null ? null : new Guarded(tunnel);
+            s.call(pcb -> {
+                if (!(pcb instanceof TunnelPcb tp)) {
+                    throw new SocketException(Errno.EOPNOTSUPP, "setTunnel: protocol " + s.so.protoName + " has no tunnelling");
+                }
+                tp.setTunnel(g);
+            });
+            this.tunnel = g;
         } catch (RuntimeException | LinkageError e) {
             throw s.protoFailure("setTunnel", e);
         } finally {

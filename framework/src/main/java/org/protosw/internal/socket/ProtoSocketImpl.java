@@ -48,7 +48,8 @@ final class ProtoSocketImpl implements ProtoSocket {
 
     final SocketLayer layer;
     final ProtoInstance pi;
-    final ProtoContext ctx;
+    /** The protocol's context; replaced by the new revision's in a live upgrade. */
+    volatile ProtoContext ctx;
     final int domain;
     final int type;
     final int protocol;

@@ -128,7 +128,7 @@ final class SoOptions {
 
     private static <T> void tellProtocol(SocketImpl s, SockOpt<T> opt, T value) {
         try {
-            s.pcb.setOption(opt, value);
+            s.call(pcb -> pcb.setOption(opt, value));
         } catch (SocketException e) {
             // the protocol need not know socket-level options; BSD ignores this answer too
         } catch (RuntimeException | LinkageError e) {

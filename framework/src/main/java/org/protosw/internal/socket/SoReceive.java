@@ -117,7 +117,7 @@ final class SoReceive {
             sb.lock.unlock();
         }
         if (!peek && so.has(ProtoDescriptor.PR_WANTRCVD)) {
-            s.pcb.rcvd(flags);
+            s.call(pcb -> pcb.rcvd(flags));
         }
         return n;
     }
@@ -246,7 +246,7 @@ final class SoReceive {
                 }
                 total += got;
                 if (wantRcvd && got > 0) {
-                    s.pcb.rcvd(flags);
+                    s.call(pcb -> pcb.rcvd(flags));
                 }
                 if (!waitAll || total >= want) {
                     return total;

@@ -151,7 +151,7 @@ final class SoSend {
         Packet p = s.so.ctx.allocate(len);
         int pos = src.position();
         src.get(pos, p.array(), p.offset(), len);
-        s.pcb.send(p, to, flags);
+        s.call(pcb -> pcb.send(p, to, flags));
         src.position(pos + len);
         return len;
     }
@@ -218,7 +218,9 @@ final class SoSend {
                 Packet p = so.ctx.allocate(chunk);
                 int pos = src.position();
                 src.get(pos, p.array(), p.offset(), chunk);
-                s.pcb.send(p, dest, flags);
+                SockAddr d = dest;
+                int f = flags;
+                s.call(pcb -> pcb.send(p, d, f));
                 src.position(pos + chunk);
                 sent += chunk;
                 // only the send buffer's I/O lock is held: the receiver takes this chunk, and

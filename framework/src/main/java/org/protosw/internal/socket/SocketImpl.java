@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.protosw.internal.sw.AttachedSocket;
+import org.protosw.internal.sw.UpgradeGate;
 import org.protosw.internal.kern.DirectDispatch;
 import org.protosw.internal.sw.ProtoDescriptor;
 import org.protosw.socket.Errno;
@@ -52,7 +53,15 @@ public final class SocketImpl implements Socket, AttachedSocket {
     final ProtoSocketImpl so;
     /** Whether the application had closed it when the core marked it aborted. */
     private volatile boolean closedBeforeAbort;
-    final Pcb pcb;
+    /**
+     * The pcb the protocol's attach returned, never null. It changes only during a live
+     * upgrade, while the instance's gate is closed and no thread is inside it (then it is the
+     * next revision's pcb), and after the detach (the core's {@link DeadPcb}, so an aborted
+     * socket the application never closes pins nothing of the protocol's bundle).
+     */
+    volatile Pcb pcb;
+    /** Threads inside this socket's pcb right now (see {@link #pcbEnter()}). */
+    private final AtomicInteger inPcb = new AtomicInteger();
     final long id;
     /** Bytes the application handed to this socket and took from it (net:systat's connection rates). */
     final java.util.concurrent.atomic.LongAdder sndBytes = new java.util.concurrent.atomic.LongAdder();
@@ -67,6 +76,98 @@ public final class SocketImpl implements Socket, AttachedSocket {
         this.pcb = Objects.requireNonNull(pcb, "pcb");
         this.id = so.layer.nextSocketId();
         so.socket = this;
+    }
+
+    // ---- the gate in front of the pcb (live upgrade) ---------------------------------------
+
+    /**
+     * Enters the pcb for one call: counts the thread in, and while the protocol is frozen
+     * for an upgrade counts it out again and waits at the gate. Returns the pcb to call,
+     * which stays valid until {@link #pcbExit()}. Blocking waits of the core (a reader
+     * waiting for data) happen outside, so they never hold an upgrade up.
+     *
+     * @throws SocketException EINTR when interrupted at the gate
+     */
+    Pcb pcbEnter() throws SocketException {
+        UpgradeGate g = so.pi.gate();
+        for (;;) {
+            inPcb.incrementAndGet();
+            if (!g.isClosed()) {
+                return pcb;
+            }
+            pcbExit();
+            if (!g.awaitOpen(true)) {
+                throw new SocketException(Errno.EINTR, "interrupted while " + so.protoName + " was being upgraded");
+            }
+        }
+    }
+
+    /** {@link #pcbEnter()} without waiting: null while the gate is closed (netstat). */
+    Pcb pcbTryEnter() {
+        inPcb.incrementAndGet();
+        if (!so.pi.gate().isClosed()) {
+            return pcb;
+        }
+        pcbExit();
+        return null;
+    }
+
+    /** {@link #pcbEnter()} for close, abort and detach, which wait at the gate uninterruptibly. */
+    Pcb pcbEnterQuietly() {
+        UpgradeGate g = so.pi.gate();
+        for (;;) {
+            inPcb.incrementAndGet();
+            if (!g.isClosed()) {
+                return pcb;
+            }
+            pcbExit();
+            g.awaitOpen(false);
+        }
+    }
+
+    void pcbExit() {
+        if (inPcb.decrementAndGet() == 0) {
+            UpgradeGate g = so.pi.gate();
+            if (g.isClosed()) {
+                g.left();
+            }
+        }
+    }
+
+    @Override
+    public boolean outOfProtocol() {
+        return inPcb.get() == 0;
+    }
+
+    @Override
+    public Pcb pcb() {
+        return pcb;
+    }
+
+    @Override
+    public org.protosw.spi.ProtoSocket protoSocket() {
+        return so;
+    }
+
+    @Override
+    public void detachExported() {
+        Pcb old = pcb;
+        pcb = DeadPcb.INSTANCE;
+        try {
+            old.detach();
+        } catch (RuntimeException | LinkageError e) {
+            LOG.error("{}: {} failed in detach after export", describe(), so.protoName, e);
+        }
+    }
+
+    @Override
+    public void relink(Pcb next, org.protosw.spi.ProtoContext ctx) {
+        pcb = Objects.requireNonNull(next, "pcb");
+        so.ctx = ctx;
+        KernSocketImpl k = so.kern;
+        if (k != null) {
+            k.relinked();
+        }
     }
 
     // ---- references ----------------------------------------------------------------------
@@ -164,10 +265,16 @@ public final class SocketImpl implements Socket, AttachedSocket {
         if (!detached.compareAndSet(false, true)) {
             return;
         }
+        Pcb p = pcbEnterQuietly();
         try {
-            pcb.detach();
+            p.detach();
         } catch (RuntimeException | LinkageError e) {
             LOG.error("{}: {} failed in detach", describe(), so.protoName, e);
+        } finally {
+            // nothing calls it again: let the protocol's classes go even if the application
+            // keeps the aborted socket
+            pcb = DeadPcb.INSTANCE;
+            pcbExit();
         }
         // data arriving for a detached socket are discarded; the protocol may keep using
         // the send buffer (a closing connection drains it), so that one stays
@@ -179,6 +286,37 @@ public final class SocketImpl implements Socket, AttachedSocket {
         KernSocketImpl k = so.kern;
         if (k != null) {
             k.detached();
+        }
+    }
+
+    /** A pcb request that returns nothing. */
+    @FunctionalInterface
+    interface PcbCall {
+        void run(Pcb p) throws SocketException;
+    }
+
+    /** A pcb request that returns a value. */
+    @FunctionalInterface
+    interface PcbGet<T> {
+        T run(Pcb p) throws SocketException;
+    }
+
+    /** Runs one request inside the gate ({@link #pcbEnter()}). */
+    void call(PcbCall c) throws SocketException {
+        Pcb p = pcbEnter();
+        try {
+            c.run(p);
+        } finally {
+            pcbExit();
+        }
+    }
+
+    <T> T get(PcbGet<T> c) throws SocketException {
+        Pcb p = pcbEnter();
+        try {
+            return c.run(p);
+        } finally {
+            pcbExit();
         }
     }
 
@@ -225,10 +363,13 @@ public final class SocketImpl implements Socket, AttachedSocket {
                 for (SocketImpl c : so.stopListening()) {
                     c.abortByCore();
                 }
+                Pcb p = pcbEnterQuietly();
                 try {
-                    pcb.abort();
+                    p.abort();
                 } catch (RuntimeException | LinkageError e) {
                     LOG.error("{}: {} failed in abort", describe(), so.protoName, e);
+                } finally {
+                    pcbExit();
                 }
                 so.rcv.setCantMore();
                 so.snd.setCantMore();
@@ -298,7 +439,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
             if (addr == null) {
                 throw new SocketException(Errno.EINVAL, "bind: no address");
             }
-            pcb.bind(addr);
+            call(p -> p.bind(addr));
         } catch (RuntimeException | LinkageError e) {
             throw protoFailure("bind", e);
         } finally {
@@ -314,7 +455,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
                     | ProtoSocketImpl.SS_ISDISCONNECTING)) != 0) {
                 throw new SocketException(Errno.EINVAL, "listen: socket is connected");
             }
-            pcb.listen(backlog);
+            call(p -> p.listen(backlog));
             int max = so.layer.somaxconn();
             so.startListening(backlog < 0 || backlog > max ? max : backlog);
         } catch (RuntimeException | LinkageError e) {
@@ -335,7 +476,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
             int cslot = child.enter();
             boolean ok = false;
             try {
-                child.pcb.accept();
+                child.call(p -> p.accept());
                 ok = true;
             } catch (RuntimeException | LinkageError e) {
                 throw child.protoFailure("accept", e);
@@ -372,14 +513,14 @@ public final class SocketImpl implements Socket, AttachedSocket {
                 }
                 // a datagram socket moves its association: dissolve the old one first
                 try {
-                    pcb.disconnect();
+                    call(Pcb::disconnect);
                 } catch (SocketException e) {
                     throw new SocketException(Errno.EISCONN, "connect: cannot dissolve the current association", e);
                 }
                 so.clearConnected();
             }
             so.error.set(null);
-            pcb.connect(addr);
+            call(p -> p.connect(addr));
             // a handshake over lo0 or an epair completes here, before any wait
             DirectDispatch.run();
             if (!connreq) {
@@ -430,7 +571,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
             if (!so.isConnectedState()) {
                 throw new SocketException(Errno.ENOTCONN, "disconnect");
             }
-            pcb.disconnect();
+            call(Pcb::disconnect);
             if (!so.has(ProtoDescriptor.PR_CONNREQUIRED)) {
                 so.clearConnected();
             }
@@ -491,7 +632,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
                     so.snd.setCantMore();
                     so.sowwakeup();
                     try {
-                        pcb.shutdown();
+                        call(Pcb::shutdown);
                     } catch (SocketException e) {
                         // the socket's side is done; a protocol without pru_shutdown has nothing to tell a peer
                         if (e.errno() != Errno.EOPNOTSUPP) {
@@ -523,7 +664,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
                 if (value == null || !option.type().isInstance(value)) {
                     throw new SocketException(Errno.EINVAL, "setsockopt " + option.label() + ": value must be a " + option.type().getSimpleName());
                 }
-                pcb.setOption(option, value);
+                call(p -> p.setOption(option, value));
             }
         } catch (RuntimeException | LinkageError e) {
             throw protoFailure("setsockopt " + option.label(), e);
@@ -542,7 +683,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
             if (option.level() == SocketConstants.SOL_SOCKET) {
                 return SoOptions.get(this, option);
             }
-            T v = pcb.getOption(option);
+            T v = get(p -> p.getOption(option));
             if (v == null || !option.type().isInstance(v)) {
                 throw new SocketException(Errno.EINVAL, "getsockopt " + option.label() + ": protocol " + so.protoName
                         + " answered " + v + " for a " + option.type().getSimpleName() + " option");
@@ -559,7 +700,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
     public SockAddr localAddress() throws SocketException {
         int slot = enter();
         try {
-            return pcb.sockaddr();
+            return get(Pcb::sockaddr);
         } catch (RuntimeException | LinkageError e) {
             throw protoFailure("getsockname", e);
         } finally {
@@ -574,7 +715,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
             if (!so.isConnectedState() && so.has(ProtoDescriptor.PR_CONNREQUIRED)) {
                 throw new SocketException(Errno.ENOTCONN, "getpeername");
             }
-            return pcb.peeraddr();
+            return get(Pcb::peeraddr);
         } catch (RuntimeException | LinkageError e) {
             throw protoFailure("getpeername", e);
         } finally {
@@ -659,10 +800,13 @@ public final class SocketImpl implements Socket, AttachedSocket {
                 for (SocketImpl c : so.stopListening()) {
                     c.abortByCore();
                 }
+                Pcb p = pcbEnterQuietly();
                 try {
-                    pcb.close();
+                    p.close();
                 } catch (RuntimeException | LinkageError e) {
                     LOG.error("{}: {} failed in close", describe(), so.protoName, e);
+                } finally {
+                    pcbExit();
                 }
                 so.rcv.setCantMore();
                 so.rcv.flush();

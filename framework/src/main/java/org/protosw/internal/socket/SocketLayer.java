@@ -365,24 +365,33 @@ public final class SocketLayer {
             int slot = s.tryEnter();
             if (slot != -2) {
                 closed = false;
+                org.protosw.spi.Pcb pcb = s.pcbTryEnter();
                 try {
-                    local = quietly(() -> s.pcb.sockaddr());
-                    foreign = quietly(() -> s.pcb.peeraddr());
+                    if (pcb == null) {
+                        // frozen for a live upgrade: netstat does not wait
+                        state = "(upgrading)";
+                    } else {
+                    local = quietly(() -> pcb.sockaddr());
+                    foreign = quietly(() -> pcb.peeraddr());
                     try {
-                        String st = s.pcb.state();
+                        String st = pcb.state();
                         state = st == null ? "" : st;
                     } catch (RuntimeException | LinkageError e) {
                         state = "?";
                     }
                     if (details) {
                         try {
-                            Map<String, String> d = s.pcb.details();
+                            Map<String, String> d = pcb.details();
                             more = d == null ? Map.of() : d;
                         } catch (RuntimeException | LinkageError e) {
                             more = Map.of("details", "? (" + e + ")");
                         }
                     }
+                    }
                 } finally {
+                    if (pcb != null) {
+                        s.pcbExit();
+                    }
                     s.exit(slot);
                 }
             }

@@ -34,6 +34,26 @@ public interface AttachedSocket {
     /** The threads inside a call of this socket right now (as far as they are tracked). */
     List<Thread> threadsInFlight();
 
+    // ---- live upgrade ---------------------------------------------------------------------
+
+    /** No thread is inside this socket's pcb (callers blocked in the core do not count). */
+    boolean outOfProtocol();
+
+    /** The socket's current pcb (for the export; only while frozen). */
+    org.protosw.spi.Pcb pcb();
+
+    /** The socket as its protocol sees it (what the new revision's import gets). */
+    org.protosw.spi.ProtoSocket protoSocket();
+
+    /**
+     * The "exported" detach: the old revision's pcb is detached (once; it tells no peer),
+     * and the socket points at a core-owned placeholder until it is re-linked.
+     */
+    void detachExported();
+
+    /** The socket continues on {@code pcb} of the new revision, whose context is {@code ctx}. */
+    void relink(org.protosw.spi.Pcb pcb, org.protosw.spi.ProtoContext ctx);
+
     /** True for a socket another protocol opened inside the stack ({@code ProtoContext.socreate}). */
     default boolean inStack() {
         return false;

@@ -15,9 +15,11 @@ import org.protosw.spi.ProtoSw;
  */
 public final class ProtoEntry {
     private final ProtoDescriptor descriptor;
-    private final String owner;
+    private volatile String owner;
     /** The service properties it registered with, to register it again when its domain returns. */
-    private final Map<String, ?> properties;
+    private volatile Map<String, ?> properties;
+    /** The last live upgrade, or null. */
+    private volatile UpgradeRecord lastUpgrade;
     private volatile ProtoSw sw;
     private volatile ProtoState state = ProtoState.ACTIVE;
     private final Map<String, ProtoInstance> instances = new ConcurrentHashMap<>();
@@ -97,6 +99,20 @@ public final class ProtoEntry {
         instances.remove(pi.vnet(), pi);
     }
 
+    /** The new revision serves this entry from now on (a live upgrade succeeded). */
+    void revive(ProtoSw next, String nextOwner, Map<String, ?> nextProperties, UpgradeRecord record) {
+        this.sw = next;
+        this.owner = nextOwner;
+        this.properties = nextProperties;
+        this.lastUpgrade = record;
+        this.state = ProtoState.ACTIVE;
+    }
+
+    /** The last live upgrade of this entry, or null. */
+    public UpgradeRecord lastUpgrade() {
+        return lastUpgrade;
+    }
+
     /** Drops the reference to the bundle's service object (after unregister). */
     void forgetService() {
         sw = null;
@@ -157,7 +173,7 @@ public final class ProtoEntry {
             calls += pi.callsInFlight();
         }
         return new ProtoSwInfo(descriptor.domain(), descriptor.type(), descriptor.protocol(), descriptor.name(),
-                descriptor.flagNames(), owner, state, isDrained(), per, total, calls, uses);
+                descriptor.flagNames(), owner, state, isDrained(), per, total, calls, uses, lastUpgrade);
     }
 
     @Override

@@ -33,7 +33,9 @@ public final class ProtoInstance {
     private final String vnet;
     private volatile Protocol protocol;
     private volatile ScopedContext context;
+
     private final LongAdder callsInFlight = new LongAdder();
+    private final UpgradeGate gate = new UpgradeGate();
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition quiet = lock.newCondition();
@@ -77,17 +79,86 @@ public final class ProtoInstance {
      *         user's socket, draining)
      */
     public void beginCreate(boolean child) throws SocketException {
+        for (;;) {
+            lock.lock();
+            try {
+                // a user's socket(2) waits while the protocol is frozen for an upgrade; a
+                // connection made by the protocol's own input (child) is counted by its
+                // input already and must not wait, or the upgrade would wait for itself
+                if (child || !gate.isClosed()) {
+                    ProtoState st = entry.state();
+                    if (closed || st == ProtoState.UNLOADING
+                            || (!child && st != ProtoState.ACTIVE && st != ProtoState.UPGRADING)) {
+                        throw new SocketException(Errno.EPROTONOSUPPORT,
+                                entry.descriptor().name() + " is " + (closed ? "unloading" : st.label()) + ": no new sockets");
+                    }
+                    creating++;
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (!gate.awaitOpen(true)) {
+                throw new SocketException(Errno.EINTR, "socket: interrupted while " + entry.name() + " was being upgraded");
+            }
+        }
+    }
+
+    /** The gate of a live upgrade in front of this instance's pcbs. */
+    public UpgradeGate gate() {
+        return gate;
+    }
+
+    /** Closes the gate: from now on new user requests and socket(2) calls wait. */
+    void freezeGate() {
         lock.lock();
         try {
-            ProtoState st = entry.state();
-            if (closed || st == ProtoState.UNLOADING || (!child && st != ProtoState.ACTIVE)) {
-                throw new SocketException(Errno.EPROTONOSUPPORT,
-                        entry.descriptor().name() + " is " + (closed ? "unloading" : st.label()) + ": no new sockets");
-            }
-            creating++;
+            gate.close();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Opens the gate again (the upgrade ended, either way). */
+    void openGate() {
+        gate.open();
+    }
+
+    /** Waits until no socket is being created and no caller is inside a pcb, or the deadline. */
+    boolean awaitOutOfProtocol(long deadlineNanos) {
+        return gate.awaitQuiet(() -> {
+            lock.lock();
+            try {
+                if (creating > 0) {
+                    return false;
+                }
+                for (AttachedSocket so : sockets) {
+                    if (!so.outOfProtocol()) {
+                        return false;
+                    }
+                }
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }, deadlineNanos);
+    }
+
+    /** The new revision took over: its per-instance half and context serve from now on. */
+    void revive(Protocol p, ScopedContext ctx) {
+        this.protocol = p;
+        this.context = ctx;
+    }
+
+    /** The old revision's half was exported and destroyed; its context closed. */
+    void forgetProtocol() {
+        this.protocol = null;
+        this.context = null;
+    }
+
+    /** Where the old revision's context is (the upgrade closes it after the export). */
+    ScopedContext scopedContext() {
+        return context;
     }
 
     /**
@@ -116,6 +187,9 @@ public final class ProtoInstance {
             teardown = becameQuiet();
         } finally {
             lock.unlock();
+        }
+        if (gate.isClosed()) {
+            gate.left();
         }
         afterChange(teardown);
     }

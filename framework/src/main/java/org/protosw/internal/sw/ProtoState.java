@@ -7,7 +7,9 @@ public enum ProtoState {
     /** Refuses new sockets; existing ones keep working until they close. */
     DRAINING,
     /** Its service went away: sockets are being aborted and detached. */
-    UNLOADING;
+    UNLOADING,
+    /** Its bundle is being updated: sockets are frozen, their state exported, the new revision awaited. */
+    UPGRADING;
 
     /** The lower-case word shown by {@code net:protocols}. */
     public String label() {

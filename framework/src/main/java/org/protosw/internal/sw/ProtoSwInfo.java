@@ -18,7 +18,9 @@ import java.util.Map;
  * @param sockets open sockets in all instances
  * @param callsInFlight user requests running right now, all instances
  * @param uses the protocols this one runs on (declared or learned from its in-stack sockets)
+ * @param lastUpgrade the last live upgrade of the entry, or null
  */
 public record ProtoSwInfo(int domain, int type, int protocol, String name, List<String> flags, String owner,
-        ProtoState state, boolean drained, Map<String, Integer> socketsPerVnet, int sockets, long callsInFlight, List<String> uses) {
+        ProtoState state, boolean drained, Map<String, Integer> socketsPerVnet, int sockets, long callsInFlight, List<String> uses,
+        UpgradeRecord lastUpgrade) {
 }

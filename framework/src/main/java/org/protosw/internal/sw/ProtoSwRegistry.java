@@ -18,6 +18,7 @@ import org.protosw.socket.SocketException;
 import org.protosw.spi.Domain;
 import org.protosw.spi.ProtoSw;
 import org.protosw.spi.Protocol;
+import org.protosw.spi.StateTransfer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +66,12 @@ public final class ProtoSwRegistry {
     private volatile List<Refusal> domainRefusalsView = List.of();
     /** Upper protocol name to the names of the protocols it runs on (declared or learned). */
     private final Map<String, java.util.Set<String>> uses = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Live upgrades waiting for their new revision, by entry name; guarded by config. */
+    private final Map<String, Upgrade> upgrades = new LinkedHashMap<>();
+    /** The last failed upgrades (at most {@link #FAILURES_KEPT}), for net:diag. */
+    private volatile List<UpgradeRecord> upgradeFailures = List.of();
+    static final int FAILURES_KEPT = 16;
 
     /** Owner name of what the core registers itself (the inet domain). */
     public static final String CORE_OWNER = "org.protosw.framework";
@@ -128,6 +135,14 @@ public final class ProtoSwRegistry {
                 Object name = properties.get("protosw.name");
                 return refuse(sw, who, name instanceof String s ? s : "protocol switch entry", Errno.EINVAL, e.getMessage());
             }
+            Upgrade pendingUpgrade = upgrades.get(d.name());
+            if (pendingUpgrade != null) {
+                RegisterResult r = completeUpgrade(pendingUpgrade, sw, properties, who, d);
+                if (r != null) {
+                    return r;
+                }
+                // the upgrade failed: the new revision registers as a protocol of its own
+            }
             if (!domains.containsKey(d.domain())) {
                 WaitingEntry w = new WaitingEntry(sw, properties, who, d);
                 waiting.add(w);
@@ -166,6 +181,211 @@ public final class ProtoSwRegistry {
         } finally {
             config.unlock();
         }
+    }
+
+    // ---- live upgrade (DESIGN.md, socket lifecycle point 5) ---------------------------------
+
+    /**
+     * The service of a protocol goes away because its bundle is being updated: when it
+     * offers {@link StateTransfer}, its sockets are frozen and their state exported, and the
+     * entry waits ({@code net.protosw.upgrade_wait_ms}) for the new revision to register.
+     * Without the facet, or when the freeze or the export fails, this is an unload
+     * ({@link #unregister}); a failed export is logged and shown by {@code net:diag}.
+     */
+    public void unregisterForUpgrade(ProtoSw sw) {
+        ProtoEntry entry;
+        Upgrade u;
+        long waitMillis;
+        config.lock();
+        try {
+            entry = bySw.get(sw);
+            if (!(sw instanceof StateTransfer) || entry == null || entry.state() != ProtoState.ACTIVE
+                    || upgrades.containsKey(entry.name())) {
+                entry = null;
+                u = null;
+                waitMillis = 0;
+            } else {
+                entry.setState(ProtoState.UPGRADING);
+                u = new Upgrade(entry, entry.instances(), vnets);
+                waitMillis = upgradeWaitMillis();
+            }
+        } finally {
+            config.unlock();
+        }
+        if (entry == null) {
+            unregister(sw);
+            return;
+        }
+        LOG.info("protocol {} from {} is being updated: freezing {} socket(s) and exporting their state", entry.name(),
+                entry.owner(), entry.openSockets());
+        try {
+            u.freezeAndExport((StateTransfer) sw, System.nanoTime() + unloadTimeout.toNanos());
+        } catch (Upgrade.Failed f) {
+            LOG.error("upgrade of {} from {}: {}; unloading it instead (its sockets are aborted)", entry.name(), entry.owner(),
+                    f.getMessage(), f.getCause());
+            remember(new UpgradeRecord(entry.name(), u.from, null, u.when, u.pause(), entry.openSockets(), u.held(),
+                    u.overflowed(), f.getMessage()));
+            u.thaw();
+            config.lock();
+            try {
+                entry.setState(ProtoState.ACTIVE);
+            } finally {
+                config.unlock();
+            }
+            unregister(sw);
+            return;
+        }
+        u.retireOld();
+        config.lock();
+        try {
+            bySw.remove(sw);
+            entry.forgetService();
+            upgrades.put(entry.name(), u);
+        } finally {
+            config.unlock();
+        }
+        LOG.info("protocol {}: {} socket(s) exported (format {} version {}); waiting up to {} ms for the new revision",
+                entry.name(), u.sockets(), u.format, u.version, waitMillis);
+        java.util.concurrent.CompletableFuture.delayedExecutor(waitMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .execute(() -> {
+                    config.lock();
+                    try {
+                        if (upgrades.get(u.entry.name()) == u) {
+                            failUpgrade(u, "no new revision of " + u.entry.name() + " registered within " + waitMillis
+                                    + " ms (net.protosw.upgrade_wait_ms)", null);
+                        }
+                    } finally {
+                        config.unlock();
+                    }
+                });
+    }
+
+    private long upgradeWaitMillis() {
+        VnetHooks first = vnets.values().stream().findFirst().orElse(null);
+        return first == null ? 10_000 : first.upgradeWaitMillis();
+    }
+
+    /** Whether {@code name} is frozen waiting for its new revision. */
+    public boolean upgrading(String name) {
+        config.lock();
+        try {
+            return upgrades.containsKey(name);
+        } finally {
+            config.unlock();
+        }
+    }
+
+    /** The last failed upgrades, oldest first, for {@code net:diag}. */
+    public List<UpgradeRecord> upgradeFailures() {
+        return upgradeFailures;
+    }
+
+    private synchronized void remember(UpgradeRecord r) {
+        List<UpgradeRecord> l = new ArrayList<>(upgradeFailures);
+        l.add(r);
+        while (l.size() > FAILURES_KEPT) {
+            l.remove(0);
+        }
+        upgradeFailures = List.copyOf(l);
+    }
+
+    /**
+     * The new revision registered: imports everything, or fails the upgrade. Config held.
+     *
+     * @return the accepted entry, or null when the upgrade failed (the caller registers the
+     *         new revision afresh)
+     */
+    private RegisterResult completeUpgrade(Upgrade u, ProtoSw sw, Map<String, ?> properties, String owner, ProtoDescriptor d) {
+        ProtoDescriptor old = u.entry.descriptor();
+        if (old.domain() != d.domain() || old.type() != d.type() || old.protocol() != d.protocol() || old.flags() != d.flags()) {
+            failUpgrade(u, "the new revision serves " + d + ", the old one served " + old, owner);
+            return null;
+        }
+        if (!(sw instanceof StateTransfer st)) {
+            failUpgrade(u, "the new revision from " + owner + " offers no state transfer (StateTransfer)", owner);
+            return null;
+        }
+        try {
+            u.importInto(sw, st, part -> newInstanceContext(u.entry, part.hooks));
+        } catch (Upgrade.Failed f) {
+            LOG.error("upgrade of {}: {}", u.entry.name(), f.getMessage(), f.getCause());
+            failUpgrade(u, f.getMessage(), owner);
+            return null;
+        }
+        upgrades.remove(u.entry.name());
+        u.resume();
+        UpgradeRecord rec = new UpgradeRecord(u.entry.name(), u.from, owner, u.when, u.pause(), u.sockets(), u.held(),
+                u.overflowed(), null);
+        u.entry.revive(sw, owner, properties, rec);
+        bySw.put(sw, u.entry);
+        // stack instances made while it was frozen have no instance of it yet
+        for (VnetHooks hooks : vnets.values()) {
+            if (u.entry.instance(hooks.name()) == null) {
+                initInstance(u.entry, hooks);
+            }
+        }
+        publish();
+        LOG.info("protocol {}: {}", u.entry.name(), rec);
+        return new RegisterResult.Accepted(u.entry);
+    }
+
+    /** A context for {@code entry} in {@code hooks}' instance with its domain's state bound, or null. Config held. */
+    private ScopedContext newInstanceContext(ProtoEntry entry, VnetHooks hooks) {
+        if (vnets.get(hooks.name()) != hooks) {
+            return null;
+        }
+        DomainEntry dom = domains.get(entry.descriptor().domain());
+        DomainEntry.Instance di = dom == null ? null : dom.instance(hooks.name());
+        if (di == null) {
+            return null;
+        }
+        ScopedContext ctx = hooks.newContext(entry.name(), org.protosw.internal.priv.Cred.ofOwner(entry.owner()));
+        ctx.bindDomainState(di.state());
+        return ctx;
+    }
+
+    /**
+     * The upgrade failed after the export: the sockets are aborted as in an unload
+     * (ECONNABORTED; they point at the core's dead pcb already), the held packets dropped,
+     * the entry removed. Config held.
+     */
+    private void failUpgrade(Upgrade u, String reason, String to) {
+        ProtoEntry entry = u.entry;
+        upgrades.remove(entry.name());
+        entry.setState(ProtoState.UNLOADING);
+        List<AttachedSocket> socks = u.allSockets();
+        UpgradeRecord rec = new UpgradeRecord(entry.name(), u.from, to, u.when, u.pause(), socks.size(), u.held(),
+                u.overflowed(), reason);
+        remember(rec);
+        LOG.error("{}", rec);
+        abortUppers(entry, entry.name() + " upgrade failure");
+        // marked first, so every caller (those waiting at the gate too) sees ECONNABORTED
+        List<AttachedSocket> marked = new ArrayList<>();
+        for (AttachedSocket so : socks) {
+            if (so.markAborted()) {
+                marked.add(so);
+            }
+        }
+        List<ProtoInstance> instances = new ArrayList<>();
+        for (Upgrade.Part p : u.parts) {
+            for (InputHold h : p.holds) {
+                h.discard();
+            }
+            p.pi.openGate();
+            instances.add(p.pi);
+        }
+        for (AttachedSocket so : marked) {
+            try {
+                so.completeAbort();
+            } catch (RuntimeException e) {
+                LOG.error("aborting {} failed", so.describe(), e);
+            }
+        }
+        teardown(instances, entry.name() + " upgrade failure");
+        order.remove(entry);
+        publish();
+        entry.completeDrain();
+        entry.forgetService();
     }
 
     // config held
@@ -505,7 +725,8 @@ public final class ProtoSwRegistry {
                 continue;
             }
             typeKnown = true;
-            if (e.state() != ProtoState.ACTIVE) {
+            // an upgrading entry is found: socket(2) then waits at its gate
+            if (e.state() != ProtoState.ACTIVE && e.state() != ProtoState.UPGRADING) {
                 continue;
             }
             if (protocol == 0) {

@@ -21,4 +21,14 @@ public interface VnetHooks {
      * against that bundle's grants.
      */
     ScopedContext newContext(String ownerName, org.protosw.internal.priv.Cred cred);
+
+    /** {@code net.protosw.upgrade_wait_ms}: how long a live upgrade waits for the new revision. */
+    default long upgradeWaitMillis() {
+        return 10_000;
+    }
+
+    /** {@code net.protosw.upgrade_holdq}: inbound packets held per protocol number during an upgrade. */
+    default int upgradeHoldLimit() {
+        return 1024;
+    }
 }

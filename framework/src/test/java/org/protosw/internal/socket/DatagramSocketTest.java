@@ -411,9 +411,19 @@ class DatagramSocketTest {
         assertThat(proto.ledger.attaches.get()).isZero();
     }
 
+    /**
+     * Issue 11 changed DESIGN.md's point 1: the socket's link to its pcb may change, only while
+     * the socket is frozen for a live upgrade and no thread is inside the protocol
+     * (UpgradeTest, UpgradeStressTest); the field is volatile so every thread sees the new
+     * pcb once the gate opens, and it is never null (the core's dead pcb stands in).
+     */
     @Test
-    void pcbFieldIsFinal() throws Exception {
-        assertThat(java.lang.reflect.Modifier.isFinal(SocketImpl.class.getDeclaredField("pcb").getModifiers())).isTrue();
+    void pcbFieldIsVolatileAndNeverNull() throws Exception {
+        assertThat(java.lang.reflect.Modifier.isVolatile(SocketImpl.class.getDeclaredField("pcb").getModifiers())).isTrue();
+        org.protosw.socket.Socket s = net.dgram();
+        assertThat(((SocketImpl) s).pcb).isNotNull();
+        s.close();
+        assertThat(((SocketImpl) s).pcb).as("after the detach: the core's own, not the protocol's").isSameAs(DeadPcb.INSTANCE);
     }
 
     @Test

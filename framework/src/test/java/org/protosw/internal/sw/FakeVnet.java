@@ -10,6 +10,14 @@ public final class FakeVnet implements VnetHooks {
     /** The socket layer in-stack sockets are made by, when the test has one. */
     public volatile org.protosw.internal.socket.SocketLayer layer;
 
+    /** {@code net.protosw.upgrade_wait_ms} of this instance. */
+    public volatile long upgradeWaitMillis = 10_000;
+
+    @Override
+    public long upgradeWaitMillis() {
+        return upgradeWaitMillis;
+    }
+
     public FakeVnet(String name) {
         this.name = name;
     }

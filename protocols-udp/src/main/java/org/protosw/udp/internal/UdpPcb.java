@@ -278,6 +278,56 @@ final class UdpPcb implements Pcb, TunnelPcb {
         release();
     }
 
+    // ---- live upgrade (UdpTransfer) ---------------------------------------------------
+
+    /** What the next revision needs to continue this pcb: its addresses and IP options. */
+    java.util.Map<String, Object> exportState() {
+        Endpoints e = ends;
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("laddr", e.laddr());
+        m.put("lport", e.lport());
+        m.put("faddr", e.faddr());
+        m.put("fport", e.fport());
+        m.put("ttl", ttl);
+        m.put("tos", tos);
+        m.put("dontfrag", dontFrag);
+        return m;
+    }
+
+    /**
+     * A pcb continuing an exported one on {@code so}: bound and connected again in this
+     * revision's table. A connected socket binds its port on the wildcard and connects, so
+     * its local address is again chosen by the connect (and forgotten by a disconnect).
+     */
+    static UdpPcb restore(UdpProtocol udp, ProtoSocket so, java.util.Map<String, Object> m) throws SocketException {
+        UdpPcb pcb = new UdpPcb(udp, so);
+        int laddr = UdpTransfer.integer(m, "laddr");
+        int lport = UdpTransfer.integer(m, "lport");
+        int faddr = UdpTransfer.integer(m, "faddr");
+        int fport = UdpTransfer.integer(m, "fport");
+        pcb.ttl = UdpTransfer.integer(m, "ttl");
+        pcb.tos = UdpTransfer.integer(m, "tos");
+        pcb.dontFrag = Boolean.TRUE.equals(m.get("dontfrag"));
+        pcb.lock.lock();
+        try {
+            if (lport != 0) {
+                // SO_REUSEPORT/REUSEADDR are socket options the core kept: several sockets may share the port again
+                pcb.table.bind(pcb.inp, new InetSockAddr(new InAddr(faddr != 0 ? 0 : laddr), lport), true,
+                        so.option(SockOpt.SO_REUSEPORT));
+            }
+            if (faddr != 0) {
+                pcb.table.connect(pcb.inp, new InetSockAddr(new InAddr(faddr), fport));
+            }
+            pcb.publish();
+        } catch (SocketException e) {
+            pcb.table.remove(pcb.inp);
+            throw e;
+        } finally {
+            pcb.lock.unlock();
+        }
+        return pcb;
+    }
+
     // ---- input side, called by UdpProtocol without locks ---------------------------
 
     /** Whether a datagram from (src, sport) may reach this socket: a connected one hears only its peer. */

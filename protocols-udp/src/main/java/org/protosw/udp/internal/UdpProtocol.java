@@ -381,6 +381,15 @@ final class UdpProtocol implements Protocol {
         return addrs.isEmpty() ? 0 : addrs.get(0).addr().bits();
     }
 
+    /** The counters, carried over a live upgrade so netstat -s goes on counting. */
+    Map<String, Object> exportState() {
+        return stats.export();
+    }
+
+    void importState(Map<String, Object> state) {
+        stats.restore(state);
+    }
+
     @Override
     public Map<String, Long> statistics() {
         return stats.snapshot();

@@ -45,4 +45,37 @@ final class UdpStats {
         m.put("datagrams output", opackets.sum());
         return m;
     }
+
+    private java.util.Map<String, LongAdder> byName() {
+        java.util.Map<String, LongAdder> m = new java.util.LinkedHashMap<>();
+        m.put("ipackets", ipackets);
+        m.put("hdrops", hdrops);
+        m.put("badlen", badlen);
+        m.put("badsum", badsum);
+        m.put("nosum", nosum);
+        m.put("noport", noport);
+        m.put("noportbcast", noportbcast);
+        m.put("fullsock", fullsock);
+        m.put("delivered", delivered);
+        m.put("opackets", opackets);
+        m.put("tunneled", tunneled);
+        m.put("inerrors", inerrors);
+        return m;
+    }
+
+    /** The counters by field name, for a live upgrade. */
+    java.util.Map<String, Object> export() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        byName().forEach((k, v) -> m.put(k, v.sum()));
+        return m;
+    }
+
+    /** Adds exported counters (names this revision does not know are left out). */
+    void restore(java.util.Map<String, Object> m) {
+        byName().forEach((k, v) -> {
+            if (m.get(k) instanceof Long n) {
+                v.add(n);
+            }
+        });
+    }
 }
