@@ -70,6 +70,17 @@ class AttachSessionsIT {
             tmux.type("b", "net:netstat -an");
             tmux.waitForPane("b", "netstat in session b", s -> s.contains("LISTEN"), service);
 
+            // Tab completes from the live stack (net:complete through etc/gosh_profile): a
+            // sysctl name and an interface name, each run with what Tab filled in
+            tmux.typeOnly("b", "net:sysctl net.inet.ip.tt");
+            tmux.key("b", "Tab");
+            tmux.key("b", "Enter");
+            tmux.waitForPane("b", "the sysctl name Tab completed", s -> s.contains("net.inet.ip.ttl: 64"), service);
+            tmux.typeOnly("b", "net:ifconfig lo");
+            tmux.key("b", "Tab");
+            tmux.key("b", "Enter");
+            tmux.waitForPane("b", "the interface name Tab completed", s -> s.contains("lo0: flags="), service);
+
             tmux.key("a", "C-c");
             tmux.waitForPane("a", "ping's summary after Ctrl-C", s -> s.contains("--- 127.0.0.1 ping statistics ---"), service);
             String afterInterrupt = tmux.pane("a");
@@ -181,8 +192,13 @@ class AttachSessionsIT {
         }
 
         void type(String session, String text) throws IOException, InterruptedException {
-            tmux("send-keys", "-t", session, "-l", text);
+            typeOnly(session, text);
             tmux("send-keys", "-t", session, "Enter");
+        }
+
+        /** Keys typed without Enter (to press Tab after them). */
+        void typeOnly(String session, String text) throws IOException, InterruptedException {
+            tmux("send-keys", "-t", session, "-l", text);
         }
 
         void key(String session, String key) throws IOException, InterruptedException {

@@ -305,7 +305,8 @@ public final class CompleteCommand extends NetCommand {
                 "-t", Kind.VALUE, "-m", Kind.VALUE, "-S", Kind.ADDRESSES),
                 (c, v, before) -> before.isEmpty() ? c.names(Kind.ADDRESSES, v) : List.of()));
         s.put("net:diag", new Spec(options(), null));
-        s.put("net:systat", new Spec(options("-j", Kind.VNETS, "-n", Kind.VALUE, "-w", Kind.VALUE), null));
+        s.put("net:upgrade", new Spec(options(), (c, v, before) ->
+                before.isEmpty() ? c.names(Kind.PROTOCOLS, v) : List.of()));
         s.put("log:display", new Spec(options("-l", Kind.LEVELS, "-n", Kind.VALUE), null));
         s.put("log:tail", new Spec(options("-l", Kind.LEVELS, "-n", Kind.VALUE), null));
         return s;

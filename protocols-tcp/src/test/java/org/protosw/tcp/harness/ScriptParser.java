@@ -3,6 +3,7 @@ package org.protosw.tcp.harness;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 
 import org.protosw.wire.TcpHeader;
 
@@ -28,8 +29,17 @@ import org.protosw.wire.TcpHeader;
  * required, and options left out mean the segment carries none. A wildcard there ({@code win
  * *}, {@code wscale *}, {@code ecr *}...) needs a comment on its line saying why the value
  * cannot be known; only {@code TS val *} (the stack's clock) goes without one.
+ *
+ * <p>Whatever the text, {@link #parse} either returns steps whose every number fits the
+ * header field it will fill, or throws an {@link IllegalArgumentException} that names the
+ * line; input is quoted with control characters escaped. {@code ScriptParserFuzzTest}
+ * holds it to that.
  */
 final class ScriptParser {
+    /** Seconds as scripts write them: no sign, exponent, hex, NaN or Infinity. */
+    private static final Pattern SECONDS = Pattern.compile("[0-9]+(\\.[0-9]*)?|\\.[0-9]+");
+    private static final long MAX_U32 = 0xffffffffL;
+
     private ScriptParser() {
     }
 
@@ -43,38 +53,55 @@ final class ScriptParser {
             if (line.isEmpty()) {
                 continue;
             }
-            int sp = line.indexOf(' ');
+            int sp = firstWhitespace(line);
             String timeWord = sp < 0 ? line : line.substring(0, sp);
             String rest = sp < 0 ? "" : line.substring(sp + 1).strip();
+            if (rest.isEmpty()) {
+                throw fail(n, "'" + shown(timeWord) + "' is a time with no action (accepted: < SEGMENT, > SEGMENT, quiet, or a call)");
+            }
             boolean commented = hash >= 0 && !raw.substring(hash + 1).isBlank();
             steps.add(action(when(timeWord, n), rest, commented, n));
         }
         return steps;
     }
 
+    /** Scripts align columns with spaces or tabs. */
+    private static int firstWhitespace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isWhitespace(s.charAt(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private static Step.When when(String w, int line) {
         String[] parts = w.split("~", -1);
         if (parts.length > 2) {
-            throw fail(line, "bad time '" + w + "' (accepted: T, +T or T~T2 in seconds)");
+            throw fail(line, "bad time '" + shown(w) + "' (accepted: T, +T or T~T2 in seconds)");
         }
         boolean relative = parts[0].startsWith("+");
         if (parts.length == 2 && parts[1].startsWith("+") != relative) {
-            throw fail(line, "time range " + w + " mixes absolute and relative times");
+            throw fail(line, "time range " + shown(w) + " mixes absolute and relative times");
         }
         double a = time(parts[0], line);
         double b = parts.length == 2 ? time(parts[1], line) : a;
         if (b < a) {
-            throw fail(line, "time range " + w + " ends before it starts");
+            throw fail(line, "time range " + shown(w) + " ends before it starts");
         }
         return new Step.When(a, b, relative);
     }
 
     private static double time(String w, int line) {
-        try {
-            return Double.parseDouble(w.startsWith("+") ? w.substring(1) : w);
-        } catch (NumberFormatException e) {
-            throw fail(line, "bad time '" + w + "' (accepted: T, +T or T~T2 in seconds)");
+        String digits = w.startsWith("+") ? w.substring(1) : w;
+        if (!SECONDS.matcher(digits).matches()) {
+            throw fail(line, "bad time '" + shown(w) + "' (accepted: T, +T or T~T2 in seconds, e.g. 0.1, +.05, 1~1.5)");
         }
+        double t = Double.parseDouble(digits);
+        if (t > 86_400) {
+            throw fail(line, "time '" + shown(w) + "' is more than a day: scripts run in seconds");
+        }
+        return t;
     }
 
     private static Step action(Step.When t, String rest, boolean commented, int line) {
@@ -96,6 +123,9 @@ final class ScriptParser {
         boolean async = rest.endsWith("&");
         if (async) {
             rest = rest.substring(0, rest.length() - 1).strip();
+        }
+        if (rest.isEmpty()) {
+            throw fail(line, "a call with no verb (accepted: e.g. 'socket s', 'accept s c &', 'write c 100 = 100')");
         }
         List<String> words = new ArrayList<>(Arrays.asList(rest.split("\\s+")));
         String verb = words.remove(0);
@@ -138,6 +168,9 @@ final class ScriptParser {
             if (gt < lt) {
                 throw fail(line, "options not closed with '>'");
             }
+            if (!s.substring(gt + 1).isBlank()) {
+                throw fail(line, "'" + shown(s.substring(gt + 1).strip()) + "' after the options (they end a segment)");
+            }
             opts = s.substring(lt + 1, gt).strip();
             s = s.substring(0, lt).strip();
         }
@@ -150,48 +183,60 @@ final class ScriptParser {
         int colon = range.indexOf(':');
         int paren = range.indexOf('(');
         if (colon < 0 || paren < colon || !range.endsWith(")")) {
-            throw fail(line, "bad sequence range '" + range + "' (accepted: START:END(LEN))");
+            throw fail(line, "bad sequence range '" + shown(range) + "' (accepted: START:END(LEN))");
         }
         long seq;
         long end;
         int len;
         try {
-            seq = Long.parseLong(range.substring(0, colon));
-            end = Long.parseLong(range.substring(colon + 1, paren));
-            len = Integer.parseInt(range.substring(paren + 1, range.length() - 1));
-        } catch (NumberFormatException e) {
-            throw fail(line, "bad sequence range '" + range + "' (accepted: START:END(LEN))");
+            seq = unsigned(range.substring(0, colon));
+            end = unsigned(range.substring(colon + 1, paren));
+            len = Math.toIntExact(unsigned(range.substring(paren + 1, range.length() - 1)));
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw fail(line, "bad sequence range '" + shown(range) + "' (accepted: START:END(LEN), numbers 0 to 2^32-1)");
         }
         if (end - seq != len) {
-            throw fail(line, "sequence range " + range + " does not add up");
+            throw fail(line, "sequence range " + shown(range) + " does not add up");
+        }
+        if (end > MAX_U32 || len > 65_535) {
+            throw fail(line, "sequence range " + shown(range) + " does not fit a segment (END up to 2^32-1, LEN up to 65535)");
         }
         Long ack = null;
         Integer win = null;
         boolean winGiven = false;
         for (int i = 2; i < w.length; i++) {
             switch (w[i]) {
-                case "ack" -> ack = number(need(w, ++i, "ack", line), "ack", line);
+                case "ack" -> ack = number(need(w, ++i, "ack", line), "ack", MAX_U32, line);
                 case "win" -> {
                     String v = need(w, ++i, "win", line);
-                    win = v.equals("*") ? null : (int) number(v, "win", line);
+                    win = v.equals("*") ? null : (int) number(v, "win", 65_535, line);
                     winGiven = true;
                 }
-                default -> throw fail(line, "unexpected '" + w[i] + "' in a segment (accepted: ack N, win N|*, <options>)");
+                default -> throw fail(line, "unexpected '" + shown(w[i]) + "' in a segment (accepted: ack N, win N|*, <options>)");
             }
         }
         return new ScriptSegment(flags, seq, len, ack, win, winGiven, opts == null ? null : options(opts, line), line);
     }
 
-    private static long number(String v, String what, int line) {
+    private static long number(String v, String what, long max, int line) {
         try {
-            long n = Long.parseLong(v);
-            if (n < 0 || n > 0xffffffffL) {
+            long n = unsigned(v);
+            if (n > max) {
                 throw new NumberFormatException();
             }
             return n;
         } catch (NumberFormatException e) {
-            throw fail(line, "'" + v + "' after '" + what + "' is not a number (0 to 2^32-1" + (what.equals("win") ? ", or *" : "") + ")");
+            throw fail(line, "'" + shown(v) + "' after '" + what + "' is not a number (0 to " + (max == MAX_U32 ? "2^32-1" : max)
+                    + (what.equals("win") ? ", or *" : "") + ")");
         }
+    }
+
+    /** Decimal digits only: Long.parseLong would take a sign. */
+    private static long unsigned(String v) {
+        if (v.isEmpty() || v.length() > 10 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw new NumberFormatException(v);
+        }
+        return Long.parseLong(v);
     }
 
     private static String need(String[] w, int i, String what, int line) {
@@ -211,7 +256,7 @@ final class ScriptParser {
                 case 'P' -> TcpHeader.PSH;
                 case 'U' -> TcpHeader.URG;
                 case '.' -> TcpHeader.ACK;
-                default -> throw fail(line, "bad flag '" + c + "' in '" + w + "' (accepted: S F R P U .)");
+                default -> throw fail(line, "bad flag '" + shown(String.valueOf(c)) + "' in '" + shown(w) + "' (accepted: S F R P U .)");
             };
         }
         return f;
@@ -225,36 +270,83 @@ final class ScriptParser {
         for (String o : s.split(",")) {
             String[] w = o.strip().split("\\s+");
             switch (w[0]) {
-                case "nop", "eol", "sackOK" -> out.add(new ScriptSegment.Option(w[0], null, null));
-                case "mss", "wscale" -> out.add(new ScriptSegment.Option(w[0], value(w, 1, line), null));
+                case "nop", "eol", "sackOK" -> {
+                    if (w.length != 1) {
+                        throw fail(line, "option '" + w[0] + "' takes no value, got '" + shown(o.strip()) + "'");
+                    }
+                    out.add(new ScriptSegment.Option(w[0], null, null));
+                }
+                case "mss", "wscale" -> {
+                    if (w.length > 2) {
+                        throw fail(line, "option " + w[0] + " takes one value, got '" + shown(o.strip()) + "'");
+                    }
+                    out.add(new ScriptSegment.Option(w[0], value(w, 1, w[0].equals("mss") ? 65_535 : 255, line), null));
+                }
                 case "TS" -> {
                     if (w.length != 5 || !w[1].equals("val") || !w[3].equals("ecr")) {
-                        throw fail(line, "bad timestamp option '" + o.strip() + "' (accepted: TS val N ecr N, * for any)");
+                        throw fail(line, "bad timestamp option '" + shown(o.strip()) + "' (accepted: TS val N ecr N, * for any)");
                     }
-                    out.add(new ScriptSegment.Option("TS", value(w, 2, line), value(w, 4, line)));
+                    out.add(new ScriptSegment.Option("TS", value(w, 2, MAX_U32, line), value(w, 4, MAX_U32, line)));
                 }
                 case "sack" -> {
+                    if (w.length < 2 || w.length > 5) {
+                        throw fail(line, "bad SACK option '" + shown(o.strip()) + "' (accepted: sack A:B, one to four blocks)");
+                    }
                     for (int i = 1; i < w.length; i++) {
-                        String[] ab = w[i].split(":");
-                        out.add(new ScriptSegment.Option("sack", Long.parseLong(ab[0]), Long.parseLong(ab[1])));
+                        out.add(sackBlock(w[i], line));
                     }
                 }
-                default -> throw fail(line, "unknown option '" + w[0] + "' (accepted: mss, wscale, sackOK, TS, sack, nop, eol)");
+                default -> throw fail(line, "unknown option '" + shown(w[0]) + "' (accepted: mss, wscale, sackOK, TS, sack, nop, eol)");
             }
         }
         return out;
     }
 
-    private static Long value(String[] w, int i, int line) {
+    /** Found by ScriptParserFuzzTest: a block that was not two numbers threw a NumberFormatException naming no line. */
+    private static ScriptSegment.Option sackBlock(String block, int line) {
+        String[] ab = block.split(":", -1);
+        try {
+            if (ab.length != 2) {
+                throw new NumberFormatException(block);
+            }
+            return new ScriptSegment.Option("sack", unsigned(ab[0]), unsigned(ab[1]));
+        } catch (NumberFormatException e) {
+            throw fail(line, "bad SACK block '" + shown(block) + "' (accepted: LEFT:RIGHT, numbers 0 to 2^32-1)");
+        }
+    }
+
+    private static Long value(String[] w, int i, long max, int line) {
         String v = need(w, i, w[0], line);
         if (v.equals("*")) {
             return null;
         }
         try {
-            return Long.parseLong(v);
+            long n = unsigned(v);
+            if (n > max) {
+                throw new NumberFormatException(v);
+            }
+            return n;
         } catch (NumberFormatException e) {
-            throw fail(line, "'" + v + "' is not a number (or *) in option " + w[0]);
+            throw fail(line, "'" + shown(v) + "' is not a number from 0 to " + (max == MAX_U32 ? "2^32-1" : max) + " (or *) in option " + w[0]);
         }
+    }
+
+    /**
+     * Input as a message may quote it: control and other invisible characters escaped (found
+     * by ScriptParserFuzzTest: a carriage return or escape sequence garbled the message).
+     */
+    static String shown(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            if (c >= 0x20 && c < 0x7f) {
+                b.append((char) c);
+            } else if (Character.isLetterOrDigit(c)) {
+                b.appendCodePoint(c);
+            } else {
+                b.append(String.format("\\u%04x", c));
+            }
+        });
+        return b.toString();
     }
 
     static IllegalArgumentException fail(int line, String what) {
