@@ -55,6 +55,25 @@ class VnetCommandTest {
     }
 
     @Test
+    void verboseListCountsTheTimersArmedInEachInstance() throws Exception {
+        out(() -> vnet.vnet("create", "b"));
+        int armed = sh.stack.stack().callout().armedCount();
+        assertThat(out(() -> vnet.vnet("list", "-v"))).isEqualTo(out(() -> vnet.vnet("-v")))
+                .startsWith("NAME     IFACES  SOCKETS  TIMERS  INTERFACES\n")
+                .contains(String.format("default       1        0  %6d  lo0%n", armed));
+        // a timer armed in b shows in b's row
+        var c = sh.core().vnet("b").callout().newCallout(() -> { });
+        c.reset(1, java.util.concurrent.TimeUnit.HOURS);
+        try {
+            int inB = sh.core().vnet("b").callout().armedCount();
+            assertThat(inB).isPositive();
+            assertThat(out(() -> vnet.vnet("list", "-v"))).contains(String.format("b             1        0  %6d  lo0%n", inB));
+        } finally {
+            c.stop();
+        }
+    }
+
+    @Test
     void badWordsSayWhatIsAccepted() {
         assertThat(error(() -> vnet.vnet("add", "b"))).startsWith("vnet: unknown subcommand 'add' (accepted: list, create, destroy)");
         assertThat(error(() -> vnet.vnet("list", "b"))).startsWith("vnet: unexpected 'b'");

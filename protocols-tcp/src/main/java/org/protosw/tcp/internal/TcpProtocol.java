@@ -93,7 +93,6 @@ final class TcpProtocol implements Protocol {
     /** The trace hooks; {@code trace.hooks} is read once per segment. */
     final TcpTrace trace;
     private final List<Tunable> tunables = new ArrayList<>();
-    private final ThreadLocal<Segment> scratch = ThreadLocal.withInitial(Segment::new);
     private final PpsRateCheck errorLogLimit = new PpsRateCheck(1);
     private InPcbTable<TcpCb> table;
     private Registration input;
@@ -253,9 +252,15 @@ final class TcpProtocol implements Protocol {
         return Math.max(rt.effectiveMtu() - 40, 64);
     }
 
-    /** The segment {@code tcp_input} reuses on this thread. */
+    /**
+     * The segment {@code tcp_input} parses into: a new one each time. It was a ThreadLocal
+     * scratch, and a value left in the core's input threads' ThreadLocal maps (a Segment, a
+     * class of this bundle) kept every unloaded TCP revision's class loader reachable
+     * (SoakIT: all old revisions alive after refresh and GC); only those threads could clear
+     * it, and they are the core's.
+     */
     Segment scratch() {
-        return scratch.get();
+        return new Segment();
     }
 
     /** An internal error dropped a segment: counted, and logged at most once a second. */
