@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -96,10 +97,15 @@ final class SoakFlows implements AutoCloseable {
     /** Every flow parked on open sockets. */
     void pause() {
         pauseRequested = true;
-        Await.until("the flows to pause", Duration.ofSeconds(30), () -> {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!flows.stream().allMatch(f -> f.parked)) {
             assertNoFailure();
-            return flows.stream().allMatch(f -> f.parked);
-        });
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("flows not paused after 30 s: "
+                        + flows.stream().filter(f -> !f.parked).map(f -> f.name + " (" + f.thread.getState() + ")").toList());
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+        }
     }
 
     void resume() {
@@ -163,17 +169,21 @@ final class SoakFlows implements AutoCloseable {
         public void run() {
             long n = 0;
             while (!stopped) {
-                if (pauseRequested && open) {
-                    parked = true;
-                    while (pauseRequested && !stopped) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-                    }
-                    parked = false;
-                }
                 try {
                     if (!open) {
                         open();
                         open = true;
+                    }
+                    // parked only on open sockets, so every sample counts the same ones; a flow
+                    // whose exchange fails while another is parked (the diverted datagram held
+                    // by the paused natd) reopens here and parks
+                    if (pauseRequested) {
+                        parked = true;
+                        while (pauseRequested && !stopped) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                        }
+                        parked = false;
+                        continue;
                     }
                     if (exchange()) {
                         exchanges.incrementAndGet();

@@ -228,7 +228,12 @@ public final class CalloutWheel implements AutoCloseable {
             place(t);
         }
         while ((t = moves.poll()) != null) {
-            if (t.queued && t.deadline != 0 && t.deadline < t.placedAt) {
+            // only a timer in a slot moves: one still in pending (placedAt unset) is placed
+            // from there with its latest deadline. Moving it too put it in a slot while it
+            // stayed in pending, and when that slot fired first the timer left the wheel
+            // twice: the armed count fell below the timers armed (SoakIT saw -3), and at 0
+            // the wheel thread would park with timers still in its slots
+            if (t.queued && t.placedAt != Long.MAX_VALUE && t.deadline != 0 && t.deadline < t.placedAt) {
                 slot(t);
             }
         }
