@@ -101,6 +101,7 @@ public class SoakIT extends ProtoswTestSupport {
                     samples.add(s);
                     System.out.println(s.line() + String.format("  (%.1f s, %s)",
                             (System.nanoTime() - started) / 1e9, flows.progressLine()));
+                    assertTrue("a negative count of timers armed at round " + round + ": " + s.line(), s.timers() >= 0);
                     assertEquals("class loaders of old revisions still reachable at round " + round + ": " + s.line()
                             + "; alive: " + aliveLoaders(), s.loadersCurrent(), s.loadersAlive());
                 }
