@@ -6,7 +6,8 @@ import java.util.List;
 /** One benchmark, measured on both stacks. */
 interface BenchCase {
     List<String> NAMES = List.of("udp-rate", "socket-churn", "tcp-bulk", "tcp-bulk-1m", "tcp-rr", "tcp-connect",
-            "ping-rtt", "ping-rtt-epair", "ping-rtt-idle", "ib-rc-rate", "ib-sdp-bulk", "tcp-syn-flood");
+            "ping-rtt", "ping-rtt-epair", "ping-rtt-idle", "ib-rc-rate", "ib-sdp-bulk", "tcp-syn-flood",
+            "ip-frag-flood", "udp-flood");
 
     /** What the figures count, per second. */
     String unit();
@@ -38,7 +39,9 @@ interface BenchCase {
             case "ping-rtt-idle" -> new PingRtt("lo0", 1000);
             case "ib-rc-rate" -> new IbVsTcp(false);
             case "ib-sdp-bulk" -> new IbVsTcp(true);
-            case "tcp-syn-flood" -> new TcpSynFlood();
+            case "tcp-syn-flood" -> new Flood(Flood.Kind.SYN);
+            case "ip-frag-flood" -> new Flood(Flood.Kind.FRAGMENTS);
+            case "udp-flood" -> new Flood(Flood.Kind.UDP);
             default -> throw new IllegalArgumentException(name);
         };
     }
