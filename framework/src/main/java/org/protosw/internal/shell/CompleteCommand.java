@@ -256,7 +256,7 @@ public final class CompleteCommand extends NetCommand {
             }
             return before.size() == 1 && !before.get(0).equals("list") ? c.names(Kind.PROTOCOLS, v) : List.of();
         }));
-        s.put("net:vnet", new Spec(options(), (c, v, before) -> {
+        s.put("net:vnet", new Spec(options("-v", null), (c, v, before) -> {
             if (before.isEmpty()) {
                 return List.of("list", "create", "destroy");
             }

@@ -33,7 +33,7 @@ class DescriptorTest {
                         Set.of("Recv-Q", "Send-Q", "tcp_info", "statistics", "interface counters", "routing table")),
                 Arguments.of(ProtocolsCommand.class, "protocols", ProtocolsCommand.USAGE, Set.of(),
                         Set.of("list", "drain NAME", "undrain NAME", "bundle", "version", "state", "open sockets")),
-                Arguments.of(VnetCommand.class, "vnet", VnetCommand.USAGE, Set.of(), Set.of("list", "create NAME", "destroy NAME")),
+                Arguments.of(VnetCommand.class, "vnet", VnetCommand.USAGE, Set.of("-v"), Set.of("list", "create NAME", "destroy NAME")),
                 Arguments.of(PipeCommand.class, "pipe", PipeCommand.USAGE, Set.of("-j"),
                         Set.of("show|list", "config", "bw", "bandwidth", "delay", "plr", "dup", "reorder", "gap", "corrupt", "queue", "seed",
                                 "delete", "attach IF in|out", "detach IF in|out")),
