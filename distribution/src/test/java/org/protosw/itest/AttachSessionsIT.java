@@ -70,16 +70,6 @@ class AttachSessionsIT {
             tmux.type("b", "net:netstat -an");
             tmux.waitForPane("b", "netstat in session b", s -> s.contains("LISTEN"), service);
 
-            // Tab completes from the live stack (net:complete through etc/gosh_profile): a
-            // sysctl name and an interface name, each run with what Tab filled in
-            tmux.typeOnly("b", "net:sysctl net.inet.ip.tt");
-            tmux.key("b", "Tab");
-            tmux.key("b", "Enter");
-            tmux.waitForPane("b", "the sysctl name Tab completed", s -> s.contains("net.inet.ip.ttl: 64"), service);
-            tmux.typeOnly("b", "net:ifconfig lo");
-            tmux.key("b", "Tab");
-            tmux.key("b", "Enter");
-            tmux.waitForPane("b", "the interface name Tab completed", s -> s.contains("lo0: flags="), service);
 
             tmux.key("a", "C-c");
             tmux.waitForPane("a", "ping's summary after Ctrl-C", s -> s.contains("--- 127.0.0.1 ping statistics ---"), service);
@@ -100,6 +90,17 @@ class AttachSessionsIT {
             tmux.waitForPane("b", "session b after a's Ctrl-C",
                     s -> s.lines().anyMatch(l -> l.strip().equals("session-b-alive")), service);
             assertThat(service.isAlive()).isTrue();
+
+            // Tab completes from the live stack (net:complete through etc/gosh_profile): a
+            // sysctl name and an interface name, each run with what Tab filled in
+            tmux.typeOnly("b", "net:sysctl net.inet.ip.tt");
+            tmux.key("b", "Tab");
+            tmux.key("b", "Enter");
+            tmux.waitForPane("b", "the sysctl name Tab completed", s -> s.contains("net.inet.ip.ttl: 64"), service);
+            tmux.typeOnly("b", "net:ifconfig lo");
+            tmux.key("b", "Tab");
+            tmux.key("b", "Enter");
+            tmux.waitForPane("b", "the interface name Tab completed", s -> s.contains("lo0: flags="), service);
 
             tmux.type("b", "exit");
             tmux.waitForPane("b", "attach in b to exit", s -> s.contains("attach exited 0"), service);
