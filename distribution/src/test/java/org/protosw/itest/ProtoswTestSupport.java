@@ -206,6 +206,19 @@ public abstract class ProtoswTestSupport {
         Await.until(what, timeout, condition);
     }
 
+    /** Vnet b, joined to the default one by an epair: 192.0.2.1 here, 192.0.2.2 there (RFC 5737). */
+    protected static void linkToB(GogoShell sh) throws Exception {
+        sh.run("net:vnet create b");
+        String pair = sh.run("net:ifconfig epair create").trim();
+        if (!pair.matches("epair\\d+a")) {
+            throw new AssertionError("net:ifconfig epair create printed '" + pair + "'");
+        }
+        String b = pair.substring(0, pair.length() - 1) + "b";
+        sh.run("net:ifconfig " + b + " vnet b");
+        sh.run("net:ifconfig " + pair + " inet 192.0.2.1/24 up");
+        sh.run("net:ifconfig -j b " + b + " inet 192.0.2.2/24 up");
+    }
+
     /** The system bundles in the order the launcher starts them: Config Admin, SCR, Gogo, the rest. */
     private static List<Path> systemBundles(Path folder) {
         return jars(folder).stream()

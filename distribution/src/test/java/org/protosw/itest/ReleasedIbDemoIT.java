@@ -136,17 +136,6 @@ public class ReleasedIbDemoIT extends ProtoswTestSupport {
         return service(NetStack.class, "(" + NetStack.VNET_PROPERTY + "=" + vnet + ")", TIMEOUT);
     }
 
-    /** Vnet b, joined to the default one by an epair: 192.0.2.1 here, 192.0.2.2 there (RFC 5737). */
-    private static void linkToB(GogoShell sh) throws Exception {
-        sh.run("net:vnet create b");
-        String pair = sh.run("net:ifconfig epair create").trim();
-        assertTrue(pair, pair.matches("epair\\d+a"));
-        String b = pair.substring(0, pair.length() - 1) + "b";
-        sh.run("net:ifconfig " + b + " vnet b");
-        sh.run("net:ifconfig " + pair + " inet 192.0.2.1/24 up");
-        sh.run("net:ifconfig -j b " + b + " inet 192.0.2.2/24 up");
-    }
-
     /** SIZE bytes from here to a listener in b on service {@code sid}; fails unless they arrive intact. */
     private static void transfer(NetStack here, NetStack there, int type, long sid) throws Exception {
         String name = type == SOCK_SEQPACKET ? "SEQPACKET" : "STREAM";

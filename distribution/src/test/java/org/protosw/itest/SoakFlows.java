@@ -129,7 +129,7 @@ final class SoakFlows implements AutoCloseable {
     }
 
     String errorsLine() {
-        return SoakIT.counts(errors);
+        return errors.isEmpty() ? "none" : new java.util.TreeMap<>(errors).toString();
     }
 
     @Override
@@ -324,18 +324,74 @@ final class SoakFlows implements AutoCloseable {
         }
     }
 
-    /** 4 KiB over a loopback connection and back, in one thread (the buffers hold it all). */
-    private final class TcpFlow extends Flow {
-        private static final int LENGTH = 4096;
+    /**
+     * A listener, a client and the connection it accepted; each exchange goes client to server
+     * and back, all in this thread (the buffers hold it). TCP reads until the length is in;
+     * a SEQPACKET receive is the whole record.
+     */
+    private abstract class ConnectedFlow extends Flow {
+        private final int length;
+        private final boolean records;
+        Socket listener;
+        Socket client;
+        Socket server;
+        private final ByteBuffer out;
+        private final ByteBuffer in;
+
+        ConnectedFlow(String name, int length, boolean records) {
+            super(name);
+            this.length = length;
+            this.records = records;
+            this.out = ByteBuffer.allocate(length);
+            this.in = ByteBuffer.allocate(2 * length);
+        }
+
+        @Override
+        boolean exchange() throws SocketException {
+            long n = exchanges.get();
+            fill(out, n, length);
+            writeAll(client, out);
+            in.clear().limit(records ? in.capacity() : length);
+            read(server, in);
+            in.flip();
+            writeAll(server, in);
+            in.clear().limit(records ? in.capacity() : length);
+            read(client, in);
+            check(name, in, n, length);
+            return true;
+        }
+
+        private void writeAll(Socket s, ByteBuffer b) throws SocketException {
+            do {
+                s.send(b);
+            } while (!records && b.hasRemaining());
+        }
+
+        private void read(Socket s, ByteBuffer b) throws SocketException {
+            do {
+                if (s.recv(b) == 0 && !records) {
+                    throw new SocketException(Errno.ECONNRESET, name + ": end of stream in the middle of an exchange");
+                }
+            } while (!records && b.hasRemaining());
+        }
+
+        @Override
+        void closeQuietly() {
+            for (Socket s : new Socket[] {client, server, listener}) {
+                if (s != null) {
+                    s.close();
+                }
+            }
+            client = server = listener = null;
+        }
+    }
+
+    /** 4 KiB over a loopback connection and back. */
+    private final class TcpFlow extends ConnectedFlow {
         private final NetStack stack;
-        private Socket listener;
-        private Socket client;
-        private Socket server;
-        private final ByteBuffer out = ByteBuffer.allocate(LENGTH);
-        private final ByteBuffer in = ByteBuffer.allocate(LENGTH);
 
         TcpFlow(NetStack stack) {
-            super("tcp");
+            super("tcp", 4096, false);
             this.stack = stack;
         }
 
@@ -352,60 +408,15 @@ final class SoakFlows implements AutoCloseable {
             server = listener.accept();
             server.setOption(SockOpt.SO_RCVTIMEO, 5000);
         }
-
-        @Override
-        boolean exchange() throws SocketException {
-            long n = exchanges.get();
-            fill(out, n, LENGTH);
-            writeAll(client, out);
-            in.clear();
-            readFull(server, in);
-            in.flip();
-            writeAll(server, in);
-            in.clear();
-            readFull(client, in);
-            check(name, in, n, LENGTH);
-            return true;
-        }
-
-        private void writeAll(Socket s, ByteBuffer b) throws SocketException {
-            while (b.hasRemaining()) {
-                s.send(b);
-            }
-        }
-
-        private void readFull(Socket s, ByteBuffer b) throws SocketException {
-            while (b.hasRemaining()) {
-                if (s.recv(b) == 0) {
-                    throw new SocketException(Errno.ECONNRESET, "tcp: end of stream in the middle of an exchange");
-                }
-            }
-        }
-
-        @Override
-        void closeQuietly() {
-            for (Socket s : new Socket[] {client, server, listener}) {
-                if (s != null) {
-                    s.close();
-                }
-            }
-            client = server = listener = null;
-        }
     }
 
     /** A 1 KiB record over an RC queue pair across the epair to vnet b and back (IB over UDP 4791). */
-    private final class IbFlow extends Flow {
-        private static final int LENGTH = 1024;
+    private final class IbFlow extends ConnectedFlow {
         private final NetStack here;
         private final NetStack there;
-        private Socket listener;
-        private Socket client;
-        private Socket server;
-        private final ByteBuffer out = ByteBuffer.allocate(LENGTH);
-        private final ByteBuffer in = ByteBuffer.allocate(2 * LENGTH);
 
         IbFlow(NetStack here, NetStack there) {
-            super("ib");
+            super("ib", 1024, true);
             this.here = here;
             this.there = there;
         }
@@ -417,9 +428,10 @@ final class SoakFlows implements AutoCloseable {
             listener.bind(there.parseAddress(AF_IB, "[::]:" + IB_SERVICE));
             listener.listen(4);
             AtomicReference<Object> accepted = new AtomicReference<>();
+            Socket l = listener;
             Thread acceptor = new Thread(() -> {
                 try {
-                    accepted.set(listener.accept());
+                    accepted.set(l.accept());
                 } catch (SocketException e) {
                     accepted.set(e);
                 }
@@ -446,31 +458,6 @@ final class SoakFlows implements AutoCloseable {
             }
             server = s;
             server.setOption(SockOpt.SO_RCVTIMEO, 5000);
-        }
-
-        @Override
-        boolean exchange() throws SocketException {
-            long n = exchanges.get();
-            fill(out, n, LENGTH);
-            client.send(out);
-            in.clear();
-            server.recv(in);
-            in.flip();
-            server.send(in);
-            in.clear();
-            client.recv(in);
-            check(name, in, n, LENGTH);
-            return true;
-        }
-
-        @Override
-        void closeQuietly() {
-            for (Socket s : new Socket[] {client, server, listener}) {
-                if (s != null) {
-                    s.close();
-                }
-            }
-            client = server = listener = null;
         }
     }
 }

@@ -235,20 +235,4 @@ public class SoakIT extends ProtoswTestSupport {
     private NetStack stack(String vnet) {
         return service(NetStack.class, "(" + NetStack.VNET_PROPERTY + "=" + vnet + ")", TIMEOUT);
     }
-
-    /** Vnet b, joined to the default one by an epair: 192.0.2.1 here, 192.0.2.2 there (RFC 5737). */
-    private static void linkToB(GogoShell sh) throws Exception {
-        sh.run("net:vnet create b");
-        String pair = sh.run("net:ifconfig epair create").trim();
-        assertTrue(pair, pair.matches("epair\\d+a"));
-        String b = pair.substring(0, pair.length() - 1) + "b";
-        sh.run("net:ifconfig " + b + " vnet b");
-        sh.run("net:ifconfig " + pair + " inet 192.0.2.1/24 up");
-        sh.run("net:ifconfig -j b " + b + " inet 192.0.2.2/24 up");
-    }
-
-    /** Counts by name, in first-seen order (for the errors line). */
-    static String counts(Map<String, Long> m) {
-        return m.isEmpty() ? "none" : new LinkedHashMap<>(m).toString();
-    }
 }

@@ -5,6 +5,9 @@ import static org.protosw.socket.SocketConstants.IPPROTO_TCP;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.protosw.socket.Errno;
 import org.protosw.socket.InAddr;
@@ -93,6 +96,19 @@ final class TcpProtocol implements Protocol {
     /** The trace hooks; {@code trace.hooks} is read once per segment. */
     final TcpTrace trace;
     private final List<Tunable> tunables = new ArrayList<>();
+    /**
+     * The segment tcp_input parses into, one per input thread, reused. The thread-local value
+     * is a JDK AtomicReference that {@link #destroy} empties: a value of this bundle's own
+     * class left in the core's input threads' ThreadLocal maps kept every unloaded TCP
+     * revision's class loader reachable (SoakIT), and only those threads could remove it.
+     */
+    private final Set<AtomicReference<Segment>> scratches = ConcurrentHashMap.newKeySet();
+    private final ThreadLocal<AtomicReference<Segment>> scratch = ThreadLocal.withInitial(() -> {
+        AtomicReference<Segment> r = new AtomicReference<>();
+        scratches.add(r);
+        return r;
+    });
+    private volatile boolean destroyed;
     private final PpsRateCheck errorLogLimit = new PpsRateCheck(1);
     private InPcbTable<TcpCb> table;
     private Registration input;
@@ -252,15 +268,18 @@ final class TcpProtocol implements Protocol {
         return Math.max(rt.effectiveMtu() - 40, 64);
     }
 
-    /**
-     * The segment {@code tcp_input} parses into: a new one each time. It was a ThreadLocal
-     * scratch, and a value left in the core's input threads' ThreadLocal maps (a Segment, a
-     * class of this bundle) kept every unloaded TCP revision's class loader reachable
-     * (SoakIT: all old revisions alive after refresh and GC); only those threads could clear
-     * it, and they are the core's.
-     */
+    /** The segment {@code tcp_input} reuses on this thread (a fresh one once destroyed, kept nowhere). */
     Segment scratch() {
-        return new Segment();
+        if (destroyed) {
+            return new Segment();
+        }
+        AtomicReference<Segment> r = scratch.get();
+        Segment s = r.get();
+        if (s == null) {
+            s = new Segment();
+            r.set(s);
+        }
+        return s;
     }
 
     /** An internal error dropped a segment: counted, and logged at most once a second. */
@@ -353,6 +372,7 @@ final class TcpProtocol implements Protocol {
      */
     @Override
     public void destroy() {
+        destroyed = true;
         if (table != null) {
             for (InPcb<TcpCb> inp : table.list()) {
                 TcpCb cb = inp.owner();
@@ -364,6 +384,9 @@ final class TcpProtocol implements Protocol {
         if (input != null) {
             input.close();
         }
+        // after input is unhooked: a segment parsed meanwhile saw destroyed and kept nothing
+        scratches.forEach(r -> r.set(null));
+        scratches.clear();
         if (synCache != null) {
             synCache.stop();
         }
