@@ -207,7 +207,7 @@ public abstract class ProtoswTestSupport {
     }
 
     /** Vnet b, joined to the default one by an epair: 192.0.2.1 here, 192.0.2.2 there (RFC 5737). */
-    protected static void linkToB(GogoShell sh) throws Exception {
+    protected static void linkVnetB(GogoShell sh) throws Exception {
         sh.run("net:vnet create b");
         String pair = sh.run("net:ifconfig epair create").trim();
         if (!pair.matches("epair\\d+a")) {

@@ -124,7 +124,7 @@ public class ReleasedIbDemoIT extends ProtoswTestSupport {
                 return false;
             }
         });
-        linkToB(sh);
+        linkVnetB(sh);
         NetStack here = stack(NetStack.DEFAULT_VNET);
         NetStack there = stack("b");
 

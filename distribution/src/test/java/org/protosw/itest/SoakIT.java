@@ -79,7 +79,7 @@ public class SoakIT extends ProtoswTestSupport {
         GogoShell sh = new GogoShell(service(CommandProcessor.class, TIMEOUT));
         NetStack here = stack(NetStack.DEFAULT_VNET);
         waitFor("UDP, TCP, divert and the IB demo to serve", TIMEOUT, () -> SoakFlows.allProtocolsServe(here));
-        linkToB(sh);
+        linkVnetB(sh);
         NetStack there = stack("b");
         sh.run("divert:rule add 100 " + SoakFlows.DIVERT_RULE);
 
