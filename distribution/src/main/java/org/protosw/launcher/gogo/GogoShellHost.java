@@ -131,6 +131,7 @@ public final class GogoShellHost implements ShellHost {
         // it goes, as on an attached terminal, whose output is not buffered.
         OutputStream out = new FlushingOutputStream(terminal.output());
         CommandSession session = processor.createSession(terminal.input(), out, out);
+        SessionOutputs.keepOpenOnInterrupt(session, out, out);
         try {
             session.put(Shell.VAR_TERMINAL, terminal);
             shell.gosh(session, new String[] {"--login"});
@@ -233,7 +234,9 @@ public final class GogoShellHost implements ShellHost {
         }
 
         private int shell() throws Exception {
-            CommandSession s = processor.createSession(terminal.input(), terminal.output(), terminal.output());
+            OutputStream out = terminal.output();
+            CommandSession s = processor.createSession(terminal.input(), out, out);
+            SessionOutputs.keepOpenOnInterrupt(s, out, out);
             session = s;
             s.put(Shell.VAR_TERMINAL, terminal);
             s.put("exit", leave());
@@ -251,6 +254,7 @@ public final class GogoShellHost implements ShellHost {
             PrintStream out = new PrintStream(command.out(), true, StandardCharsets.UTF_8);
             PrintStream err = new PrintStream(command.err(), true, StandardCharsets.UTF_8);
             CommandSession s = processor.createSession(InputStream.nullInputStream(), out, err);
+            SessionOutputs.keepOpenOnInterrupt(s, out, err);
             session = s;
             AtomicBoolean left = new AtomicBoolean();
             s.put("exit", (Function) (cs, arguments) -> {
