@@ -40,6 +40,8 @@ final class ScopedContextImpl implements ScopedContext {
     private final List<AutoCloseable> undo = new ArrayList<>();
     private volatile Protocol protocol;
     private volatile Object domainState;
+    /** Where the protocol's input, ctlinput and timer failures go; null for a module that is no protocol. */
+    private volatile org.protosw.internal.sw.ProtoFaults faults;
     private volatile boolean closed;
     private final Sysctls scopedSysctls;
     private final Pfil scopedPfil;
@@ -149,6 +151,11 @@ final class ScopedContextImpl implements ScopedContext {
     }
 
     @Override
+    public void bindFaults(org.protosw.internal.sw.ProtoFaults faults) {
+        this.faults = faults;
+    }
+
+    @Override
     public <T> T domainState(Class<T> type) {
         Object st = domainState;
         return st == null ? null : type.cast(st);
@@ -200,6 +207,10 @@ final class ScopedContextImpl implements ScopedContext {
                 if (p != null && diverted == null) {
                     p.ctlinput(e);
                 }
+            } catch (RuntimeException | LinkageError ex) {
+                if (!failed(ex, org.protosw.internal.sw.ProtoFaults.Where.INPUT, "ctlinput of IP protocol " + proto)) {
+                    throw ex;
+                }
             } finally {
                 inInput.decrementAndGet();
             }
@@ -219,6 +230,12 @@ final class ScopedContextImpl implements ScopedContext {
                     return;
                 }
                 input.input(p, hlen);
+            } catch (RuntimeException | LinkageError ex) {
+                // the packet is dropped; the thread (an input worker, or a sender under direct
+                // dispatch) goes on with the next one
+                if (!failed(ex, org.protosw.internal.sw.ProtoFaults.Where.INPUT, "input of IP protocol " + proto)) {
+                    throw ex;
+                }
             } finally {
                 inInput.decrementAndGet();
             }
@@ -316,7 +333,38 @@ final class ScopedContextImpl implements ScopedContext {
     @Override
     public Callout newCallout(Runnable task) {
         // Owned by this context, so close() can take every armed timer back from the wheel.
-        return new DeferrableCallout(vnet.callout().newCallout(task, this));
+        Runnable guarded = new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    task.run();
+                } catch (RuntimeException | LinkageError e) {
+                    if (!failed(e, org.protosw.internal.sw.ProtoFaults.Where.TIMER, "timer task " + task)) {
+                        throw e;
+                    }
+                }
+            }
+
+            @Override
+            public String toString() {
+                return task.toString();
+            }
+        };
+        return new DeferrableCallout(vnet.callout().newCallout(guarded, this));
+    }
+
+    /**
+     * A failure of the protocol's own code on a core thread (input worker, timer wheel):
+     * counted and logged with its bundle's name. False when this context serves no protocol:
+     * the caller rethrows to the core's last resort.
+     */
+    private boolean failed(Throwable e, org.protosw.internal.sw.ProtoFaults.Where where, String what) {
+        org.protosw.internal.sw.ProtoFaults f = faults;
+        if (f == null) {
+            return false;
+        }
+        f.report(where, what, "vnet " + vnet.name(), e);
+        return true;
     }
 
     /** The protocol's view of a wheel timer; while the context defers timers, arming only records the delay. */

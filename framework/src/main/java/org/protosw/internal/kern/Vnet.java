@@ -49,6 +49,7 @@ public final class Vnet implements NetStack, VnetHooks {
 
     private final org.protosw.spi.Tunable upgradeWait;
     private final org.protosw.spi.Tunable upgradeHoldq;
+    private final org.protosw.spi.Tunable unloadWait;
 
     Vnet(String name, ProtoSwRegistry registry, SysctlTree.Store store) throws SocketException {
         this.name = name;
@@ -62,6 +63,9 @@ public final class Vnet implements NetStack, VnetHooks {
                 "input queue length per worker (read at creation)").get();
         this.upgradeWait = sysctl.register("net.protosw.upgrade_wait_ms", 10_000, 0, 600_000,
                 "how long a live upgrade of a protocol waits for its new revision to register (ms)");
+        // a protocol that blocks in a request forever must not hold its bundle's stop forever
+        this.unloadWait = sysctl.register("net.protosw.unload_wait_ms", ProtoSwRegistry.DEFAULT_UNLOAD_TIMEOUT.toMillis(), 0, 600_000,
+                "how long unloading a protocol waits for calls still inside it before it goes on (ms; net:diag lists what stayed)");
         this.upgradeHoldq = sysctl.register("net.protosw.upgrade_holdq", 1024, 0, 1 << 20,
                 "inbound packets held per protocol number while the protocol is upgraded (more are dropped and counted)");
         this.netisr = new Netisr(name, threads, qlimit, ip::input);
@@ -116,6 +120,11 @@ public final class Vnet implements NetStack, VnetHooks {
     @Override
     public long upgradeWaitMillis() {
         return upgradeWait.get();
+    }
+
+    @Override
+    public long unloadWaitMillis() {
+        return unloadWait.get();
     }
 
     @Override

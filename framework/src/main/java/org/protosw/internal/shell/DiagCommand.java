@@ -24,7 +24,8 @@ import org.protosw.internal.sw.WaitingEntry;
  * {@code net:diag}: one line per problem: bundles that cannot resolve (and the requirement
  * nobody provides; for a package, the version range it needs and the versions offered, so a
  * module built for an SPI major the core does not have says so), protocols refused at
- * registration, protocols still draining.
+ * registration, protocols still draining, protocols whose code threw into the stack, and the
+ * sockets and threads still inside a protocol its unload stopped waiting for.
  */
 @Component(service = DiagCommand.class, property = {"osgi.command.scope=net", "osgi.command.function=diag"})
 public final class DiagCommand extends NetCommand {
@@ -38,7 +39,9 @@ public final class DiagCommand extends NetCommand {
     @Descriptor("list problems, one line each: unresolved bundles and the missing requirement, protocols refused\n"
             + "  at registration (duplicate or incomplete switch entries), domains refused (family taken),\n"
             + "  protocols waiting for their domain, protocols draining with sockets left, live upgrades that\n"
-            + "  failed (why, and how many sockets were aborted) or wait for their new revision;\n"
+            + "  failed (why, and how many sockets were aborted) or wait for their new revision; protocols\n"
+            + "  whose code threw into the stack (how often, where); sockets and threads still inside a\n"
+            + "  protocol after its unload stopped waiting (net.protosw.unload_wait_ms);\n"
             + "  prints 'no problems found' otherwise")
     public void diag(@Descriptor("no arguments") String... argv) {
         new Args("diag", "diag (no arguments)", argv).end();
@@ -66,6 +69,15 @@ public final class DiagCommand extends NetCommand {
                         + " socket(s), waiting for its new revision");
             } else if (i.state() == ProtoState.UNLOADING) {
                 problems.add("unloading: " + i.name() + " (" + i.owner() + ") waits for " + i.callsInFlight() + " call(s) in flight");
+            }
+            if (i.faults() > 0) {
+                problems.add("faults: " + i.name() + " (" + i.owner() + ") threw " + i.faults() + " exception(s) into the stack ("
+                        + i.faultsByKind() + "): its callers got EIO, its packets were dropped; see the log");
+            }
+        }
+        for (org.protosw.internal.sw.Lingering l : core().registry().lingering()) {
+            for (String line : l.lines()) {
+                problems.add("stuck: " + line);
             }
         }
         if (problems.isEmpty()) {

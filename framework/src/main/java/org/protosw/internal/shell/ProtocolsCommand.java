@@ -21,7 +21,8 @@ public final class ProtocolsCommand extends NetCommand {
     @Descriptor("the protocol switch table: which bundle (id, version) serves each (domain, type, protocol)\n"
             + "  protocols [list]       domain, type, number, name, bundle, id, version, state, open sockets, flags,\n"
             + "                         and the protocols each one runs on (USES); below it, per protocol\n"
-            + "                         upgraded live, the last upgrade: when, pause, sockets moved\n"
+            + "                         upgraded live, the last upgrade: when, pause, sockets moved; per\n"
+            + "                         protocol whose code threw into the stack, how often and where\n"
             + "  protocols domains      the registered domains: family, name, address type, bundle\n"
             + "  protocols drain NAME   mark NAME as being removed: new sockets get EPROTONOSUPPORT,\n"
             + "                         open ones keep working; the table shows how many remain\n"
@@ -69,6 +70,10 @@ public final class ProtocolsCommand extends NetCommand {
                         .append(u.pause().toMillis()).append(" ms, ").append(u.sockets()).append(" socket(s) moved, from ")
                         .append(u.from()).append(" to ").append(u.to()).append(", ").append(u.held()).append(" packet(s) held")
                         .append(u.overflowed() > 0 ? ", " + u.overflowed() + " dropped (hold full)" : "").append('\n');
+            }
+            if (i.faults() > 0) {
+                upgrades.append("faults of ").append(i.name()).append(": ").append(i.faults()).append(" exception(s) (")
+                        .append(i.faultsByKind()).append(")\n");
             }
             Matcher m = OWNER.matcher(i.owner());
             String bsn = m.matches() ? m.group(1) : i.owner();

@@ -100,7 +100,8 @@ final class ListenQueue {
             try {
                 pcb = attach.apply(child);
             } catch (RuntimeException | LinkageError e) {
-                LOG.error("{}: {} failed to attach a new connection", listenerSocket.describe(), listener.protoName, e);
+                listener.pi.entry().faults().report(org.protosw.internal.sw.ProtoFaults.Where.ATTACH, "attach of a new connection",
+                        listenerSocket.describe(), e);
                 return null;
             }
             if (pcb == null) {

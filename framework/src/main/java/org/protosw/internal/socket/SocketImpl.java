@@ -16,6 +16,7 @@ import org.protosw.internal.sw.AttachedSocket;
 import org.protosw.internal.sw.UpgradeGate;
 import org.protosw.internal.kern.DirectDispatch;
 import org.protosw.internal.sw.ProtoDescriptor;
+import org.protosw.internal.sw.ProtoFaults;
 import org.protosw.socket.Errno;
 import org.protosw.socket.NetStack;
 import org.protosw.socket.RecvInfo;
@@ -25,8 +26,6 @@ import org.protosw.socket.Socket;
 import org.protosw.socket.SocketConstants;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.Pcb;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A socket as the application holds it: the {@link ProtoSocketImpl} half the protocol sees,
@@ -42,8 +41,6 @@ import org.slf4j.LoggerFactory;
  * only one of the two reaches the pcb, and both end in the one {@code detach}.
  */
 public final class SocketImpl implements Socket, AttachedSocket {
-    private static final Logger LOG = LoggerFactory.getLogger(SocketImpl.class);
-
     private static final int CLOSED = 1 << 30;
     private static final int ABORTED = 1 << 29;
     private static final int COUNT = ABORTED - 1;
@@ -156,7 +153,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
         try {
             old.detach();
         } catch (RuntimeException | LinkageError e) {
-            LOG.error("{}: {} failed in detach after export", describe(), so.protoName, e);
+            faults().report(ProtoFaults.Where.TEARDOWN, "detach after export", describe(), e);
         }
     }
 
@@ -269,7 +266,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
         try {
             p.detach();
         } catch (RuntimeException | LinkageError e) {
-            LOG.error("{}: {} failed in detach", describe(), so.protoName, e);
+            faults().report(ProtoFaults.Where.TEARDOWN, "detach", describe(), e);
         } finally {
             // nothing calls it again: let the protocol's classes go even if the application
             // keeps the aborted socket
@@ -320,9 +317,18 @@ public final class SocketImpl implements Socket, AttachedSocket {
         }
     }
 
+    /**
+     * A user request threw what a protocol must not throw: the caller gets EIO (as a kernel
+     * returns it for a failed device), the failure is counted for its protocol and logged with
+     * the bundle's name, at most once a second per protocol ({@link ProtoFaults}).
+     */
     SocketException protoFailure(String request, Throwable e) {
-        LOG.error("{}: protocol {} failed in {}", describe(), so.protoName, request, e);
+        faults().report(ProtoFaults.Where.REQUEST, request, describe(), e);
         return new SocketException(Errno.EIO, "protocol " + so.protoName + " failed in " + request + ": " + e, e);
+    }
+
+    ProtoFaults faults() {
+        return so.pi.entry().faults();
     }
 
     boolean nonBlocking(int flags) {
@@ -367,7 +373,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
                 try {
                     p.abort();
                 } catch (RuntimeException | LinkageError e) {
-                    LOG.error("{}: {} failed in abort", describe(), so.protoName, e);
+                    faults().report(ProtoFaults.Where.TEARDOWN, "abort", describe(), e);
                 } finally {
                     pcbExit();
                 }
@@ -804,7 +810,7 @@ public final class SocketImpl implements Socket, AttachedSocket {
                 try {
                     p.close();
                 } catch (RuntimeException | LinkageError e) {
-                    LOG.error("{}: {} failed in close", describe(), so.protoName, e);
+                    faults().report(ProtoFaults.Where.TEARDOWN, "close", describe(), e);
                 } finally {
                     pcbExit();
                 }

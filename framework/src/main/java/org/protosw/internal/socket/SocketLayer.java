@@ -134,7 +134,8 @@ public final class SocketLayer {
      * @throws SocketException EAFNOSUPPORT, ESOCKTNOSUPPORT, EPROTONOSUPPORT as
      *         {@link ProtoSwRegistry#find} says (EPROTONOSUPPORT also when the protocol did
      *         not start in this instance or is going away), EPROTO when the protocol's
-     *         attach returned no pcb, or what its attach threw
+     *         attach returned no pcb, EIO when it threw an unchecked exception, or the
+     *         SocketException its attach threw
      */
     public Socket socket(int domain, int type, int protocol) throws SocketException {
         return create(domain, type, protocol, null, null);
@@ -255,8 +256,10 @@ public final class SocketLayer {
             try {
                 pcb = pi.protocol().attach(so);
             } catch (RuntimeException | LinkageError e) {
-                LOG.error("{} failed in attach (vnet {})", entry.name(), vnet, e);
-                throw new SocketException(Errno.EPROTO, "socket: " + entry.name() + " failed in attach: " + e, e);
+                // a bug of the protocol, as any request's: EIO, counted and logged with its
+                // bundle; the half-made socket was never in the table and has no pcb to detach
+                entry.faults().report(org.protosw.internal.sw.ProtoFaults.Where.ATTACH, "attach", "socket(2) in vnet " + vnet, e);
+                throw new SocketException(Errno.EIO, "socket: " + entry.name() + " failed in attach: " + e, e);
             }
             if (pcb == null) {
                 throw new SocketException(Errno.EPROTO, "socket: " + entry.name() + " attached no protocol control block");

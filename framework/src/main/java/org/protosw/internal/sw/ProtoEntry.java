@@ -24,6 +24,8 @@ public final class ProtoEntry {
     private volatile ProtoState state = ProtoState.ACTIVE;
     private final Map<String, ProtoInstance> instances = new ConcurrentHashMap<>();
     private volatile CompletableFuture<Void> drained;
+    /** Exceptions that escaped the protocol's code; kept across live upgrades of the entry. */
+    private final ProtoFaults faults = new ProtoFaults(this);
 
     ProtoEntry(ProtoDescriptor descriptor, String owner, ProtoSw sw, Map<String, ?> properties) {
         this.descriptor = descriptor;
@@ -46,6 +48,11 @@ public final class ProtoEntry {
 
     public String owner() {
         return owner;
+    }
+
+    /** What escaped the protocol's code at run time, counted and rate-limited in the log. */
+    public ProtoFaults faults() {
+        return faults;
     }
 
     public ProtoState state() {
@@ -173,7 +180,8 @@ public final class ProtoEntry {
             calls += pi.callsInFlight();
         }
         return new ProtoSwInfo(descriptor.domain(), descriptor.type(), descriptor.protocol(), descriptor.name(),
-                descriptor.flagNames(), owner, state, isDrained(), per, total, calls, uses, lastUpgrade);
+                descriptor.flagNames(), owner, state, isDrained(), per, total, calls, uses, lastUpgrade, faults.total(),
+                faults.toString());
     }
 
     @Override

@@ -314,6 +314,16 @@ public final class ProtoInstance {
         }
     }
 
+    /** True once {@link Protocol#destroy()} ran (or was decided to run). */
+    boolean tornDown() {
+        lock.lock();
+        try {
+            return tornDown;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Destroys the protocol instance now if it is quiet, else as soon as the last socket
      * leaves. Returns true when it ran now.

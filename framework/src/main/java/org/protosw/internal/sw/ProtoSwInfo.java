@@ -19,8 +19,10 @@ import java.util.Map;
  * @param callsInFlight user requests running right now, all instances
  * @param uses the protocols this one runs on (declared or learned from its in-stack sockets)
  * @param lastUpgrade the last live upgrade of the entry, or null
+ * @param faults exceptions that escaped the protocol's code so far ({@link ProtoFaults})
+ * @param faultsByKind the same, with the count per kind, e.g. {@code "requests 2, input 1"}
  */
 public record ProtoSwInfo(int domain, int type, int protocol, String name, List<String> flags, String owner,
         ProtoState state, boolean drained, Map<String, Integer> socketsPerVnet, int sockets, long callsInFlight, List<String> uses,
-        UpgradeRecord lastUpgrade) {
+        UpgradeRecord lastUpgrade, long faults, String faultsByKind) {
 }

@@ -34,8 +34,11 @@ import org.slf4j.LoggerFactory;
 public final class ProtoSwRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(ProtoSwRegistry.class);
 
-    /** How long unregister waits for calls in flight to leave, unless configured otherwise. */
-    public static final Duration DEFAULT_UNLOAD_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long unregister waits for calls in flight to leave, unless configured otherwise
+     * ({@code net.protosw.unload_wait_ms} of the first stack instance overrides it).
+     */
+    public static final Duration DEFAULT_UNLOAD_TIMEOUT = Duration.ofSeconds(5);
 
     private final ReentrantLock config = new ReentrantLock();
     private final org.protosw.internal.priv.PrivTable privs = new org.protosw.internal.priv.PrivTable();
@@ -45,6 +48,10 @@ public final class ProtoSwRegistry {
     private final List<ProtoEntry> order = new ArrayList<>();
     private final Map<ProtoSw, Refusal> refused = new IdentityHashMap<>();
     private final Map<String, VnetHooks> vnets = new LinkedHashMap<>();
+    /** The first stack instance (the default one), read without locking for its tunables. */
+    private volatile VnetHooks firstVnet;
+    /** Instances an unload stopped waiting for, until their last call leaves (net:diag). */
+    private final List<Lingering> lingering = new java.util.concurrent.CopyOnWriteArrayList<>();
     // read without locking by find(); replaced under config
     private volatile ProtoEntry[] table = new ProtoEntry[0];
     /**
@@ -97,6 +104,23 @@ public final class ProtoSwRegistry {
 
     public Duration unloadTimeout() {
         return unloadTimeout;
+    }
+
+    /**
+     * The bound an unload waits for calls in flight: {@code net.protosw.unload_wait_ms} of the
+     * first stack instance (protocols serve every instance, so one bound, as the upgrade's),
+     * else {@link #unloadTimeout()}.
+     */
+    public long unloadWaitMillis() {
+        VnetHooks first = firstVnet;
+        long ms = first == null ? -1 : first.unloadWaitMillis();
+        return ms >= 0 ? ms : unloadTimeout.toMillis();
+    }
+
+    /** Protocol instances an unload left behind with threads inside, for {@code net:diag}. */
+    public List<Lingering> lingering() {
+        lingering.removeIf(l -> !l.stillThere());
+        return List.copyOf(lingering);
     }
 
     /** Which bundles may open raw and divert sockets and add pfil hooks, in every instance. */
@@ -167,11 +191,24 @@ public final class ProtoSwRegistry {
                 }
             }
             ProtoEntry entry = new ProtoEntry(d, who, sw, properties);
+            Map<String, Throwable> failed = new LinkedHashMap<>();
+            for (VnetHooks hooks : vnets.values()) {
+                Throwable t = initInstance(entry, hooks, false);
+                if (t != null) {
+                    failed.put(hooks.name(), t);
+                }
+            }
+            if (!failed.isEmpty()) {
+                // a protocol that runs nowhere is refused, so net:diag says why; one that
+                // runs somewhere serves there, the other instances run without it
+                if (entry.instances().isEmpty()) {
+                    return refuseFailedInit(sw, entry, failed);
+                }
+                failed.forEach((vnet, t) -> entry.faults().report(ProtoFaults.Where.INIT, "init",
+                        "vnet " + vnet + " (that instance runs without it)", t));
+            }
             for (String lower : d.uses()) {
                 uses.computeIfAbsent(d.name(), k -> java.util.concurrent.ConcurrentHashMap.newKeySet()).add(lower);
-            }
-            for (VnetHooks hooks : vnets.values()) {
-                initInstance(entry, hooks);
             }
             bySw.put(sw, entry);
             order.add(entry);
@@ -219,7 +256,7 @@ public final class ProtoSwRegistry {
         LOG.info("protocol {} from {} is being updated: freezing {} socket(s) and exporting their state", entry.name(),
                 entry.owner(), entry.openSockets());
         try {
-            u.freezeAndExport((StateTransfer) sw, System.nanoTime() + unloadTimeout.toNanos());
+            u.freezeAndExport((StateTransfer) sw, System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(unloadWaitMillis()));
         } catch (Upgrade.Failed f) {
             LOG.error("upgrade of {} from {}: {}; unloading it instead (its sockets are aborted)", entry.name(), entry.owner(),
                     f.getMessage(), f.getCause());
@@ -341,6 +378,7 @@ public final class ProtoSwRegistry {
         }
         ScopedContext ctx = hooks.newContext(entry.name(), org.protosw.internal.priv.Cred.ofOwner(entry.owner()));
         ctx.bindDomainState(di.state());
+        ctx.bindFaults(entry.faults());
         return ctx;
     }
 
@@ -388,11 +426,30 @@ public final class ProtoSwRegistry {
         entry.forgetService();
     }
 
+    /**
+     * A protocol whose {@code init} threw in every stack instance is refused (with the thrown
+     * errno, EIO for an unchecked exception), logged once with its bundle's name and listed
+     * by {@code net:diag}: the stack and the other protocols go on as if it never came.
+     * Config held.
+     */
+    private RegisterResult refuseFailedInit(ProtoSw sw, ProtoEntry entry, Map<String, Throwable> failed) {
+        Map.Entry<String, Throwable> first = failed.entrySet().iterator().next();
+        Throwable t = first.getValue();
+        Errno errno = t instanceof SocketException se ? se.errno() : Errno.EIO;
+        return refuse(sw, entry.owner(), entry.descriptor().toString(), errno,
+                "its init failed in vnet " + String.join(", ", failed.keySet()) + ": " + t, t);
+    }
+
     // config held
     private RegisterResult refuse(ProtoSw sw, String owner, String what, Errno errno, String message) {
+        return refuse(sw, owner, what, errno, message, null);
+    }
+
+    // config held
+    private RegisterResult refuse(ProtoSw sw, String owner, String what, Errno errno, String message, Throwable cause) {
         Refusal r = new Refusal(owner, what, errno, message, Instant.now());
         if (errno != Errno.EEXIST) {
-            LOG.error("protocol switch entry {} from {} refused: {}", what, owner, message);
+            LOG.error("protocol switch entry {} from {} refused: {}", what, owner, message, cause);
         }
         if (!bySw.containsKey(sw)) {
             refused.put(sw, r);
@@ -403,6 +460,18 @@ public final class ProtoSwRegistry {
 
     // config held; a failing init leaves that instance without the protocol
     private void initInstance(ProtoEntry entry, VnetHooks hooks) {
+        initInstance(entry, hooks, true);
+    }
+
+    /**
+     * Runs the protocol's init in one instance. Config held.
+     *
+     * @param report whether a throwing init is counted and logged here (a stack instance that
+     *        came after the protocol runs without it); else the caller refuses the protocol
+     * @return what the init threw, or null when the protocol runs there (or cannot for want
+     *         of a context or its domain, which is logged)
+     */
+    private Throwable initInstance(ProtoEntry entry, VnetHooks hooks, boolean report) {
         ProtoSw sw = entry.sw();
         String name = entry.descriptor().name();
         ScopedContext ctx;
@@ -410,7 +479,7 @@ public final class ProtoSwRegistry {
             ctx = hooks.newContext(name, org.protosw.internal.priv.Cred.ofOwner(entry.owner()));
         } catch (RuntimeException e) {
             LOG.error("protocol {} cannot run in vnet {}: no context for it", name, hooks.name(), e);
-            return;
+            return null;
         }
         DomainEntry dom = domains.get(entry.descriptor().domain());
         DomainEntry.Instance di = dom == null ? null : dom.instance(hooks.name());
@@ -418,9 +487,10 @@ public final class ProtoSwRegistry {
             LOG.error("protocol {} cannot run in vnet {}: its domain {} does not run there (see the log)", name,
                     hooks.name(), DomainNames.of(entry.descriptor().domain()));
             ctx.close();
-            return;
+            return null;
         }
         ctx.bindDomainState(di.state());
+        ctx.bindFaults(entry.faults());
         try {
             Protocol p = sw.init(ctx);
             if (p == null) {
@@ -429,14 +499,17 @@ public final class ProtoSwRegistry {
             ctx.bindProtocol(p);
             entry.putInstance(new ProtoInstance(entry, hooks.name(), p, ctx));
         } catch (SocketException | RuntimeException | LinkageError e) {
-            LOG.error("protocol {} from {} failed to initialise in vnet {}; that instance runs without it",
-                    name, entry.owner(), hooks.name(), e);
+            if (report) {
+                entry.faults().report(ProtoFaults.Where.INIT, "init", "vnet " + hooks.name() + " (that instance runs without it)", e);
+            }
             try {
                 ctx.close();
             } catch (RuntimeException ce) {
                 LOG.error("closing the context of {} in vnet {} failed", name, hooks.name(), ce);
             }
+            return e;
         }
+        return null;
     }
 
     // config held
@@ -452,7 +525,7 @@ public final class ProtoSwRegistry {
      * Removes a protocol switch entry: the unload sequence of DESIGN.md ("socket
      * lifecycle", point 4). New sockets are refused at once; every open socket is aborted
      * (blocked callers wake with ECONNABORTED); the calls in flight get
-     * {@link #unloadTimeout()} to leave; each pcb is detached once; then every
+     * {@link #unloadWaitMillis()} to leave; each pcb is detached once; then every
      * {@link Protocol#destroy()} runs and every context is closed; then nothing of the
      * service is referenced any more. Calls still in flight after the bound are logged (with
      * their threads' stacks); their sockets are detached, and the protocol instance
@@ -499,8 +572,10 @@ public final class ProtoSwRegistry {
     }
 
     /**
-     * Closes the instances, aborts their sockets, waits (bounded) for calls in flight, then
-     * destroys each instance now or when its last call leaves.
+     * Closes the instances, aborts their sockets, waits (bounded by
+     * {@link #unloadWaitMillis()}) for calls in flight, then destroys each instance now or
+     * when its last call leaves. What did not leave in time is logged once, and listed by
+     * {@link #lingering()} until it leaves.
      */
     private void teardown(List<ProtoInstance> instances, String why) {
         List<AttachedSocket> toAbort = new ArrayList<>();
@@ -508,32 +583,46 @@ public final class ProtoSwRegistry {
             toAbort.addAll(pi.close());
         }
         abortAll(toAbort, why);
-        long deadline = System.nanoTime() + unloadTimeout.toNanos();
+        long waitMillis = unloadWaitMillis();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        List<ProtoInstance> stuck = new ArrayList<>();
         for (ProtoInstance pi : instances) {
             if (!pi.awaitQuiet(deadline)) {
-                logStuck(pi, why);
+                stuck.add(pi);
             }
-            pi.teardownNowOrWhenQuiet();
+        }
+        if (!stuck.isEmpty()) {
+            logStuck(stuck, why, waitMillis);
+        }
+        for (ProtoInstance pi : instances) {
+            if (!pi.teardownNowOrWhenQuiet()) {
+                lingering.add(new Lingering(pi, why, waitMillis, Instant.now()));
+            }
         }
     }
 
-    private void logStuck(ProtoInstance pi, String why) {
+    /** One line for the whole teardown, with the stacks of the threads still inside. */
+    private void logStuck(List<ProtoInstance> stuck, String why, long waitMillis) {
         StringBuilder sb = new StringBuilder();
-        for (AttachedSocket so : pi.remaining()) {
-            sb.append("\n  ").append(so.describe());
-            List<Thread> threads = so.threadsInFlight();
-            if (threads.isEmpty()) {
-                sb.append(" (threads not tracked)");
-            }
-            for (Thread t : threads) {
-                sb.append("\n    thread \"").append(t.getName()).append("\" ").append(t.getState());
-                for (StackTraceElement el : t.getStackTrace()) {
-                    sb.append("\n      at ").append(el);
+        for (ProtoInstance pi : stuck) {
+            for (AttachedSocket so : pi.remaining()) {
+                sb.append("\n  ").append(so.describe());
+                List<Thread> threads = so.threadsInFlight();
+                if (threads.isEmpty()) {
+                    sb.append(" (threads not tracked)");
+                }
+                for (Thread t : threads) {
+                    sb.append("\n    thread \"").append(t.getName()).append("\" ").append(t.getState());
+                    for (StackTraceElement el : t.getStackTrace()) {
+                        sb.append("\n      at ").append(el);
+                    }
                 }
             }
         }
-        LOG.error("{}: calls in flight did not leave {} within {} ms; those sockets are detached, and {} destroyed, "
-                + "when their last call leaves:{}", why, pi, unloadTimeout.toMillis(), pi, sb);
+        ProtoEntry e = stuck.get(0).entry();
+        LOG.error("{}: calls in flight did not leave {} from {} within {} ms (net.protosw.unload_wait_ms); going on without "
+                + "them: those sockets are detached, and the protocol instance destroyed, when their last call leaves "
+                + "(net:diag lists them):{}", why, stuck, e.owner(), waitMillis, sb);
     }
 
     /**
@@ -799,6 +888,7 @@ public final class ProtoSwRegistry {
                 throw new IllegalArgumentException("vnet " + hooks.name() + " is already known to the protocol switch");
             }
             vnets.put(hooks.name(), hooks);
+            firstVnet = vnets.values().iterator().next();
             for (DomainEntry d : domains.values()) {
                 initDomain(d, hooks);
             }
@@ -824,6 +914,7 @@ public final class ProtoSwRegistry {
             if (vnets.remove(name) == null) {
                 return;
             }
+            firstVnet = vnets.isEmpty() ? null : vnets.values().iterator().next();
             for (ProtoEntry e : table) {
                 ProtoInstance pi = e.removeInstance(name);
                 if (pi != null) {

@@ -18,6 +18,15 @@ public interface ScopedContext extends ProtoContext, AutoCloseable {
     void bindDomainState(Object state);
 
     /**
+     * Where exceptions escaping the protocol's input, ctlinput and timer tasks are counted and
+     * logged (with its bundle's name). Bound before {@code init}; without it (a module that
+     * is no protocol) they reach the core's own last resort (the input worker's or the
+     * wheel's catch).
+     */
+    default void bindFaults(ProtoFaults faults) {
+    }
+
+    /**
      * Freezes what reaches the protocol through this context for a live upgrade: the packets
      * of every protocol number it registered are held from now on ({@code holdLimit} each),
      * its timers are paused with their remaining time, and the call returns once no thread is

@@ -27,6 +27,14 @@ public interface VnetHooks {
         return 10_000;
     }
 
+    /**
+     * {@code net.protosw.unload_wait_ms}: how long an unload waits for calls in flight to
+     * leave the protocol before it goes on without them; negative: the registry's own bound.
+     */
+    default long unloadWaitMillis() {
+        return -1;
+    }
+
     /** {@code net.protosw.upgrade_holdq}: inbound packets held per protocol number during an upgrade. */
     default int upgradeHoldLimit() {
         return 1024;

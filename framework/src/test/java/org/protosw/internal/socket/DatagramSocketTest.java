@@ -400,12 +400,13 @@ class DatagramSocketTest {
     }
 
     @Test
-    void attachWithoutPcbIsEprotoAndAFailingAttachToo() {
+    void attachWithoutPcbIsEprotoAndAThrowingAttachEio() {
         proto.attachReturnsNull = true;
         assertErrno(Errno.EPROTO, net::dgram);
         proto.attachReturnsNull = false;
+        // an unchecked exception is a bug of the protocol, as in any other request: EIO
         proto.attachThrows = new IllegalStateException("protocol bug");
-        assertErrno(Errno.EPROTO, net::dgram);
+        assertErrno(Errno.EIO, net::dgram);
         proto.attachThrows = null;
         assertThat(net.layer.socketCount()).isZero();
         assertThat(proto.ledger.attaches.get()).isZero();

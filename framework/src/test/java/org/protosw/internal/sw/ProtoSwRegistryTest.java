@@ -32,7 +32,8 @@ class ProtoSwRegistryTest {
     private final TestNet net = new TestNet();
     private final ProtoSwRegistry reg = net.registry;
     private final ListAppender<ILoggingEvent> log = new ListAppender<>();
-    private final Logger logger = (Logger) LoggerFactory.getLogger(ProtoSwRegistry.class);
+    /** The registry's and the protocols' failures (ProtoFaults) alike. */
+    private final Logger logger = (Logger) LoggerFactory.getLogger(ProtoSwRegistry.class.getPackageName());
 
     ProtoSwRegistryTest() {
         log.start();
