@@ -3,7 +3,6 @@ package org.protosw.internal.socket;
 import org.protosw.socket.Errno;
 import org.protosw.socket.SockOpt;
 import org.protosw.socket.SocketException;
-import org.slf4j.LoggerFactory;
 
 /**
  * The SOL_SOCKET options the core keeps ({@code sosetopt}/{@code sogetopt}). Other levels
@@ -132,8 +131,9 @@ final class SoOptions {
         } catch (SocketException e) {
             // the protocol need not know socket-level options; BSD ignores this answer too
         } catch (RuntimeException | LinkageError e) {
-            LoggerFactory.getLogger(SoOptions.class).warn("{}: protocol {} failed when told {}={}",
-                    s.describe(), s.so.protoName, opt.label(), value, e);
+            // counted and logged as any failed request; the caller's own setsockopt succeeded
+            s.faults().report(org.protosw.internal.sw.ProtoFaults.Where.REQUEST, "being told " + opt.label() + "=" + value,
+                    s.describe(), e);
         }
     }
 }

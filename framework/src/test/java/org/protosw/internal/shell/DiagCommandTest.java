@@ -96,6 +96,50 @@ class DiagCommandTest {
     }
 
     @Test
+    void aProtocolWhoseCodeThrewIsOneLineWithItsCounts() throws Exception {
+        sh.tdgram.attachThrows = new IllegalStateException("protocol bug");
+        for (int i = 0; i < 3; i++) {
+            org.protosw.internal.socket.Errnos.assertErrno(org.protosw.socket.Errno.EIO,
+                    () -> sh.stack.stack().socket(AF_INET, SOCK_DGRAM, Shell.TDGRAM));
+        }
+        sh.tdgram.attachThrows = null;
+        assertThat(out(() -> diag.diag())).isEqualTo("faults: tdgram (org.protosw.test.dgram [7] 1.2.3) threw 3 exception(s) into"
+                + " the stack (attach 3): its callers got EIO, its packets were dropped; see the log\n");
+        assertThat(out(() -> sh.command(new ProtocolsCommand()).protocols())).contains("faults of tdgram: 3 exception(s) (attach 3)\n");
+    }
+
+    @Test
+    void aThreadStillInsideAfterTheUnloadStoppedWaitingIsOneLinePerSocket() throws Exception {
+        sh.stack.stack().sysctl().find("net.protosw.unload_wait_ms").set(100);
+        CountDownLatch stall = new CountDownLatch(1);
+        sh.tdgram.stall = stall;
+        Socket s = sh.stack.stack().socket(AF_INET, SOCK_DGRAM, Shell.TDGRAM);
+        Thread inside = Thread.ofPlatform().name("held-in-tdgram").start(() -> {
+            try {
+                s.setOption(TestDgramProto.TEST_OPT, 1);
+            } catch (Exception e) {
+                // aborted by the unload: what this test provokes
+            }
+        });
+        try {
+            while (((org.protosw.internal.socket.SocketImpl) s).threadsInFlight().isEmpty()) {
+                Thread.sleep(1);
+            }
+            sh.stack.unregister(sh.tdgram);
+            String printed = out(() -> diag.diag());
+            assertThat(printed.lines()).singleElement().asString()
+                    .startsWith("stuck: " + ((org.protosw.internal.socket.SocketImpl) s).describe()
+                            + ": thread \"held-in-tdgram\" (WAITING) still inside tdgram from org.protosw.test.dgram [7] 1.2.3"
+                            + " since its tdgram unload at ")
+                    .endsWith("(stopped waiting after 100 ms, net.protosw.unload_wait_ms); detached when it leaves");
+        } finally {
+            stall.countDown();
+            inside.join(TimeUnit.SECONDS.toMillis(5));
+        }
+        assertThat(out(() -> diag.diag())).isEqualTo("no problems found\n");
+    }
+
+    @Test
     void takesNoArguments() {
         assertThat(error(() -> diag.diag("-v"))).isEqualTo("diag: unexpected '-v' (usage: diag (no arguments))");
     }
