@@ -582,9 +582,9 @@ public final class ProtoSwRegistry {
         for (ProtoInstance pi : instances) {
             toAbort.addAll(pi.close());
         }
-        abortAll(toAbort, why);
         long waitMillis = unloadWaitMillis();
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        boolean abortsReturned = abortAllBounded(toAbort, why, deadline);
         List<ProtoInstance> stuck = new ArrayList<>();
         for (ProtoInstance pi : instances) {
             if (!pi.awaitQuiet(deadline)) {
@@ -592,7 +592,7 @@ public final class ProtoSwRegistry {
             }
         }
         if (!stuck.isEmpty()) {
-            logStuck(stuck, why, waitMillis);
+            logStuck(stuck, why, waitMillis, abortsReturned);
         }
         for (ProtoInstance pi : instances) {
             if (!pi.teardownNowOrWhenQuiet()) {
@@ -602,7 +602,7 @@ public final class ProtoSwRegistry {
     }
 
     /** One line for the whole teardown, with the stacks of the threads still inside. */
-    private void logStuck(List<ProtoInstance> stuck, String why, long waitMillis) {
+    private void logStuck(List<ProtoInstance> stuck, String why, long waitMillis, boolean abortsReturned) {
         StringBuilder sb = new StringBuilder();
         for (ProtoInstance pi : stuck) {
             for (AttachedSocket so : pi.remaining()) {
@@ -622,7 +622,8 @@ public final class ProtoSwRegistry {
         ProtoEntry e = stuck.get(0).entry();
         LOG.error("{}: calls in flight did not leave {} from {} within {} ms (net.protosw.unload_wait_ms); going on without "
                 + "them: those sockets are detached, and the protocol instance destroyed, when their last call leaves "
-                + "(net:diag lists them):{}", why, stuck, e.owner(), waitMillis, sb);
+                + "(net:diag lists them){}:{}", why, stuck, e.owner(), waitMillis,
+                abortsReturned ? "" : "; the protocol's abort had not returned either", sb);
     }
 
     /**
@@ -739,6 +740,35 @@ public final class ProtoSwRegistry {
         }
     }
 
+    /**
+     * {@link #abortAll} with the protocol's aborts on a helper thread, waited for until the
+     * deadline: a protocol whose abort blocks (on a lock a thread stuck in one of its
+     * requests holds, say) cannot hold the unload up beyond the bound either. The sockets are
+     * marked first, here, as always; an abort that returns late still ends in the detach.
+     * With the configuration lock held (a failed upgrade) the aborts run here: the helper
+     * could need the lock.
+     */
+    private boolean abortAllBounded(List<AttachedSocket> socks, String why, long deadlineNanos) {
+        if (socks.isEmpty() || config.isHeldByCurrentThread()) {
+            abortAll(socks, why);
+            return true;
+        }
+        List<AttachedSocket> marked = new ArrayList<>();
+        for (AttachedSocket so : socks) {
+            if (so.markAborted()) {
+                marked.add(so);
+            }
+        }
+        Thread t = Thread.ofVirtual().name("protosw abort (" + why + ")").start(() -> completeAborts(marked, why));
+        try {
+            long left = Math.max(0, deadlineNanos - System.nanoTime());
+            return t.join(Duration.ofNanos(left));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Marks every socket aborted first (so all callers see ECONNABORTED), then aborts each. */
     private static void abortAll(List<AttachedSocket> socks, String why) {
         List<AttachedSocket> marked = new ArrayList<>();
@@ -747,6 +777,10 @@ public final class ProtoSwRegistry {
                 marked.add(so);
             }
         }
+        completeAborts(marked, why);
+    }
+
+    private static void completeAborts(List<AttachedSocket> marked, String why) {
         for (AttachedSocket so : marked) {
             try {
                 so.completeAbort();

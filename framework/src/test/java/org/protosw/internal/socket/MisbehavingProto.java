@@ -38,6 +38,8 @@ public final class MisbehavingProto implements ProtoSw {
     public volatile Exception attachThrows;
     /** When set, {@code setsockopt} blocks on it (ignoring interrupts: a protocol that never returns). */
     public volatile CountDownLatch block;
+    /** With {@link #block}: {@code abort} blocks on it too (as on a lock the stuck request holds). */
+    public volatile boolean abortBlocks;
     /** Threads that entered the blocking {@code setsockopt}. */
     public final AtomicInteger blocked = new AtomicInteger();
 
@@ -177,6 +179,11 @@ public final class MisbehavingProto implements ProtoSw {
                 throw boom("setOption");
             }
             blocked.incrementAndGet();
+            awaitUninterruptibly(b);
+            throw new SocketException(Errno.ENOPROTOOPT, "released");
+        }
+
+        private static void awaitUninterruptibly(CountDownLatch b) {
             boolean interrupted = false;
             for (;;) {
                 try {
@@ -189,7 +196,6 @@ public final class MisbehavingProto implements ProtoSw {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-            throw new SocketException(Errno.ENOPROTOOPT, "released");
         }
 
         @Override
@@ -204,6 +210,10 @@ public final class MisbehavingProto implements ProtoSw {
 
         @Override
         public void abort() {
+            CountDownLatch b = block;
+            if (abortBlocks && b != null) {
+                awaitUninterruptibly(b);
+            }
             throw boom("abort");
         }
 

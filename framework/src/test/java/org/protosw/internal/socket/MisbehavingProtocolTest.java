@@ -216,6 +216,17 @@ class MisbehavingProtocolTest {
 
     @Test
     void aRequestThatNeverReturnsHoldsTheUnloadOnlyForTheBoundedWait() throws Exception {
+        blockedUnload(false);
+    }
+
+    /** The stuck request holds what the protocol's abort needs: the abort blocks too, the unload does not. */
+    @Test
+    void anAbortThatBlocksBehindTheStuckRequestDoesNotHoldTheUnloadEither() throws Exception {
+        blockedUnload(true);
+    }
+
+    private void blockedUnload(boolean abortBlocks) throws Exception {
+        bad.abortBlocks = abortBlocks;
         assertThat(load().accepted()).isTrue();
         stack.stack().sysctl().find("net.protosw.unload_wait_ms").set(300);
         CountDownLatch release = new CountDownLatch(1);
@@ -244,7 +255,8 @@ class MisbehavingProtocolTest {
                     .contains("thread \"stuck-in-tbad\"").contains("tbad from " + BUNDLE).contains("net.protosw.unload_wait_ms");
             // the log said so once, naming the socket, the thread and the bundle
             assertThat(errorsNaming("did not leave")).singleElement().asString().contains(BUNDLE)
-                    .contains(((SocketImpl) s).describe()).contains("stuck-in-tbad").contains("300 ms");
+                    .contains(((SocketImpl) s).describe()).contains("stuck-in-tbad").contains("300 ms")
+                    .satisfies(l -> assertThat(l.contains("abort had not returned")).isEqualTo(abortBlocks));
             assertThat(bad.destroys.get()).as("not destroyed under a thread still inside").isZero();
             assertThat(bad.detaches.get()).isZero();
         } finally {
