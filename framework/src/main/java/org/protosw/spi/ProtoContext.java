@@ -81,6 +81,19 @@ public interface ProtoContext {
     /** A timer whose task runs on the stack's timer thread ({@code callout}). */
     Callout newCallout(Runnable task);
 
+    /**
+     * A stream socket buffer of {@code hiwat} bytes that belongs to no socket. For a
+     * connection that outlived its socket (closing after close(2), its unacknowledged data
+     * still to deliver) and is carried across a live upgrade: the new revision rebuilds its
+     * send buffer in one of these from the snapshot's bytes, since the snapshot may hold no
+     * object of the core.
+     *
+     * @since 1.3
+     */
+    default SockBuf newStreamBuffer(int hiwat) {
+        throw new UnsupportedOperationException("this stack gives out no socket buffers of their own");
+    }
+
     /** The tunables of this instance ({@code sysctl}). */
     Sysctls sysctl();
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
+import org.protosw.internal.socket.SockBufs;
 import org.protosw.internal.sw.ScopedContext;
 import org.protosw.socket.Errno;
 import org.protosw.socket.SocketException;
@@ -25,6 +26,7 @@ import org.protosw.spi.Protocol;
 import org.protosw.spi.Registration;
 import org.protosw.spi.Route;
 import org.protosw.spi.StringTunable;
+import org.protosw.spi.SockBuf;
 import org.protosw.spi.Sysctls;
 import org.protosw.spi.Tunable;
 
@@ -328,6 +330,14 @@ final class ScopedContextImpl implements ScopedContext {
     @Override
     public void icmpError(Packet offending, int type, int code, int nextMtu) {
         vnet.ip().icmpError(offending, type, code, nextMtu);
+    }
+
+    @Override
+    public SockBuf newStreamBuffer(int hiwat) {
+        if (hiwat < 1) {
+            throw new IllegalArgumentException("a socket buffer of " + hiwat + " bytes");
+        }
+        return SockBufs.stream(hiwat);
     }
 
     @Override

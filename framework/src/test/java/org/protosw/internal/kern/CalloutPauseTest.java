@@ -34,8 +34,11 @@ class CalloutPauseTest {
             assertThat(otherFired.await(10, TimeUnit.SECONDS)).as("another owner's timer runs on").isTrue();
             assertThat(pausedFired.get()).as("due before the other one, but paused").isZero();
             assertThat(paused.remaining(TimeUnit.MILLISECONDS)).as("frozen, not counting down").isEqualTo(left);
-            paused.reset(1, TimeUnit.MILLISECONDS);
-            assertThat(paused.remaining(TimeUnit.DAYS)).isZero();
+            // a reset arms it again from the new delay (long enough not to fire before the check:
+            // with 1 ms a loaded machine let it fire first and remaining() said -1)
+            paused.reset(60, TimeUnit.SECONDS);
+            assertThat(paused.remaining(TimeUnit.SECONDS)).isBetween(1L, 60L);
+            assertThat(paused.stop()).isTrue();
         }
     }
 

@@ -45,4 +45,29 @@ public interface CongestionControl {
 
     /** {@code after_idle}: the connection sends again after an idle period longer than an RTO. */
     void afterIdle(CcVars ccv);
+
+    /**
+     * Live upgrade of TCP: this connection's private data ({@link CcVars#data()}) as JDK
+     * values only (strings, boxed numbers, booleans, byte arrays, lists and maps of them),
+     * since the next TCP revision may hold no object of the running one. The window and the
+     * threshold are TCP's and travel anyway.
+     *
+     * @return the data, or null when the algorithm carries nothing: the next revision then
+     *     calls {@link #init} and the connection goes on from its window and threshold
+     * @since 1.2
+     */
+    default java.util.Map<String, Object> exportData(CcVars ccv) {
+        return null;
+    }
+
+    /**
+     * Live upgrade of TCP: the connection continues here with what {@link #exportData} gave
+     * (perhaps from another build of this algorithm). Called instead of {@link #init}.
+     *
+     * @return false when the data cannot be read: TCP then calls {@link #init}
+     * @since 1.2
+     */
+    default boolean importData(CcVars ccv, java.util.Map<String, Object> data) {
+        return false;
+    }
 }

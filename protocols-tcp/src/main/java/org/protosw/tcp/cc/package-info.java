@@ -24,5 +24,5 @@
  * it needs are in {@code CcVars} since 1.1. {@code newreno} and {@code cubic} implement it.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package org.protosw.tcp.cc;

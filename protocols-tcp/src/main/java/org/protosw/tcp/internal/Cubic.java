@@ -205,6 +205,47 @@ public final class Cubic implements CongestionControl {
         data(ccv).epochValid = false;
     }
 
+    @Override
+    public java.util.Map<String, Object> exportData(CcVars ccv) {
+        Data d = data(ccv);
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("wMax", d.wMax);
+        m.put("cwndPrior", d.cwndPrior);
+        m.put("k", d.k);
+        m.put("epochValid", d.epochValid);
+        // epochStart is nowMicros(), the JVM's monotonic clock, which the next revision shares
+        m.put("epochStart", d.epochStart);
+        m.put("cwndEpoch", d.cwndEpoch);
+        m.put("wEst", d.wEst);
+        m.put("pendingBytes", d.pendingBytes);
+        m.put("savedWMax", d.savedWMax);
+        m.put("savedCwndPrior", d.savedCwndPrior);
+        m.put("hystart", d.hystart == null ? null : d.hystart.exportState());
+        return m;
+    }
+
+    @Override
+    public boolean importData(CcVars ccv, java.util.Map<String, Object> m) {
+        try {
+            Data d = new Data();
+            d.wMax = (Double) m.get("wMax");
+            d.cwndPrior = (Double) m.get("cwndPrior");
+            d.k = (Double) m.get("k");
+            d.epochValid = (Boolean) m.get("epochValid");
+            d.epochStart = (Long) m.get("epochStart");
+            d.cwndEpoch = (Double) m.get("cwndEpoch");
+            d.wEst = (Double) m.get("wEst");
+            d.pendingBytes = (Double) m.get("pendingBytes");
+            d.savedWMax = (Double) m.get("savedWMax");
+            d.savedCwndPrior = (Double) m.get("savedCwndPrior");
+            d.hystart = HyStart.restore(m.get("hystart"));
+            ccv.setData(d);
+            return true;
+        } catch (ClassCastException | NullPointerException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     static Data data(CcVars ccv) {
         if (ccv.data() instanceof Data d) {
             return d;

@@ -130,4 +130,32 @@ final class DsackUndo {
         }
         return hit && count == 0;
     }
+
+    // ---- live upgrade (TcpTransfer) ---------------------------------------------------
+
+    java.util.Map<String, Object> exportState() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("left", java.util.Arrays.stream(left, 0, count).boxed().toList());
+        m.put("right", java.util.Arrays.stream(right, 0, count).boxed().toList());
+        m.put("valid", valid);
+        m.put("resent", resent);
+        m.put("cwndPrev", cwndPrev);
+        m.put("ssthreshPrev", ssthreshPrev);
+        return m;
+    }
+
+    void restore(java.util.Map<String, Object> m) throws org.protosw.socket.SocketException {
+        int[] l = TcpTransfer.ints(m, "left");
+        int[] r = TcpTransfer.ints(m, "right");
+        if (l.length != r.length || l.length > MAX_RANGES) {
+            throw TcpTransfer.bad("D-SACK undo list of " + l.length + " and " + r.length + " edges");
+        }
+        System.arraycopy(l, 0, left, 0, l.length);
+        System.arraycopy(r, 0, right, 0, r.length);
+        count = l.length;
+        valid = TcpTransfer.bool(m, "valid");
+        resent = TcpTransfer.bool(m, "resent");
+        cwndPrev = TcpTransfer.longValue(m, "cwndPrev");
+        ssthreshPrev = TcpTransfer.longValue(m, "ssthreshPrev");
+    }
 }

@@ -128,4 +128,34 @@ final class HyStart {
     static long rttThresh(long lastRoundMinRtt) {
         return Math.clamp(lastRoundMinRtt / MIN_RTT_DIVISOR, MIN_RTT_THRESH, MAX_RTT_THRESH);
     }
+
+    // ---- live upgrade (TcpTransfer): the state machine as JDK values --------------------
+
+    java.util.Map<String, Object> exportState() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("phase", phase.name());
+        m.put("round", round);
+        m.put("lastRoundMinRtt", lastRoundMinRtt);
+        m.put("currentRoundMinRtt", currentRoundMinRtt);
+        m.put("rttSampleCount", rttSampleCount);
+        m.put("cssBaselineMinRtt", cssBaselineMinRtt);
+        m.put("cssStartRound", cssStartRound);
+        return m;
+    }
+
+    /** The state {@link #exportState} gave, or null when {@code o} is none (HyStart++ was over). */
+    static HyStart restore(Object o) {
+        if (!(o instanceof java.util.Map<?, ?> m)) {
+            return null;
+        }
+        HyStart h = new HyStart();
+        h.phase = Phase.valueOf((String) m.get("phase"));
+        h.round = (Long) m.get("round");
+        h.lastRoundMinRtt = (Long) m.get("lastRoundMinRtt");
+        h.currentRoundMinRtt = (Long) m.get("currentRoundMinRtt");
+        h.rttSampleCount = (Integer) m.get("rttSampleCount");
+        h.cssBaselineMinRtt = (Long) m.get("cssBaselineMinRtt");
+        h.cssStartRound = (Long) m.get("cssStartRound");
+        return h;
+    }
 }

@@ -9,10 +9,10 @@ import java.security.SecureRandom;
  * (RFC 7323 §5.4), so timestamps do not reveal the uptime.
  */
 final class IsnGenerator {
-    private final long k0;
-    private final long k1;
-    private final long t0;
-    private final long t1;
+    private volatile long k0;
+    private volatile long k1;
+    private volatile long t0;
+    private volatile long t1;
 
     IsnGenerator() {
         SecureRandom r = new SecureRandom();
@@ -20,6 +20,23 @@ final class IsnGenerator {
         k1 = r.nextLong();
         t0 = r.nextLong();
         t1 = r.nextLong();
+    }
+
+    /**
+     * The secrets, for a live upgrade: the next revision must pick ISNs and timestamp offsets
+     * from the same functions, or a new connection to a peer whose old one is in TIME_WAIT
+     * could start inside the old sequence space (RFC 6528).
+     */
+    java.util.List<Object> exportState() {
+        return java.util.List.of(k0, k1, t0, t1);
+    }
+
+    void restore(java.util.Map<String, Object> m, String key) throws org.protosw.socket.SocketException {
+        long[] k = TcpTransfer.longs(m, key, 4);
+        k0 = k[0];
+        k1 = k[1];
+        t0 = k[2];
+        t1 = k[3];
     }
 
     int isn(int laddr, int lport, int faddr, int fport) {

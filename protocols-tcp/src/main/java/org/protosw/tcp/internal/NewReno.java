@@ -126,6 +126,31 @@ public final class NewReno implements CongestionControl {
         ccv.setCwnd(Math.max(rw, ccv.maxseg()));
     }
 
+    @Override
+    public java.util.Map<String, Object> exportData(CcVars ccv) {
+        Data d = data(ccv);
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("bytesAcked", d.bytesAcked);
+        m.put("hystart", d.hystart == null ? null : d.hystart.exportState());
+        return m;
+    }
+
+    @Override
+    public boolean importData(CcVars ccv, java.util.Map<String, Object> m) {
+        if (!(m.get("bytesAcked") instanceof Long acked)) {
+            return false;
+        }
+        Data d = new Data();
+        d.bytesAcked = acked;
+        try {
+            d.hystart = HyStart.restore(m.get("hystart"));
+        } catch (ClassCastException | NullPointerException | IllegalArgumentException e) {
+            return false;
+        }
+        ccv.setData(d);
+        return true;
+    }
+
     private static Data data(CcVars ccv) {
         if (ccv.data() instanceof Data d) {
             return d;

@@ -101,8 +101,8 @@ final class SynCache {
     private final Bucket[] buckets = new Bucket[HASHSIZE];
     private final AtomicInteger count = new AtomicInteger();
     private final Callout timer;
-    private final long hashKey0;
-    private final long hashKey1;
+    private long hashKey0;
+    private long hashKey1;
     private final long[] secret0 = new long[2];
     private final long[] secret1 = new long[2];
     private final long[] secretPeriod = {-2, -2};
@@ -520,6 +520,77 @@ final class SynCache {
             ctx.ipOutput(p, e.laddr, e.faddr, IPPROTO_TCP, -1, 0, 0);
         } catch (SocketException x) {
             stats.outerrors.increment();
+        }
+    }
+
+    // ---- live upgrade (TcpTransfer) ---------------------------------------------------
+
+    /**
+     * The half-open connections, the bucket hash key and the cookie secrets: a SYN-ACK or a
+     * cookie sent before the upgrade is answered by an ACK the next revision must recognise.
+     * Deadlines go as the time left, since the pause should not count against them.
+     */
+    synchronized java.util.Map<String, Object> exportState() {
+        long now = System.nanoTime();
+        java.util.List<Object> entries = new ArrayList<>();
+        for (Bucket b : buckets) {
+            b.lock.lock();
+            try {
+                for (Entry e : b.entries) {
+                    entries.add(java.util.List.of(e.laddr, e.lport, e.faddr, e.fport, e.irs, e.iss, e.peerMss, e.peerWs,
+                            e.sack, e.ts, e.tsRecent, e.tsOffset, e.win, e.ourMss, e.rcvScale, e.rcvWin, e.rxtshift,
+                            Math.max(0, e.deadline - now), e.fromCookie));
+                }
+            } finally {
+                b.lock.unlock();
+            }
+        }
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("entries", entries);
+        m.put("hashKey", java.util.List.of(hashKey0, hashKey1));
+        m.put("secret0", java.util.List.of(secret0[0], secret0[1]));
+        m.put("secret1", java.util.List.of(secret1[0], secret1[1]));
+        m.put("secretPeriod", java.util.List.of(secretPeriod[0], secretPeriod[1]));
+        return m;
+    }
+
+    synchronized void restore(java.util.Map<String, Object> m) throws org.protosw.socket.SocketException {
+        long[] key = TcpTransfer.longs(m, "hashKey", 2);
+        long[] s0 = TcpTransfer.longs(m, "secret0", 2);
+        long[] s1 = TcpTransfer.longs(m, "secret1", 2);
+        long[] period = TcpTransfer.longs(m, "secretPeriod", 2);
+        hashKey0 = key[0];
+        hashKey1 = key[1];
+        System.arraycopy(s0, 0, secret0, 0, 2);
+        System.arraycopy(s1, 0, secret1, 0, 2);
+        System.arraycopy(period, 0, secretPeriod, 0, 2);
+        long now = System.nanoTime();
+        for (Object o : TcpTransfer.list(m, "entries")) {
+            if (!(o instanceof java.util.List<?> l) || l.size() != 19) {
+                throw TcpTransfer.bad("SYN cache entry " + o);
+            }
+            try {
+                Entry e = new Entry((Integer) l.get(0), (Integer) l.get(1), (Integer) l.get(2), (Integer) l.get(3),
+                        (Integer) l.get(4), (Integer) l.get(5), (Integer) l.get(6), (Integer) l.get(7), (Boolean) l.get(8),
+                        (Boolean) l.get(9), (Integer) l.get(10), (Integer) l.get(11), (Integer) l.get(12),
+                        (Integer) l.get(13), (Integer) l.get(14), (Integer) l.get(15));
+                e.rxtshift = (Integer) l.get(16);
+                e.deadline = now + (Long) l.get(17);
+                e.fromCookie = (Boolean) l.get(18);
+                Bucket b = bucket(e.laddr, e.lport, e.faddr, e.fport);
+                b.lock.lock();
+                try {
+                    b.entries.add(e);
+                } finally {
+                    b.lock.unlock();
+                }
+                count.incrementAndGet();
+            } catch (ClassCastException | NullPointerException x) {
+                throw TcpTransfer.bad("SYN cache entry " + o);
+            }
+        }
+        if (count.get() > 0 && !timer.pending()) {
+            timer.reset(TICK_MS, TimeUnit.MILLISECONDS);
         }
     }
 }

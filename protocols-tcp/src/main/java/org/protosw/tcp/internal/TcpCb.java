@@ -84,6 +84,11 @@ final class TcpCb implements Pcb, CcVars, TcpTraceState {
     static final int F_PREVVALID = 1 << 17;
     static final int F_WASFRECOVERY = 1 << 18;
     static final int F_WASCRECOVERY = 1 << 19;
+    /**
+     * Exported to the next revision in a live upgrade: its detach (or the protocol's destroy)
+     * only lets it go, and tells the peer nothing, since the connection lives on.
+     */
+    static final int F_EXPORTED = 1 << 20;
 
     final TcpProtocol tcp;
     final ProtoContext ctx;
@@ -213,13 +218,18 @@ final class TcpCb implements Pcb, CcVars, TcpTraceState {
     boolean loopRoute;
 
     TcpCb(TcpProtocol tcp, ProtoSocket so) {
+        this(tcp, so, so.snd());
+    }
+
+    /** With {@code so} null: a connection without a socket (an orphan carried by a live upgrade). */
+    private TcpCb(TcpProtocol tcp, ProtoSocket so, SockBuf snd) {
         this.tcp = tcp;
         this.ctx = tcp.context();
         this.stats = tcp.stats();
         this.table = tcp.table();
         this.so = so;
-        this.snd = so.snd();
-        this.rcv = so.rcv();
+        this.snd = snd;
+        this.rcv = so == null ? null : so.rcv();
         this.inp = table.alloc(this);
         this.rexmtTimer = ctx.newCallout(() -> TcpTimer.tcpTimerRexmt(this));
         this.delackTimer = ctx.newCallout(() -> TcpTimer.tcpTimerDelack(this));
@@ -233,6 +243,50 @@ final class TcpCb implements Pcb, CcVars, TcpTraceState {
             TcpSubr.ccAttach(this, TcpSubr.defaultCc(this));
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * The connection of socket {@code so} continued from an exported one
+     * ({@link TcpCbTransfer}), in this revision's table again.
+     */
+    static TcpCb restore(TcpProtocol tcp, ProtoSocket so, Map<String, Object> m) throws SocketException {
+        return restored(new TcpCb(tcp, so), m);
+    }
+
+    /** A connection that had outlived its socket, with the send bytes it still owes. */
+    static TcpCb restoreOrphan(TcpProtocol tcp, Map<String, Object> m) throws SocketException {
+        SockBuf snd = null;
+        if (m.containsKey("sndBytes")) {
+            byte[] bytes = TcpTransfer.bytes(m, "sndBytes");
+            snd = tcp.context().newStreamBuffer(Math.max(TcpTransfer.integer(m, "sndHiwat"), Math.max(1, bytes.length)));
+            if (bytes.length > 0) {
+                snd.appendStream(Packet.wrap(bytes, 0, bytes.length));
+            }
+        }
+        return restored(new TcpCb(tcp, null, snd), m);
+    }
+
+    private static TcpCb restored(TcpCb tp, Map<String, Object> m) throws SocketException {
+        tp.lock.lock();
+        try {
+            TcpCbTransfer.restore(tp, m);
+            int[] e = TcpCbTransfer.tableEntry(m);
+            if (e[3] != 0) {
+                tp.table.insertConnected(tp.inp, e[0], e[1], e[2], e[3]);
+            } else if (e[1] != 0) {
+                // the socket's SO_REUSEPORT is the core's; REUSEADDR lets a listener share its
+                // port with the TIME_WAIT entries imported before it, as it could before
+                tp.table.bind(tp.inp, new org.protosw.socket.InetSockAddr(new InAddr(e[0]), e[1]), true,
+                        tp.so != null && tp.so.option(SockOpt.SO_REUSEPORT));
+            }
+            return tp;
+        } catch (SocketException | RuntimeException x) {
+            TcpTimer.tcpTimerStop(tp);
+            tp.table.remove(tp.inp);
+            throw x;
+        } finally {
+            tp.lock.unlock();
         }
     }
 

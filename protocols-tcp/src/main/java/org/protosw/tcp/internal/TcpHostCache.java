@@ -108,4 +108,26 @@ final class TcpHostCache {
         out.sort(Comparator.comparingLong(e -> Integer.toUnsignedLong(e.host().bits())));
         return out;
     }
+
+    // ---- live upgrade (TcpTransfer) ---------------------------------------------------
+
+    /** The live entries as (host, mtu, updated, expires); nanoTime is the JVM's, shared by the next revision. */
+    java.util.List<Object> exportState() {
+        java.util.List<Object> out = new java.util.ArrayList<>();
+        for (Entry e : list()) {
+            out.add(java.util.List.of(e.host().bits(), e.mtu(), e.updatedNanos(), e.expiresNanos()));
+        }
+        return out;
+    }
+
+    void restore(java.util.List<?> entries) throws org.protosw.socket.SocketException {
+        for (Object o : entries) {
+            if (!(o instanceof java.util.List<?> l) || l.size() != 4 || !(l.get(0) instanceof Integer host)
+                    || !(l.get(1) instanceof Integer mtu) || !(l.get(2) instanceof Long updated)
+                    || !(l.get(3) instanceof Long expires)) {
+                throw TcpTransfer.bad("host cache entry " + o);
+            }
+            byHost.put(host, new Entry(new InAddr(host), mtu, updated, expires));
+        }
+    }
 }

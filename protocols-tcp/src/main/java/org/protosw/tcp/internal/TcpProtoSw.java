@@ -14,18 +14,23 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.protosw.tcp.trace.TcpTraceHook;
+import org.protosw.socket.Errno;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.ConnectionInfo;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSw;
 import org.protosw.spi.ProtoSwEntry;
+import org.protosw.spi.Pcb;
+import org.protosw.spi.ProtoSocket;
 import org.protosw.spi.Protocol;
+import org.protosw.spi.Snapshot;
+import org.protosw.spi.StateTransfer;
 
 /** TCP's protocol switch entry ({@code inetsw} for SOCK_STREAM/IPPROTO_TCP). */
 @Component(service = ProtoSw.class)
 @ProtoSwEntry(domain = AF_INET, type = SOCK_STREAM, protocol = IPPROTO_TCP, name = "tcp",
         flags = {ProtoSwEntry.PR_CONNREQUIRED, ProtoSwEntry.PR_WANTRCVD})
-public final class TcpProtoSw implements ProtoSw {
+public final class TcpProtoSw implements ProtoSw, StateTransfer {
     /** Each stack instance's TCP, for the protocol's own diagnostics and tests. */
     private final Map<String, TcpProtocol> instances = new ConcurrentHashMap<>();
     private final CcRegistry ccRegistry;
@@ -63,34 +68,84 @@ public final class TcpProtoSw implements ProtoSw {
         TcpProtocol tcp = TcpProtocol.init(ctx, ccRegistry, trace);
         instances.put(ctx.vnet(), tcp);
         ccRegistry.attach(tcp);
-        return new Protocol() {
-            @Override
-            public org.protosw.spi.Pcb attach(org.protosw.spi.ProtoSocket so) throws SocketException {
-                return tcp.attach(so);
-            }
+        return new Instance(ctx.vnet(), tcp);
+    }
 
-            @Override
-            public void ctlinput(org.protosw.spi.IcmpError error) {
-                tcp.ctlinput(error);
-            }
+    /** What the core holds for TCP in one stack instance. */
+    private final class Instance implements Protocol {
+        private final String vnet;
+        private final TcpProtocol tcp;
 
-            @Override
-            public Map<String, Long> statistics() {
-                return tcp.statistics();
-            }
+        Instance(String vnet, TcpProtocol tcp) {
+            this.vnet = vnet;
+            this.tcp = tcp;
+        }
 
-            @Override
-            public List<ConnectionInfo> orphans() {
-                return tcp.orphans();
-            }
+        @Override
+        public org.protosw.spi.Pcb attach(org.protosw.spi.ProtoSocket so) throws SocketException {
+            return tcp.attach(so);
+        }
 
-            @Override
-            public void destroy() {
-                instances.remove(ctx.vnet(), tcp);
-                ccRegistry.detach(tcp);
-                tcp.destroy();
-            }
-        };
+        @Override
+        public void ctlinput(org.protosw.spi.IcmpError error) {
+            tcp.ctlinput(error);
+        }
+
+        @Override
+        public Map<String, Long> statistics() {
+            return tcp.statistics();
+        }
+
+        @Override
+        public List<ConnectionInfo> orphans() {
+            return tcp.orphans();
+        }
+
+        @Override
+        public void destroy() {
+            instances.remove(vnet, tcp);
+            ccRegistry.detach(tcp);
+            tcp.destroy();
+        }
+    }
+
+    private static TcpProtocol tcpOf(Protocol protocol) throws SocketException {
+        if (protocol instanceof Instance i) {
+            return i.tcp;
+        }
+        throw new SocketException(Errno.EINVAL, "not an instance of this TCP revision: " + protocol);
+    }
+
+    // live upgrade: TCP carries every connection, listener, SYN cache entry and orphan (TcpTransfer)
+
+    @Override
+    public String snapshotFormat() {
+        return TcpTransfer.FORMAT;
+    }
+
+    @Override
+    public int snapshotVersion() {
+        return TcpTransfer.VERSION;
+    }
+
+    @Override
+    public Snapshot exportPcb(Protocol protocol, Pcb pcb) throws SocketException {
+        return TcpTransfer.exportPcb(pcb);
+    }
+
+    @Override
+    public Snapshot exportProtocol(Protocol protocol) throws SocketException {
+        return TcpTransfer.exportProtocol(tcpOf(protocol));
+    }
+
+    @Override
+    public void importProtocol(Protocol protocol, Snapshot state) throws SocketException {
+        TcpTransfer.importProtocol(tcpOf(protocol), state);
+    }
+
+    @Override
+    public Pcb importPcb(Protocol protocol, ProtoSocket so, Snapshot state) throws SocketException {
+        return TcpTransfer.importPcb(tcpOf(protocol), so, state);
     }
 
     /**

@@ -189,4 +189,38 @@ final class TcpReass {
         bytes = 0;
         haveLast = false;
     }
+
+    // ---- live upgrade (TcpTransfer) ---------------------------------------------------
+
+    /** The out-of-order queue: each run's sequence number, bytes and FIN, in order. */
+    java.util.Map<String, Object> exportState() {
+        java.util.List<Object> runs = new java.util.ArrayList<>(segs.size());
+        for (Seg s : segs) {
+            java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
+            r.put("seq", s.seq);
+            r.put("data", s.data.toByteArray());
+            r.put("fin", s.fin);
+            runs.add(r);
+        }
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("runs", runs);
+        m.put("lastSeq", lastSeq);
+        m.put("haveLast", haveLast);
+        return m;
+    }
+
+    void restore(java.util.Map<String, Object> m) throws org.protosw.socket.SocketException {
+        segs.clear();
+        bytes = 0;
+        for (java.util.Map<String, Object> r : TcpTransfer.maps(m, "runs")) {
+            Seg s = new Seg();
+            s.seq = TcpTransfer.integer(r, "seq");
+            s.data = Packet.wrap(TcpTransfer.bytes(r, "data"), 0, TcpTransfer.bytes(r, "data").length);
+            s.fin = TcpTransfer.bool(r, "fin");
+            segs.add(s);
+            bytes += s.len();
+        }
+        lastSeq = TcpTransfer.integer(m, "lastSeq");
+        haveLast = TcpTransfer.bool(m, "haveLast");
+    }
 }

@@ -188,4 +188,34 @@ final class TcpStats {
         m.put("connections dropped by keepalive", keepdrops.sum());
         return m;
     }
+
+    // ---- live upgrade (TcpTransfer) ---------------------------------------------------
+
+    /** Every counter by field name: the counters go on counting in the next revision. */
+    Map<String, Object> exportState() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        forEachCounter((name, c) -> m.put(name, c.sum()));
+        return m;
+    }
+
+    /** Adds exported counters; names this revision does not know are left out. */
+    void restore(Map<String, Object> m) {
+        forEachCounter((name, c) -> {
+            if (m.get(name) instanceof Long n) {
+                c.add(n);
+            }
+        });
+    }
+
+    private void forEachCounter(java.util.function.BiConsumer<String, LongAdder> action) {
+        for (java.lang.reflect.Field f : TcpStats.class.getDeclaredFields()) {
+            if (f.getType() == LongAdder.class && !java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                try {
+                    action.accept(f.getName(), (LongAdder) f.get(this));
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
 }

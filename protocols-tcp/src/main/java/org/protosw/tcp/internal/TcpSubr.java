@@ -211,10 +211,25 @@ final class TcpSubr {
         }
     }
 
+    /**
+     * An exported connection leaves this revision: out of the table, timers stopped, the
+     * algorithm's data dropped; no segment is sent. It is CLOSED here so that nothing this
+     * revision still runs (a callout already firing) acts on it.
+     */
+    static void tcpExported(TcpCb tp) {
+        assert tp.lockHeld();
+        tp.state = TcpState.CLOSED;
+        tcpDiscardcb(tp);
+    }
+
     /** The protocol is going away with this connection still in the table. */
     static void tcpUnload(TcpCb tp) {
         tp.lock.lock();
         try {
+            if ((tp.flags & TcpCb.F_EXPORTED) != 0) {
+                tcpExported(tp);
+                return;
+            }
             tp.flags |= F_DETACHED | F_SOCKCLOSED;
             if (tp.state != TcpState.CLOSED) {
                 if (tp.state.haveRcvdSyn() && tp.state != TcpState.TIME_WAIT) {

@@ -198,6 +198,11 @@ final class TcpUsrReq {
             tp.flags |= F_DETACHED | F_SOCKCLOSED;
             tp.pendingDisconnect = false;
             tp.rcv = null;
+            if ((tp.flags & TcpCb.F_EXPORTED) != 0) {
+                // the next revision carries the connection on: leave without a word to the peer
+                TcpSubr.tcpExported(tp);
+                return;
+            }
             switch (tp.state) {
                 case CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED -> {
                     // nothing sent that a peer waits for, or a half-open connection: gone

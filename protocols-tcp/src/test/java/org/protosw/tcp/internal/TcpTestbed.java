@@ -30,7 +30,8 @@ final class TcpTestbed implements AutoCloseable {
     static final InAddr B = InAddr.of(10, 0, 0, 2);
 
     final StandaloneStack stack;
-    final TcpProtoSw sw = new TcpProtoSw();
+    /** The TCP revision registered now ({@link #upgrade} replaces it). */
+    volatile TcpProtoSw sw = new TcpProtoSw();
     final Vnet a;
     final Vnet b;
     final Epair pair;
@@ -39,6 +40,7 @@ final class TcpTestbed implements AutoCloseable {
     TcpTestbed() throws Exception {
         stack = new StandaloneStack();
         stack.register(sw, TcpProtoSw.PROPERTIES, "org.protosw.tcp (test)");
+        currentSw = sw;
         a = stack.stack();
         b = stack.createVnet("b");
         pair = new Epair(stack.core().nextEpairUnit());
@@ -49,6 +51,25 @@ final class TcpTestbed implements AutoCloseable {
         pair.a().setUp(true);
         pair.b().setUp(true);
     }
+
+    /**
+     * A live upgrade to a new TcpProtoSw, as a bundle update would make it: the running
+     * revision is frozen and exported, the new one registers and imports.
+     */
+    TcpProtoSw upgrade() {
+        return upgradeTo(new TcpProtoSw());
+    }
+
+    /** A live upgrade to {@code next} (any ProtoSw with TCP's properties). */
+    <S extends org.protosw.spi.ProtoSw> S upgradeTo(S next) {
+        stack.core().registry().unregisterForUpgrade(currentSw);
+        stack.register(next, TcpProtoSw.PROPERTIES, "org.protosw.tcp (test, next revision)");
+        currentSw = next;
+        sw = next instanceof TcpProtoSw t ? t : null;
+        return next;
+    }
+
+    private volatile org.protosw.spi.ProtoSw currentSw;
 
     TcpProtocol tcp(Vnet v) {
         return sw.instance(v.name());
