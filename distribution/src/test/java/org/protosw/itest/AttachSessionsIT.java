@@ -73,18 +73,18 @@ class AttachSessionsIT {
 
             tmux.key("a", "C-c");
             // Gogo cancels the job on SIGINT: its shell reports "java.lang.InterruptedException" and
-            // draws the prompt without waiting for the command to return, so ping's summary may come
-            // after the prompt, whose redraw can overwrite the summary's leading "---"
-            tmux.waitForPane("a", "ping's summary after Ctrl-C",
-                    s -> s.contains("127.0.0.1 ping statistics ---") && s.contains("packets transmitted"), service);
+            // draws the prompt without waiting for the command to return, so ping's summary may
+            // come after the prompt and the line editor's redraw can erase it; what is asserted is
+            // what does not race: the session answers again and the ping has stopped
+            tmux.waitForPane("a", "the prompt after Ctrl-C", s -> s.contains("^C"), service);
             String afterInterrupt = tmux.pane("a");
-            assertThat(afterInterrupt).as("the interrupted command ends with its summary, no stack trace")
-                    .contains("packets transmitted").doesNotContain("\tat ");
-            // the ping in a stopped: no reply after its summary
-            int replies = count(afterInterrupt, "bytes from 127.0.0.1");
+            assertThat(afterInterrupt).as("no stack trace").doesNotContain("\tat ");
             tmux.type("a", "echo session-a-alive");
             tmux.waitForPane("a", "the shell of session a after Ctrl-C",
                     s -> s.lines().anyMatch(l -> l.strip().equals("session-a-alive")), service);
+            // the ping in a stopped: no reply after the shell answered
+            int replies = count(tmux.pane("a"), "bytes from 127.0.0.1");
+            Thread.sleep(600);
             assertThat(count(tmux.pane("a"), "bytes from 127.0.0.1")).as("ping ended by Ctrl-C").isEqualTo(replies);
 
             // Ctrl-C in a reached neither b nor the runtime
