@@ -135,8 +135,7 @@ final class DsackUndo {
 
     java.util.Map<String, Object> exportState() {
         java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("left", java.util.Arrays.stream(left, 0, count).boxed().toList());
-        m.put("right", java.util.Arrays.stream(right, 0, count).boxed().toList());
+        TcpTransfer.putRanges(m, left, right, count);
         m.put("valid", valid);
         m.put("resent", resent);
         m.put("cwndPrev", cwndPrev);
@@ -145,14 +144,7 @@ final class DsackUndo {
     }
 
     void restore(java.util.Map<String, Object> m) throws org.protosw.socket.SocketException {
-        int[] l = TcpTransfer.ints(m, "left");
-        int[] r = TcpTransfer.ints(m, "right");
-        if (l.length != r.length || l.length > MAX_RANGES) {
-            throw TcpTransfer.bad("D-SACK undo list of " + l.length + " and " + r.length + " edges");
-        }
-        System.arraycopy(l, 0, left, 0, l.length);
-        System.arraycopy(r, 0, right, 0, r.length);
-        count = l.length;
+        count = TcpTransfer.takeRanges(m, left, right, "D-SACK undo list");
         valid = TcpTransfer.bool(m, "valid");
         resent = TcpTransfer.bool(m, "resent");
         cwndPrev = TcpTransfer.longValue(m, "cwndPrev");

@@ -224,8 +224,7 @@ final class SackScoreboard {
 
     java.util.Map<String, Object> exportState() {
         java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("left", java.util.Arrays.stream(left, 0, count).boxed().toList());
-        m.put("right", java.util.Arrays.stream(right, 0, count).boxed().toList());
+        TcpTransfer.putRanges(m, left, right, count);
         m.put("highRxt", highRxt);
         m.put("rescueRxt", rescueRxt);
         m.put("rescueValid", rescueValid);
@@ -233,14 +232,7 @@ final class SackScoreboard {
     }
 
     void restore(java.util.Map<String, Object> m) throws org.protosw.socket.SocketException {
-        int[] l = TcpTransfer.ints(m, "left");
-        int[] r = TcpTransfer.ints(m, "right");
-        if (l.length != r.length || l.length > MAX_RANGES) {
-            throw TcpTransfer.bad("SACK scoreboard of " + l.length + " and " + r.length + " edges");
-        }
-        System.arraycopy(l, 0, left, 0, l.length);
-        System.arraycopy(r, 0, right, 0, r.length);
-        count = l.length;
+        count = TcpTransfer.takeRanges(m, left, right, "SACK scoreboard");
         highRxt = TcpTransfer.integer(m, "highRxt");
         rescueRxt = TcpTransfer.integer(m, "rescueRxt");
         rescueValid = TcpTransfer.bool(m, "rescueValid");

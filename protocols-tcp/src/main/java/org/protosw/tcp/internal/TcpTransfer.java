@@ -113,6 +113,24 @@ final class TcpTransfer {
         }
     }
 
+    /** Sequence ranges (SACK scoreboard, D-SACK undo) as two lists of edges. */
+    static void putRanges(Map<String, Object> m, int[] left, int[] right, int count) {
+        m.put("left", java.util.Arrays.stream(left, 0, count).boxed().toList());
+        m.put("right", java.util.Arrays.stream(right, 0, count).boxed().toList());
+    }
+
+    /** Reads what {@link #putRanges} wrote into {@code left} and {@code right}; returns the count. */
+    static int takeRanges(Map<String, Object> m, int[] left, int[] right, String what) throws SocketException {
+        int[] l = ints(m, "left");
+        int[] r = ints(m, "right");
+        if (l.length != r.length || l.length > left.length) {
+            throw bad(what + " of " + l.length + " and " + r.length + " edges");
+        }
+        System.arraycopy(l, 0, left, 0, l.length);
+        System.arraycopy(r, 0, right, 0, r.length);
+        return l.length;
+    }
+
     // ---- reading a snapshot: each value checked, a wrong one named -------------------------
 
     static SocketException bad(String what) {
