@@ -131,7 +131,7 @@ public final class GogoShellHost implements ShellHost {
         // it goes, as on an attached terminal, whose output is not buffered.
         OutputStream out = new FlushingOutputStream(terminal.output());
         CommandSession session = processor.createSession(terminal.input(), out, out);
-        SessionOutputs.keepOpenOnInterrupt(session, out, out);
+        ctrlC(session, out, out);
         try {
             session.put(Shell.VAR_TERMINAL, terminal);
             shell.gosh(session, new String[] {"--login"});
@@ -189,6 +189,16 @@ public final class GogoShellHost implements ShellHost {
         tracker.close();
     }
 
+    /**
+     * What a session needs for Ctrl-C to act as in a Unix shell: the command is interrupted, its
+     * last lines are written (the session's output survives the interrupt) and the prompt comes
+     * back after them.
+     */
+    private static void ctrlC(CommandSession session, OutputStream out, OutputStream err) {
+        SessionOutputs.keepOpenOnInterrupt(session, out, err);
+        CommandInterrupts.waitForInterruptedCommands(session);
+    }
+
     private static void closeQuietly(Terminal terminal) {
         try {
             terminal.close();
@@ -236,7 +246,7 @@ public final class GogoShellHost implements ShellHost {
         private int shell() throws Exception {
             OutputStream out = terminal.output();
             CommandSession s = processor.createSession(terminal.input(), out, out);
-            SessionOutputs.keepOpenOnInterrupt(s, out, out);
+            ctrlC(s, out, out);
             session = s;
             s.put(Shell.VAR_TERMINAL, terminal);
             s.put("exit", leave());
@@ -254,7 +264,7 @@ public final class GogoShellHost implements ShellHost {
             PrintStream out = new PrintStream(command.out(), true, StandardCharsets.UTF_8);
             PrintStream err = new PrintStream(command.err(), true, StandardCharsets.UTF_8);
             CommandSession s = processor.createSession(InputStream.nullInputStream(), out, err);
-            SessionOutputs.keepOpenOnInterrupt(s, out, err);
+            ctrlC(s, out, err);
             session = s;
             AtomicBoolean left = new AtomicBoolean();
             s.put("exit", (Function) (cs, arguments) -> {
