@@ -63,6 +63,14 @@ class AttachIT {
             assertThat(netstat.status()).as(netstat.err()).isZero();
             assertThat(netstat.out()).contains("LISTEN");
 
+            // Tab completion knows the commands of the bundles in deploy/ from their own grammar
+            Run commands = protosw("attach", "-c", "net:complete commands");
+            assertThat(commands.out()).contains("net:ifconfig", "tcp:cc", "tcp:plot", "divert:rule", "divert:diverter",
+                    "ib:stats", "ib:send_bw", "net:inetd");
+            assertThat(protosw("attach", "-c", "net:complete options divert:rule").out().lines().toList()).contains("j");
+            assertThat(protosw("attach", "-c", "net:complete 1 tcp:cc x").out().lines().toList())
+                    .contains("list", "set", "unload", "load");
+
             Run bad = protosw("attach", "-c", "nosuchcommand");
             assertThat(bad.status()).isEqualTo(1);
             assertThat(bad.err().strip()).isEqualTo("gogo: CommandNotFoundException: Command not found: nosuchcommand");

@@ -53,6 +53,72 @@ public final class CompleteCommand extends NetCommand {
 
     private static final Map<String, Spec> SPECS = specs();
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CompleteCommand.class);
+
+    /** Other bundles' commands, by scope:function, from their {@value CompletionGrammar#PROPERTY} property. */
+    private final Map<String, CompletionGrammar> contributed = new java.util.concurrent.ConcurrentHashMap<>();
+    private org.osgi.util.tracker.ServiceTracker<Object, List<String>> tracker;
+
+    @org.osgi.service.component.annotations.Activate
+    void activate(org.osgi.framework.BundleContext ctx) throws org.osgi.framework.InvalidSyntaxException {
+        // any service with the property, whatever its class: only its properties are read
+        tracker = new org.osgi.util.tracker.ServiceTracker<>(ctx, ctx.createFilter("(" + CompletionGrammar.PROPERTY + "=*)"),
+                new org.osgi.util.tracker.ServiceTrackerCustomizer<Object, List<String>>() {
+                    @Override
+                    public List<String> addingService(org.osgi.framework.ServiceReference<Object> ref) {
+                        return contribute(ref.getProperty("osgi.command.scope"), ref.getProperty("osgi.command.function"),
+                                ref.getProperty(CompletionGrammar.PROPERTY), ref.getBundle());
+                    }
+
+                    @Override
+                    public void modifiedService(org.osgi.framework.ServiceReference<Object> ref, List<String> names) {
+                        names.forEach(contributed::remove);
+                        names.clear();
+                        names.addAll(addingService(ref));
+                    }
+
+                    @Override
+                    public void removedService(org.osgi.framework.ServiceReference<Object> ref, List<String> names) {
+                        names.forEach(contributed::remove);
+                    }
+                });
+        tracker.open(true);
+    }
+
+    @org.osgi.service.component.annotations.Deactivate
+    void deactivate() {
+        tracker.close();
+    }
+
+    /**
+     * Takes a command's grammar (its scope, its function names and the rules); returns the
+     * command names taken. A grammar that cannot be read is logged with its bundle and left out.
+     */
+    List<String> contribute(Object scope, Object functions, Object rules, Object bundle) {
+        List<String> names = new ArrayList<>();
+        for (String f : flatten(functions)) {
+            String name = scope + ":" + f;
+            try {
+                contributed.put(name, CompletionGrammar.parse(name, rules));
+                names.add(name);
+            } catch (IllegalArgumentException e) {
+                LOG.warn("no Tab completion for {} of {}: {}", name, bundle, e.getMessage());
+            }
+        }
+        return names;
+    }
+
+    /** The grammar of {@code command} (scope:function) another bundle declared, or null. */
+    private CompletionGrammar contributed(String command) {
+        return contributed.get(command);
+    }
+
+    private List<String> allCommands() {
+        List<String> all = new ArrayList<>(SPECS.keySet());
+        contributed.keySet().stream().sorted().filter(c -> !SPECS.containsKey(c)).forEach(all::add);
+        return all;
+    }
+
     @Descriptor("what Tab offers for a protosw command (used by etc/gosh_profile)\n"
             + "  complete INDEX WORD...    the candidates for word INDEX (0: the command) of a command line\n"
             + "  complete commands         the commands it completes\n"
@@ -67,16 +133,17 @@ public final class CompleteCommand extends NetCommand {
         String first = args.next("INDEX, commands, options or a kind");
         if (first.equals("commands")) {
             args.end();
-            return new ArrayList<>(SPECS.keySet());
+            return allCommands();
         }
         if (first.equals("options")) {
             String command = args.next("command after options");
             args.end();
             Spec spec = SPECS.get(scoped(command));
-            if (spec == null) {
-                throw args.fail("no completion for '" + command + "' (known: " + String.join(", ", SPECS.keySet()) + ")");
+            CompletionGrammar grammar = spec == null ? contributed(scoped(command)) : null;
+            if (spec == null && grammar == null) {
+                throw args.fail("no completion for '" + command + "' (known: " + String.join(", ", allCommands()) + ")");
             }
-            return spec.options().keySet().stream().map(s -> s.substring(1)).toList();
+            return (spec != null ? spec.options().keySet().stream() : grammar.optionNames().stream()).map(s -> s.substring(1)).toList();
         }
         if (!first.isEmpty() && Character.isDigit(first.charAt(0))) {
             int index = (int) args.parseLong(first, "INDEX", 0, 10_000);
@@ -120,14 +187,15 @@ public final class CompleteCommand extends NetCommand {
     /** The candidates for word {@code index} of {@code words}; nothing for what it does not know. */
     List<String> line(int index, List<String> words) {
         if (index == 0) {
-            return new ArrayList<>(SPECS.keySet());
+            return allCommands();
         }
         if (words.isEmpty() || index > words.size()) {
             return List.of();
         }
         Spec spec = SPECS.get(scoped(words.get(0)));
         if (spec == null) {
-            return List.of();
+            CompletionGrammar grammar = contributed(scoped(words.get(0)));
+            return grammar == null ? List.of() : line(grammar, index, words);
         }
         String vnetName = null;
         List<String> positional = new ArrayList<>();
@@ -156,6 +224,37 @@ public final class CompleteCommand extends NetCommand {
             return names(spec.options().get(previous), v);
         }
         return spec.positional() == null ? List.of() : spec.positional().next(this, v, positional);
+    }
+
+    /** {@link #line(int, List)} for a command of another bundle. */
+    private List<String> line(CompletionGrammar grammar, int index, List<String> words) {
+        String vnetName = null;
+        List<String> positional = new ArrayList<>();
+        for (int i = 1; i < index; i++) {
+            String w = words.get(i);
+            if (grammar.isOption(w)) {
+                if (grammar.takesValue(w) && i + 1 < index) {
+                    if (w.equals("-j") || w.equals("--vnet")) {
+                        vnetName = words.get(i + 1);
+                    }
+                    i++;
+                }
+            } else {
+                positional.add(w);
+            }
+        }
+        Vnet v;
+        try {
+            v = core().requireVnet(vnetName == null ? org.protosw.socket.NetStack.DEFAULT_VNET : vnetName);
+        } catch (org.protosw.socket.SocketException e) {
+            return List.of();
+        }
+        java.util.function.Function<Kind, List<String>> names = k -> names(k, v);
+        String previous = words.get(index - 1);
+        if (grammar.takesValue(previous)) {
+            return grammar.optionValue(previous, names);
+        }
+        return grammar.positional(positional, names);
     }
 
     private static String scoped(String command) {

@@ -97,4 +97,35 @@ class CompleteCommandTest {
                 .startsWith("complete: no completion for 'nosuch' (known: net:ifconfig, ");
         assertThat(error(() -> complete.complete())).contains("usage: " + CompleteCommand.USAGE);
     }
+
+    /** A command of another bundle, with the rules tcp:cc declares in its protosw.complete property. */
+    @Test
+    void anotherBundlesCommandCompletesFromTheGrammarItDeclares() {
+        assertThat(complete.contribute("tcp", "cc", new String[] {"-j=@vnets", "1=list|set|unload|load", "after:set=default"},
+                "org.protosw.tcp")).containsExactly("tcp:cc");
+        assertThat(at(0, "")).contains("net:ifconfig", "tcp:cc");
+        assertThat(complete.complete("options", "tcp:cc")).containsExactly("j");
+        assertThat(at(1, "tcp:cc", "")).containsExactly("list", "set", "unload", "load");
+        assertThat(at(2, "tcp:cc", "-j", "")).containsExactly("b", "default");
+        // an option and its value do not count as positional words
+        assertThat(at(3, "tcp:cc", "-j", "b", "")).containsExactly("list", "set", "unload", "load");
+        assertThat(at(4, "tcp:cc", "-j", "b", "set", "")).containsExactly("default");
+        assertThat(at(2, "tcp:cc", "load", "")).isEmpty();
+    }
+
+    @Test
+    void kindsInADeclaredGrammarAreReadFromTheVnetOnTheLine() {
+        complete.contribute("divert", new String[] {"rule"}, new String[] {"-j=@vnets", "after:via=@interfaces", "-z"}, "b");
+        assertThat(at(2, "divert:rule", "via", "")).containsExactly("lo0", "epair0a");
+        assertThat(at(4, "divert:rule", "-j", "b", "via", "")).containsExactly("lo0", "epair0b");
+        assertThat(complete.complete("options", "divert:rule")).containsExactly("j", "z");
+    }
+
+    @Test
+    void aGrammarItCannotReadIsLeftOutAndTheRestStillCompletes() {
+        assertThat(complete.contribute("x", "bad", new String[] {"-j=@nosuchkind"}, "bundle x")).isEmpty();
+        assertThat(complete.contribute("x", "worse", new String[] {"what?"}, "bundle x")).isEmpty();
+        assertThat(at(0, "")).doesNotContain("x:bad", "x:worse").contains("net:ifconfig");
+        assertThat(at(1, "x:bad", "")).isEmpty();
+    }
 }

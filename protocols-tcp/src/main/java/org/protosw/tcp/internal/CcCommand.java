@@ -30,7 +30,8 @@ import org.protosw.tcp.cc.CongestionControl;
  * refuses to unload a default algorithm (EBUSY), so does this command; a bundle stopped by
  * other means cannot be refused, see {@link CcRegistry}.
  */
-@Component(service = CcCommand.class, property = {"osgi.command.scope=tcp", "osgi.command.function=cc"})
+@Component(service = CcCommand.class, property = {"osgi.command.scope=tcp", "osgi.command.function=cc",
+        "protosw.complete=-j=@vnets", "protosw.complete=1=list|set|unload|load", "protosw.complete=after:set=default"})
 public final class CcCommand {
     static final String USAGE = "cc [list] | cc [-j VNET] set default NAME | cc unload NAME | cc load NAME";
 

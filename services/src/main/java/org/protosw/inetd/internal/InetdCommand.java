@@ -25,7 +25,10 @@ import org.protosw.socket.NetStack;
  * <p>Immediate: the running services live in this instance, and Gogo releases the service
  * after each command, which would deactivate a delayed component (and stop them all).
  */
-@Component(service = InetdCommand.class, immediate = true, property = {"osgi.command.scope=net", "osgi.command.function=inetd"})
+@Component(service = InetdCommand.class, immediate = true, property = {"osgi.command.scope=net", "osgi.command.function=inetd",
+        "protosw.complete=-j=@vnets", "protosw.complete=--root=@value", "protosw.complete=1=start|stop|list",
+        "protosw.complete=after:start=echo|discard|chargen|http", "protosw.complete=after:echo=tcp|udp",
+        "protosw.complete=after:discard=tcp|udp", "protosw.complete=after:chargen=tcp|udp"})
 public final class InetdCommand {
     static final String USAGE = "inetd start echo|discard|chargen tcp|udp [PORT] [-j vnet]"
             + " | inetd start http [PORT] --root DIR [-j vnet] | inetd stop NAME | inetd list";

@@ -10,7 +10,8 @@ import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 
 /** {@code tcp:plot}: a siftr log as pictures, one per connection. */
-@Component(service = PlotCommand.class, property = {"osgi.command.scope=tcp", "osgi.command.function=plot"})
+@Component(service = PlotCommand.class, property = {"osgi.command.scope=tcp", "osgi.command.function=plot",
+        "protosw.complete=-p=@value", "protosw.complete=-t=svg|png|both"})
 public final class PlotCommand {
     static final String USAGE = "plot [-p PORT] [-t svg|png|both] LOGFILE OUTDIR";
 

@@ -19,7 +19,8 @@ import org.protosw.socket.NetStack;
 import org.protosw.socket.SocketException;
 
 /** {@code divert:diverter}: runs the example {@link Diverter} on a divert port, each on a virtual thread. */
-@Component(service = DiverterCommand.class, property = {"osgi.command.scope=divert", "osgi.command.function=diverter"})
+@Component(service = DiverterCommand.class, property = {"osgi.command.scope=divert", "osgi.command.function=diverter",
+        "protosw.complete=-j=@vnets", "protosw.complete=1=start|stop|list", "protosw.complete=after:rewrite=@value"})
 public final class DiverterCommand {
     static final String USAGE = "diverter [-j vnet] start PORT [count] [rewrite HEXFROM HEXTO] | diverter [-j vnet] stop PORT | diverter list";
 

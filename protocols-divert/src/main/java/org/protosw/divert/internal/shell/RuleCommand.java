@@ -7,7 +7,10 @@ import org.osgi.service.component.annotations.Reference;
 import org.protosw.divert.internal.DivertRules;
 
 /** {@code divert:rule}: the divert rules of a stack instance, as ipfw(8) adds, lists and deletes them. */
-@Component(service = RuleCommand.class, property = {"osgi.command.scope=divert", "osgi.command.function=rule"})
+@Component(service = RuleCommand.class, property = {"osgi.command.scope=divert", "osgi.command.function=rule",
+        "protosw.complete=-j=@vnets", "protosw.complete=1=list|add|delete", "protosw.complete=3=divert|tee",
+        "protosw.complete=5=ip|icmp|tcp|udp", "protosw.complete=6=from", "protosw.complete=after:from=@addresses",
+        "protosw.complete=after:to=@addresses", "protosw.complete=after:via=@interfaces"})
 public final class RuleCommand {
     static final String USAGE = "rule [-j vnet] [list] | rule [-j vnet] add N divert|tee PORT PROTO from ADDR[/LEN] [PORT] to ADDR[/LEN] [PORT] [in|out] [via IF]"
             + " | rule [-j vnet] delete N";

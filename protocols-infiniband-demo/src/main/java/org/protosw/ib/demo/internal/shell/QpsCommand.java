@@ -16,7 +16,8 @@ import org.protosw.ib.demo.internal.verbs.QueuePair.QpInfo;
  * {@code ib:qps}: the queue pairs of every vnet (or one), in the manner of
  * {@code rdma resource show qp}: state, peer, PSNs, retries and the per-QP counters.
  */
-@Component(service = QpsCommand.class, property = {"osgi.command.scope=ib", "osgi.command.function=qps"})
+@Component(service = QpsCommand.class, property = {"osgi.command.scope=ib", "osgi.command.function=qps",
+        "protosw.complete=-j=@vnets", "protosw.complete=--vnet=@vnets"})
 public final class QpsCommand {
     static final String USAGE = "qps [-j vnet | --vnet vnet]";
     static final String HELP = "ib:qps [-j vnet | --vnet vnet]: the RC queue pairs (one per connected AF_IB socket)\n"

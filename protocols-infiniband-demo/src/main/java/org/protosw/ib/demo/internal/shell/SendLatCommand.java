@@ -11,7 +11,11 @@ import org.osgi.service.component.annotations.Reference;
  * --server --vnet A} waits for one client, {@code ib:send_lat --vnet B GID} connects to it;
  * both print the result and exit. See {@link Perftest}.
  */
-@Component(service = SendLatCommand.class, property = {"osgi.command.scope=ib", "osgi.command.function=send_lat"})
+@Component(service = SendLatCommand.class, property = {"osgi.command.scope=ib", "osgi.command.function=send_lat",
+        "protosw.complete=-j=@vnets", "protosw.complete=--vnet=@vnets", "protosw.complete=--server", "protosw.complete=-S",
+        "protosw.complete=-s=@value", "protosw.complete=--size=@value", "protosw.complete=-n=@value", "protosw.complete=--iters=@value",
+        "protosw.complete=-p=@value", "protosw.complete=--port=@value", "protosw.complete=-c=@value", "protosw.complete=--connection=@value",
+        "protosw.complete=-h", "protosw.complete=--help"})
 public final class SendLatCommand {
     private final IbStacks stacks;
 

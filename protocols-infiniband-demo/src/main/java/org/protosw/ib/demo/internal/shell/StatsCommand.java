@@ -16,7 +16,8 @@ import org.protosw.ib.demo.internal.verbs.IbStats;
  * protocol's: one number and its meaning a line, in groups (traffic, recovery, malformed
  * input by reason, connection manager, port). {@code -z} leaves out the zeros.
  */
-@Component(service = StatsCommand.class, property = {"osgi.command.scope=ib", "osgi.command.function=stats"})
+@Component(service = StatsCommand.class, property = {"osgi.command.scope=ib", "osgi.command.function=stats",
+        "protosw.complete=-j=@vnets", "protosw.complete=--vnet=@vnets", "protosw.complete=-z"})
 public final class StatsCommand {
     static final String USAGE = "stats [-j vnet | --vnet vnet] [-z]";
     static final String HELP = "ib:stats [-j vnet | --vnet vnet] [-z]: the HCA counters of each vnet (-z: only those not zero)\n";
