@@ -171,6 +171,12 @@ final class TcpTestbed implements AutoCloseable {
      * no array of their size.
      */
     static StreamDigest sendStream(Socket s, long size, long seed, int chunk) throws SocketException {
+        return sendStream(s, size, seed, chunk, null);
+    }
+
+    /** {@link #sendStream(Socket, long, long, int)}, adding each byte handed over to {@code moved}. */
+    static StreamDigest sendStream(Socket s, long size, long seed, int chunk, java.util.concurrent.atomic.AtomicLong moved)
+            throws SocketException {
         MessageDigest md = newSha256();
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
         ByteBuffer buf = ByteBuffer.allocate(chunk);
@@ -184,7 +190,10 @@ final class TcpTestbed implements AutoCloseable {
             buf.limit((int) Math.min(chunk, size - sent));
             md.update(buf.array(), 0, buf.limit());
             while (buf.hasRemaining()) {
-                s.send(buf);
+                int n = s.send(buf);
+                if (moved != null) {
+                    moved.addAndGet(n);
+                }
             }
             sent += buf.limit();
         }
@@ -198,6 +207,11 @@ final class TcpTestbed implements AutoCloseable {
 
     /** Reads until end of stream or {@code max} bytes, hashing what arrives. */
     static StreamDigest readStream(Socket s, long max) throws SocketException {
+        return readStream(s, max, null);
+    }
+
+    /** {@link #readStream(Socket, long)}, adding each byte read to {@code moved}. */
+    static StreamDigest readStream(Socket s, long max, java.util.concurrent.atomic.AtomicLong moved) throws SocketException {
         MessageDigest md = newSha256();
         ByteBuffer buf = ByteBuffer.allocate((int) Math.min(64 * 1024, max));
         long got = 0;
@@ -210,6 +224,9 @@ final class TcpTestbed implements AutoCloseable {
             }
             md.update(buf.array(), 0, n);
             got += n;
+            if (moved != null) {
+                moved.addAndGet(n);
+            }
         }
         return new StreamDigest(got, md.digest());
     }
@@ -275,33 +292,104 @@ final class TcpTestbed implements AutoCloseable {
         try {
             return f.get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            StringBuilder sb = new StringBuilder(what + " did not finish in 60 s");
-            for (Socket s : sockets) {
-                try {
-                    sb.append("\n  ").append(s).append(": ").append(s.getOption(org.protosw.tcp.TcpSockOpts.TCP_INFO));
-                } catch (RuntimeException | org.protosw.socket.SocketException x) {
-                    sb.append("\n  ").append(s).append(": ").append(x);
+            throw new AssertionError(stallReport(what + " did not finish in 60 s", sockets), e);
+        }
+    }
+
+    /**
+     * Waits for {@code f} as long as {@code progress} (bytes moved, say) keeps changing: a
+     * transfer that is slow because its link is bad is waited for, one where nothing moved for
+     * {@code quietSeconds} fails at once with {@link #stallReport}, each control block's
+     * variables included.
+     */
+    <T> T awaitProgress(java.util.concurrent.Future<T> f, java.util.function.LongSupplier progress, long quietSeconds,
+            String what, Socket... sockets) throws Exception {
+        long seen = progress.getAsLong();
+        long lastMove = System.nanoTime();
+        while (true) {
+            try {
+                return f.get(200, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                long now = progress.getAsLong();
+                if (now != seen) {
+                    seen = now;
+                    lastMove = System.nanoTime();
+                } else if (System.nanoTime() - lastMove > TimeUnit.SECONDS.toNanos(quietSeconds)) {
+                    throw new AssertionError(stallReport(what + ": nothing moved for " + quietSeconds + " s", sockets), e);
                 }
             }
-            for (Vnet v : java.util.List.of(a, b)) {
-                sb.append("\n  tcp statistics of ").append(v.name()).append(':');
-                tcp(v).statistics().forEach((k, n) -> {
-                    if (n != 0) {
-                        sb.append("\n    ").append(n).append(' ').append(k);
-                    }
-                });
+        }
+    }
+
+    /**
+     * What a hang is read from (it is not reproduced): each socket's TCP_INFO, every control
+     * block's variables, both vnets' non-zero TCP counters, and the stacks of the threads that
+     * move segments.
+     */
+    String stallReport(String headline, Socket... sockets) {
+        StringBuilder sb = new StringBuilder(headline);
+        for (Socket s : sockets) {
+            try {
+                sb.append("\n  ").append(s).append(": ").append(s.getOption(org.protosw.tcp.TcpSockOpts.TCP_INFO));
+            } catch (RuntimeException | org.protosw.socket.SocketException x) {
+                sb.append("\n  ").append(s).append(": ").append(x);
             }
-            Thread.getAllStackTraces().forEach((t, frames) -> {
-                String n = t.getName();
-                if (n.startsWith("callout") || n.startsWith("netisr") || n.startsWith("pipe") || n.startsWith("pool")) {
-                    sb.append("\n  thread ").append(n).append(' ').append(t.getState());
-                    for (int i = 0; i < Math.min(frames.length, 10); i++) {
-                        sb.append("\n      at ").append(frames[i]);
-                    }
+        }
+        for (Vnet v : java.util.List.of(a, b)) {
+            for (var inp : tcp(v).table().list()) {
+                sb.append("\n  ").append(v.name()).append(' ').append(variables(inp.owner()));
+            }
+            sb.append("\n  tcp statistics of ").append(v.name()).append(':');
+            tcp(v).statistics().forEach((k, n) -> {
+                if (n != 0) {
+                    sb.append("\n    ").append(n).append(' ').append(k);
                 }
             });
-            throw new AssertionError(sb.toString(), e);
         }
+        Thread.getAllStackTraces().forEach((t, frames) -> {
+            String n = t.getName();
+            if (n.startsWith("callout") || n.startsWith("netisr") || n.startsWith("pipe") || n.startsWith("pool")) {
+                sb.append("\n  thread ").append(n).append(' ').append(t.getState());
+                for (int i = 0; i < Math.min(frames.length, 10); i++) {
+                    sb.append("\n      at ").append(frames[i]);
+                }
+            }
+        });
+        return sb.toString();
+    }
+
+    /** A control block's sequence space, windows, congestion state, timers and buffers, on one line. */
+    static String variables(TcpCb cb) {
+        boolean locked;
+        try {
+            locked = cb.lock.tryLock(100, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            locked = false;
+        }
+        try {
+            return (locked ? "" : "(lock held elsewhere, read unlocked) ") + cb + " flags=0x" + Integer.toHexString(cb.flags) + " una=" + Integer.toUnsignedString(cb.sndUna)
+                    + " nxt=+" + (cb.sndNxt - cb.sndUna) + " max=+" + (cb.sndMax - cb.sndUna) + " sndWnd=" + cb.sndWnd
+                    + " rcvNxt=" + Integer.toUnsignedString(cb.rcvNxt) + " rcvAdv=+" + (cb.rcvAdv - cb.rcvNxt)
+                    + " lastAckSent=" + (cb.lastAckSent - cb.rcvNxt) + " cwnd=" + cb.cwnd + " ssthresh=" + cb.ssthresh
+                    + " dupacks=" + cb.dupacks + " recover=+" + (cb.recover - cb.sndUna) + " rxtshift=" + cb.rxtshift
+                    + " rto=" + cb.rto + " persist=" + cb.persistMode + " rexmt=" + timer(cb.rexmtTimer)
+                    + " delack=" + timer(cb.delackTimer) + " sack=" + cb.sackBoard.exportState()
+                    + " snd=" + buffer(cb.snd) + " rcv=" + buffer(cb.rcv) + " reass=" + cb.reass.segments() + "/"
+                    + cb.reass.bytes() + " sndScale=" + cb.sndScale + " rcvScale=" + cb.rcvScale + " maxseg=" + cb.maxseg;
+        } finally {
+            if (locked) {
+                cb.lock.unlock();
+            }
+        }
+    }
+
+    private static String timer(org.protosw.spi.Callout c) {
+        return c.pending() ? c.remaining(TimeUnit.MILLISECONDS) + "ms" : "off";
+    }
+
+    private static String buffer(org.protosw.spi.SockBuf sb) {
+        return sb == null ? "none" : sb.cc() + "/" + sb.hiwat() + (sb.cantMore() ? " cantmore" : "");
     }
 
     @Override

@@ -8,7 +8,6 @@ import static org.protosw.tcp.internal.TcpTestbed.*;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
@@ -44,8 +43,12 @@ import org.protosw.tcp.TcpSockOpts;
 class TransferMatrixTest {
     private static final long MIB = 1L << 20;
     private static final int PORT = 8000;
-    /** Far beyond any case's time on a loaded machine, only there so a stall fails instead of hanging. */
-    private static final long STALL_SECONDS = 600;
+    /**
+     * A transfer in which no byte moved either way for this long has stalled (far beyond the
+     * longest retransmission backoff these links cause): it fails then, with each control
+     * block's variables, instead of hanging.
+     */
+    private static final long QUIET_SECONDS = 120;
 
     private TcpTestbed tb;
     private org.protosw.internal.sw.ScopedContext[] watches;
@@ -238,19 +241,21 @@ class TransferMatrixTest {
         }
         long t0 = System.nanoTime();
         try (Socket l = listener(tb.b, B, PORT, 4)) {
+            java.util.concurrent.atomic.AtomicLong moved = new java.util.concurrent.atomic.AtomicLong();
             Future<StreamDigest[]> server = tb.async(() -> {
                 try (Socket s = l.accept()) {
-                    return both(s, c.size(), 2);
+                    return both(s, c.size(), 2, moved);
                 }
             });
             StreamDigest[] atClient;
             TcpInfo info;
             try (Socket s = tcpSocket(tb.a)) {
                 s.connect(new InetSockAddr(B, PORT));
-                atClient = both(s, c.size(), 1);
+                Future<StreamDigest[]> client = tb.async(() -> both(s, c.size(), 1, moved));
+                atClient = tb.awaitProgress(client, moved::get, QUIET_SECONDS, c.pipe() + ", the client's streams", s);
                 info = s.getOption(TcpSockOpts.TCP_INFO);
             }
-            StreamDigest[] atServer = server.get(STALL_SECONDS, TimeUnit.SECONDS);
+            StreamDigest[] atServer = tb.awaitProgress(server, moved::get, QUIET_SECONDS, c.pipe() + ", the server's streams");
             double secs = (System.nanoTime() - t0) / 1e9;
             Totals t = new Totals(tb, longestSilence.get() / 1_000_000);
             report(c, secs, info, t);
@@ -264,14 +269,15 @@ class TransferMatrixTest {
     }
 
     /** Sends {@code size} bytes of stream {@code seed} and reads the peer's at the same time: [sent, received]. */
-    private StreamDigest[] both(Socket s, long size, long seed) throws Exception {
+    private StreamDigest[] both(Socket s, long size, long seed, java.util.concurrent.atomic.AtomicLong moved) throws Exception {
         Future<StreamDigest> w = tb.async(() -> {
-            StreamDigest d = sendStream(s, size, seed, 64 * 1024);
+            StreamDigest d = sendStream(s, size, seed, 64 * 1024, moved);
             s.shutdown(SocketConstants.SHUT_WR);
             return d;
         });
-        StreamDigest got = readStream(s);
-        return new StreamDigest[] {w.get(STALL_SECONDS, TimeUnit.SECONDS), got};
+        StreamDigest got = readStream(s, Long.MAX_VALUE, moved);
+        // the caller watches for a stall
+        return new StreamDigest[] {w.get(), got};
     }
 
     private static void report(Case c, double secs, TcpInfo info, Totals t) {
