@@ -6,12 +6,12 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 import static org.protosw.socket.SocketConstants.AF_INET;
 import static org.protosw.socket.SocketConstants.SOCK_DGRAM;
+import static org.protosw.itest.BundleBuilds.jarOf;
+import static org.protosw.itest.BundleBuilds.other;
+import static org.protosw.itest.BundleBuilds.withVersion;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerMethod;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.Version;
 import org.protosw.socket.Errno;
 import org.protosw.socket.InetSockAddr;
 import org.protosw.socket.NetStack;
@@ -60,34 +59,6 @@ public class UdpUpgradeIT extends ProtoswTestSupport {
 
     private GogoShell shell() {
         return new GogoShell(service(CommandProcessor.class, TIMEOUT));
-    }
-
-    /** The jar with another Bundle-Version in its manifest, everything else as it is. */
-    static byte[] withVersion(byte[] jar, String version) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
-            Manifest m = new Manifest(in.getManifest());
-            m.getMainAttributes().put(new Attributes.Name("Bundle-Version"), version);
-            try (JarOutputStream jo = new JarOutputStream(out, m)) {
-                JarEntry e;
-                while ((e = in.getNextJarEntry()) != null) {
-                    jo.putNextEntry(new JarEntry(e.getName()));
-                    in.transferTo(jo);
-                    jo.closeEntry();
-                }
-            }
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] jarOf(Bundle b) throws IOException {
-        try (InputStream in = URI.create(b.getLocation()).toURL().openStream()) {
-            return in.readAllBytes();
-        }
-    }
-
-    private static String other(Version v) {
-        return new Version(v.getMajor(), v.getMinor(), v.getMicro() + 1, "upgrade").toString();
     }
 
     /** The VERSION column of udp's row in net:protocols, or null without a row. */
