@@ -28,6 +28,8 @@ final class DivertPcb implements Pcb {
     private volatile int port;
     private volatile boolean removed;
     private volatile boolean aborted;
+    /** Set by the export of a live upgrade: the detach that follows leaves the binding alone. */
+    private volatile boolean exported;
 
     DivertPcb(DivertProtocol div, ProtoSocket so) {
         this.div = div;
@@ -136,11 +138,23 @@ final class DivertPcb implements Pcb {
     @Override
     public void abort() {
         aborted = true;
+        // an unload after a failed export: this pcb's detach is a real one again
+        exported = false;
         release();
     }
 
+    /**
+     * After a close or an abort: lets the port go. After an export (live upgrade) nothing
+     * visible happens: the port stays bound in this (old) instance until its destroy removes
+     * the hook, so what the old hook still diverts meanwhile lands in the receive buffer the
+     * core keeps for the socket, ahead of what the next revision delivers, instead of being
+     * dropped as "no socket".
+     */
     @Override
     public void detach() {
+        if (exported) {
+            return;
+        }
         release();
     }
 
@@ -163,6 +177,49 @@ final class DivertPcb implements Pcb {
         } finally {
             lock.unlock();
         }
+    }
+
+    // ---- live upgrade (DivertTransfer) -------------------------------------------------
+
+    /** What the next revision needs to continue this pcb; the detach that follows is an exported one. */
+    java.util.Map<String, Object> exportState() {
+        lock.lock();
+        try {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("port", port);
+            m.put("removed", removed);
+            m.put("aborted", aborted);
+            exported = true;
+            return m;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A pcb continuing an exported one on {@code so}: bound to the same divert port in
+     * {@code div}'s table (the socket's buffers, with the queued packets, are the core's and
+     * stay as they are). A pcb that was closed or aborted already comes back that way, unbound.
+     */
+    static DivertPcb restore(DivertProtocol div, ProtoSocket so, java.util.Map<String, Object> m) throws SocketException {
+        int port = DivertTransfer.integer(m, "port", null);
+        boolean removed = DivertTransfer.bool(m, "removed", null);
+        boolean aborted = DivertTransfer.bool(m, "aborted", null);
+        if (port < 0 || port > 65535) {
+            throw DivertTransfer.bad("port (" + port + ", not a divert port 0..65535)");
+        }
+        if (aborted && !removed) {
+            throw DivertTransfer.bad("aborted (true for a pcb that was not removed)");
+        }
+        DivertPcb pcb = new DivertPcb(div, so);
+        pcb.aborted = aborted;
+        if (removed) {
+            pcb.removed = true;
+            pcb.port = port;
+        } else if (port != 0) {
+            div.bind(pcb, port);
+        }
+        return pcb;
     }
 
     @Override

@@ -331,6 +331,92 @@ final class DivertProtocol implements Protocol {
         return null;
     }
 
+    // ---- live upgrade (DivertTransfer) -------------------------------------------------
+
+    /**
+     * The instance's state beside its pcbs: counters, the space of new sockets, the error-log
+     * clock, and the counters of each rule with the rule's words and the rule set they
+     * belong to (the rules themselves come back from the store).
+     */
+    Map<String, Object> exportState() {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("stats", stats.exportState());
+        m.put("sendspace", sendspace.get());
+        m.put("recvspace", recvspace.get());
+        m.put("lastErrorLog", lastErrorLog);
+        m.put("ruleSet", rules.id());
+        List<Object> rs = new ArrayList<>();
+        for (Rule r : table.rules()) {
+            Map<String, Object> e = new java.util.LinkedHashMap<>();
+            e.put("number", r.number);
+            e.put("body", r.body());
+            e.put("packets", r.packets.sum());
+            e.put("bytes", r.bytes.sum());
+            rs.add(e);
+        }
+        m.put("rules", rs);
+        return m;
+    }
+
+    /**
+     * Takes what {@link #exportState} wrote, every value checked before anything changes. A
+     * rule's counters go to the rule of the same number and words in this instance's table;
+     * when the table is the very rule set the old revision counted in (same {@code ruleSet}),
+     * they are there already. A rule the store no longer has, or has with other words, keeps
+     * no counters.
+     */
+    void importState(Map<String, Object> m) throws SocketException {
+        Map<String, Object> st = DivertTransfer.map(m, "stats", null);
+        long snd = space(m, "sendspace", sendspace);
+        long rcv = space(m, "recvspace", recvspace);
+        long errorLog = DivertTransfer.longValue(m, "lastErrorLog", null);
+        String ruleSet = DivertTransfer.string(m, "ruleSet", null);
+        List<?> rs = DivertTransfer.list(m, "rules", null);
+        List<long[]> counts = new ArrayList<>();
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < rs.size(); i++) {
+            Map<String, Object> e = DivertTransfer.element(rs, i, "rules");
+            String where = "rules[" + i + "]";
+            int number = DivertTransfer.integer(e, "number", where);
+            long packets = DivertTransfer.longValue(e, "packets", where);
+            long bytes = DivertTransfer.longValue(e, "bytes", where);
+            if (packets < 0 || bytes < 0) {
+                throw DivertTransfer.bad(where + " (negative counters " + packets + ", " + bytes + ")");
+            }
+            bodies.add(DivertTransfer.string(e, "body", where));
+            counts.add(new long[] {number, packets, bytes});
+        }
+        stats.restore(st);
+        if (sendspace.get() != snd) {
+            sendspace.set(snd);
+        }
+        if (recvspace.get() != rcv) {
+            recvspace.set(rcv);
+        }
+        lastErrorLog = errorLog;
+        if (ruleSet.equals(rules.id())) {
+            return;
+        }
+        Rule[] cur = table.rules();
+        for (int i = 0; i < counts.size(); i++) {
+            long[] c = counts.get(i);
+            for (Rule r : cur) {
+                if (r.number == c[0] && r.body().equals(bodies.get(i))) {
+                    r.packets.add(c[1]);
+                    r.bytes.add(c[2]);
+                }
+            }
+        }
+    }
+
+    private static long space(Map<String, Object> m, String key, Tunable t) throws SocketException {
+        long v = DivertTransfer.longValue(m, key, null);
+        if (v < t.min() || v > t.max()) {
+            throw DivertTransfer.bad(key + " (" + v + ", outside " + t.min() + ".." + t.max() + ")");
+        }
+        return v;
+    }
+
     @Override
     public Map<String, Long> statistics() {
         return stats.snapshot();
@@ -340,6 +426,10 @@ final class DivertProtocol implements Protocol {
     public void destroy() {
         if (hook != null) {
             hook.close();
+        }
+        // after an export the pcbs stayed bound until now (DivertPcb.detach): let them go
+        synchronized (bindLock) {
+            bound = NONE;
         }
         for (Tunable t : tunables) {
             t.close();

@@ -32,6 +32,8 @@ public final class DivertRules {
     /** The instances divert runs in (rules may be added only there). */
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private volatile RuleStore store;
+    /** Names this rule set (its counters) in a live-upgrade snapshot: a new bundle revision has a new one. */
+    private final String id = java.util.UUID.randomUUID().toString();
 
     /** Without a store until Declarative Services binds one. */
     public DivertRules() {
@@ -53,6 +55,10 @@ public final class DivertRules {
         if (store == s) {
             store = null;
         }
+    }
+
+    String id() {
+        return id;
     }
 
     /** The protocol started in {@code vnet}: its rule table (with the rules kept for it). */

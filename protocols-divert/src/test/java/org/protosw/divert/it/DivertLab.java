@@ -28,6 +28,7 @@ import org.protosw.socket.Socket;
 import org.protosw.socket.SocketConstants;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.IfAddr;
+import org.protosw.spi.ProtoSw;
 import org.protosw.spi.ProtoSwEntry;
 import org.protosw.spi.Tunable;
 import org.protosw.tcp.internal.TcpProtoSw;
@@ -43,7 +44,7 @@ final class DivertLab implements AutoCloseable {
     /** Outlives unload and reload, as Configuration Admin does in OSGi. */
     final RuleStore store = RuleStore.inMemory();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
-    private volatile DivertProtoSw divert;
+    private volatile ProtoSw divert;
     private volatile DivertDomain domain;
     private volatile DivertRules rules;
 
@@ -72,6 +73,21 @@ final class DivertLab implements AutoCloseable {
         divert = new DivertProtoSw(rules);
         assertThat(stack.core().registry().register(divert, divertProperties(), "org.protosw.divert (test)").accepted())
                 .as("divert registered").isTrue();
+    }
+
+    /**
+     * A live upgrade, as a bundle update does it: the old switch entry goes away for an
+     * upgrade, a new rule set is loaded from the store and {@code next} (made on it, e.g.
+     * {@code DivertProtoSw::new}) registers. The domain stays.
+     */
+    <S extends ProtoSw> S upgradeDivert(java.util.function.Function<DivertRules, S> next) {
+        stack.core().registry().unregisterForUpgrade(divert);
+        rules = new DivertRules(store);
+        S sw = next.apply(rules);
+        assertThat(stack.core().registry().register(sw, divertProperties(), "org.protosw.divert (test, next revision)").accepted())
+                .as("next divert revision registered").isTrue();
+        divert = sw;
+        return sw;
     }
 
     /** As a bundle stop. */
