@@ -112,7 +112,7 @@ public class TcpUpgradeIT extends ProtoswTestSupport {
         assertEquals(netstat, 0, stat(netstat, "connections dropped"));
     }
 
-    /** The count on the line of {@code netstat -s} output that ends with {@code key}; 0 when absent. */
+    /** The count on the line of {@code netstat -s} output that ends with {@code key}; -1 when there is none. */
     private static long stat(String netstat, String key) {
         for (String line : netstat.split("\n")) {
             String t = line.trim();
@@ -123,7 +123,7 @@ public class TcpUpgradeIT extends ProtoswTestSupport {
                 }
             }
         }
-        return 0;
+        return -1;
     }
 
     private static String r0(boolean toAlt) {
