@@ -8,7 +8,8 @@ import java.util.Locale;
 /**
  * The side-by-side benchmark command: each case runs on protosw and on the host kernel
  * (Java NIO on 127.0.0.1) in the same run, and the table ends with the ratio
- * protosw / kernel. Usage: {@code java -jar protosw-bench.jar [--seconds N] [case...]}.
+ * protosw / kernel (a case the kernel has no equivalent of says so instead).
+ * Usage: {@code java -jar protosw-bench.jar [--seconds N] [case...]}.
  */
 public final class Bench {
     private Bench() {
@@ -52,18 +53,37 @@ public final class Bench {
         List<Result> results = new ArrayList<>();
         for (String c : cases) {
             BenchCase bc = BenchCase.byName(c);
-            out.printf(Locale.ROOT, "[%s] kernel (127.0.0.1: NIO, or ping(8) for ICMP) ...%n", c);
-            double kernel = bc.kernel(seconds, out);
+            double kernel;
+            if (bc.noKernel() != null) {
+                out.printf(Locale.ROOT, "[%s] kernel: %s%n", c, bc.noKernel());
+                kernel = Double.NaN;
+            } else {
+                out.printf(Locale.ROOT, "[%s] kernel (127.0.0.1: NIO, or ping(8) for ICMP) ...%n", c);
+                kernel = bc.kernel(seconds, out);
+            }
             out.printf(Locale.ROOT, "[%s] protosw ...%n", c);
             double protosw = bc.protosw(seconds, out);
-            results.add(new Result(c, bc.unit(), protosw, kernel, bc.detail()));
+            results.add(new Result(c, bc.unit(), protosw, kernel, bc.detail(), bc.noKernel()));
         }
         out.println();
-        out.printf(Locale.ROOT, "%-14s %16s %16s %8s  %s%n", "case", "protosw", "kernel", "ratio", "unit");
+        int w = 14; // as wide as before for the older names
         for (Result r : results) {
-            out.printf(Locale.ROOT, "%-14s %16s %16s %7.2fx  %s%n", r.name, figure(r.protosw), figure(r.kernel), r.protosw / r.kernel, r.unit);
+            w = Math.max(w, r.name.length());
+        }
+        String name = "%-" + w + "s";
+        out.printf(Locale.ROOT, name + " %16s %16s %8s  %s%n", "case", "protosw", "kernel", "ratio", "unit");
+        for (Result r : results) {
+            if (r.noKernel != null) {
+                // nothing to divide by: say so where the ratio would be
+                out.printf(Locale.ROOT, name + " %16s %16s %8s  %s%n", r.name, figure(r.protosw), "-", "n/a", r.unit);
+                out.printf(Locale.ROOT, name + " %s%n", "", r.noKernel);
+            } else {
+                out.printf(Locale.ROOT, name + " %16s %16s %7.2fx  %s%n", r.name, figure(r.protosw), figure(r.kernel), r.protosw / r.kernel, r.unit);
+            }
             if (r.detail != null) {
-                out.printf(Locale.ROOT, "%-14s %s%n", "", r.detail);
+                for (String line : r.detail.split("\n")) {
+                    out.printf(Locale.ROOT, name + " %s%n", "", line);
+                }
             }
         }
     }
@@ -73,7 +93,7 @@ public final class Bench {
         return String.format(Locale.ROOT, v >= 1000 ? "%,.0f" : "%.2f", v);
     }
 
-    private record Result(String name, String unit, double protosw, double kernel, String detail) {
+    private record Result(String name, String unit, double protosw, double kernel, String detail, String noKernel) {
     }
 
     private static void usage(String problem) {

@@ -7,7 +7,7 @@ import java.util.List;
 interface BenchCase {
     List<String> NAMES = List.of("udp-rate", "socket-churn", "tcp-bulk", "tcp-bulk-1m", "tcp-rr", "tcp-connect",
             "ping-rtt", "ping-rtt-epair", "ping-rtt-idle", "ib-rc-rate", "ib-sdp-bulk", "tcp-syn-flood",
-            "ip-frag-flood", "udp-flood");
+            "ip-frag-flood", "udp-flood", "tcp-upgrade-pause");
 
     /** What the figures count, per second. */
     String unit();
@@ -21,8 +21,16 @@ interface BenchCase {
         return true;
     }
 
-    /** A second line for the table (a latency case's p99), or null. */
+    /** A second line for the table (a latency case's p99), or null; several lines are each indented. */
     default String detail() {
+        return null;
+    }
+
+    /**
+     * Why the kernel has no equivalent of this case, printed instead of its figure and the
+     * ratio, or null when it has one ({@link #kernel} is then not run).
+     */
+    default String noKernel() {
         return null;
     }
 
@@ -42,6 +50,7 @@ interface BenchCase {
             case "tcp-syn-flood" -> new Flood(Flood.Kind.SYN);
             case "ip-frag-flood" -> new Flood(Flood.Kind.FRAGMENTS);
             case "udp-flood" -> new Flood(Flood.Kind.UDP);
+            case "tcp-upgrade-pause" -> new TcpUpgradePause();
             default -> throw new IllegalArgumentException(name);
         };
     }
