@@ -283,12 +283,19 @@ public final class ProtoSwRegistry {
         }
         LOG.info("protocol {}: {} socket(s) exported (format {} version {}); waiting up to {} ms for the new revision",
                 entry.name(), u.sockets(), u.format, u.version, waitMillis);
+        // The timer holds the upgrade weakly: once the new revision has imported it, the
+        // snapshots of every socket and the old revision's instances must not stay reachable
+        // until the timer's time is up (with 1,000 connections, a few upgrades a minute kept
+        // hundreds of MB alive and put long GC pauses inside the next upgrades' freeze).
+        String name = entry.name();
+        java.lang.ref.WeakReference<Upgrade> pending = new java.lang.ref.WeakReference<>(u);
         java.util.concurrent.CompletableFuture.delayedExecutor(waitMillis, java.util.concurrent.TimeUnit.MILLISECONDS)
                 .execute(() -> {
                     config.lock();
                     try {
-                        if (upgrades.get(u.entry.name()) == u) {
-                            failUpgrade(u, "no new revision of " + u.entry.name() + " registered within " + waitMillis
+                        Upgrade still = pending.get();
+                        if (still != null && upgrades.get(name) == still) {
+                            failUpgrade(still, "no new revision of " + name + " registered within " + waitMillis
                                     + " ms (net.protosw.upgrade_wait_ms)", null);
                         }
                     } finally {

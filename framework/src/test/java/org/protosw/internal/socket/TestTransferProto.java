@@ -51,6 +51,8 @@ public final class TestTransferProto implements ProtoSw, StateTransfer {
     public final AtomicInteger destroyed = new AtomicInteger();
     public final AtomicLong violations = new AtomicLong();
     public final java.util.List<String> violationLog = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The snapshots the core handed to importPcb, held weakly: what may stay reachable after an upgrade. */
+    public final java.util.List<java.lang.ref.WeakReference<Snapshot>> importedStates = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public TestTransferProto(String revision) {
         this.revision = revision;
@@ -250,6 +252,7 @@ public final class TestTransferProto implements ProtoSw, StateTransfer {
 
     @Override
     public Pcb importPcb(Protocol protocol, ProtoSocket so, Snapshot state) throws SocketException {
+        importedStates.add(new java.lang.ref.WeakReference<>(state));
         RuntimeException boom = importThrows;
         if (boom != null && imported.get() > 0) {
             // one pcb imported already: the failure must take it back too

@@ -124,6 +124,32 @@ class UpgradeTest {
         assertThat(a.live()).isZero();
     }
 
+    /**
+     * Once the new revision has imported everything, the sockets' snapshots may not stay
+     * reachable until the wait for a new revision (net.protosw.upgrade_wait_ms) would have
+     * expired: its timer used to hold the whole upgrade, every snapshot with it (with 1,000 TCP
+     * connections, hundreds of MB over a few upgrades, and long GC pauses inside later freezes).
+     */
+    @Test
+    void theSnapshotsAreCollectableRightAfterTheUpgradeNotWhenTheWaitEnds() throws Exception {
+        net.vnet.upgradeWaitMillis = 60_000;
+        TestTransferProto a = load("1.0.0");
+        Socket rx = net.dgram();
+        rx.bind(lo(5900));
+        net.registry.unregisterForUpgrade(a);
+        TestTransferProto b = load("2.0.0");
+        assertThat(net.registry.entry("tx").lastUpgrade().failed()).isFalse();
+        assertThat(b.importedStates).hasSize(1);
+        java.lang.ref.WeakReference<org.protosw.spi.Snapshot> state = b.importedStates.get(0);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (state.get() != null && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(state.get()).as("a socket's snapshot, 59 s before the upgrade's wait would end").isNull();
+        rx.close();
+    }
+
     @Test
     void aCallDuringTheFreezeWaitsAtTheGateAndRunsOnTheNewPcb() throws Exception {
         TestTransferProto a = load("1.0.0");
