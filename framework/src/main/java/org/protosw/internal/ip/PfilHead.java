@@ -140,6 +140,111 @@ public final class PfilHead implements Pfil {
         return PfilHook.PASS;
     }
 
+    /**
+     * Holds what reaches a hook of a protocol being upgraded: a placeholder at the hook's
+     * order takes the packets (up to {@code limit}, then drops and counts them) from now until
+     * {@link org.protosw.internal.sw.InputHold#release} or {@code discard}, so that between the
+     * old revision's hook going and the new one's coming no packet passes unfiltered (a
+     * divert rule skipped, a firewall bypassed) or meets a hook whose sockets are not there yet.
+     */
+    public org.protosw.internal.sw.PfilHold hold(String name, int directions, int order, int limit) {
+        Hold h = new Hold(name, order, limit);
+        h.placeholder = addHook(name + " (held: upgrade)", directions, order, h::take);
+        return h;
+    }
+
+    /** The packets of one upgrading protocol's hook, in arrival order. */
+    private final class Hold implements org.protosw.internal.sw.PfilHold {
+        private record Held(Packet p, int direction, IfNet ifp) {
+        }
+
+        private final String name;
+        private final int order;
+        private final int limit;
+        private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+        // guarded by lock
+        private final java.util.ArrayDeque<Held> queue = new java.util.ArrayDeque<>();
+        private boolean over;
+        private final LongAdder held = new LongAdder();
+        private final LongAdder overflow = new LongAdder();
+        volatile Registration placeholder;
+
+        Hold(String name, int order, int limit) {
+            this.name = name;
+            this.order = order;
+            this.limit = Math.max(0, limit);
+        }
+
+        @Override
+        public int take(Packet p, int direction, IfNet ifp) {
+            lock.lock();
+            try {
+                if (over) {
+                    // the chain was read just before the placeholder went: the hooks after it
+                    // (the new revision's among them) see the packet
+                    return PfilHook.PASS;
+                }
+                if (queue.size() >= limit) {
+                    overflow.increment();
+                    return PfilHook.DROP;
+                }
+                queue.add(new Held(p, direction, ifp));
+                held.increment();
+                return PfilHook.CONSUMED;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private java.util.List<Held> end() {
+            placeholder.close();
+            lock.lock();
+            try {
+                over = true;
+                java.util.List<Held> l = new ArrayList<>(queue);
+                queue.clear();
+                return l;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public int proto() {
+            // a hook, not an IP protocol number
+            return -1;
+        }
+
+        @Override
+        public void release() {
+            // through the hooks from this one's order on: the new revision's hook, then the rest
+            // (a hook of another module at the very same order that ran before sees it twice)
+            int before = order == Integer.MIN_VALUE ? order : order - 1;
+            for (Held x : end()) {
+                reinject(x.p(), x.direction(), x.ifp(), before);
+            }
+        }
+
+        @Override
+        public long discard() {
+            long n = end().size();
+            if (n > 0) {
+                LOG.info("pfil hook {} in {}: {} held packet(s) dropped, the upgrade failed", name, vnetName, n);
+            }
+            return n;
+        }
+
+        @Override
+        public long held() {
+            return held.sum();
+        }
+
+        @Override
+        public long overflowed() {
+            return overflow.sum();
+        }
+    }
+
     @Override
     public void reinject(Packet p, int direction, IfNet ifp, int order) {
         if (direction != IN && direction != OUT) {

@@ -53,6 +53,22 @@ final class ScopedContextImpl implements ScopedContext {
     private final java.util.concurrent.atomic.AtomicInteger inInput = new java.util.concurrent.atomic.AtomicInteger();
     /** Protocol numbers registered through this context. */
     private final List<Integer> protos = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** A pfil hook registered through this context, and the hold its packets go to during an upgrade. */
+    private static final class HookEntry {
+        final String name;
+        final int directions;
+        final int order;
+        volatile org.protosw.internal.sw.PfilHold hold;
+
+        HookEntry(String name, int directions, int order) {
+            this.name = name;
+            this.directions = directions;
+            this.order = order;
+        }
+    }
+
+    /** Pfil hooks registered through this context. */
+    private final List<HookEntry> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Set by {@link #quiesce}: input goes to these holds instead of the protocol. */
     private volatile java.util.Map<Integer, org.protosw.internal.sw.InputHold> diverted;
     /** Timers armed while deferred (a new revision importing), started by {@link #resumeTimers()}. */
@@ -104,9 +120,28 @@ final class ScopedContextImpl implements ScopedContext {
                 } catch (SocketException e) {
                     throw new SecurityException(e.getMessage(), e);
                 }
-                Registration r = vnet.ip().pfil().addHook(name, directions, order, hook);
-                remember(r);
-                return r;
+                // counted in and out as input is, and sent to the hold while the protocol is
+                // upgraded (see quiesce): no packet runs the old revision's hook after its export
+                HookEntry entry = new HookEntry(name, directions, order);
+                Registration r = vnet.ip().pfil().addHook(name, directions, order, (p, dir, ifp) -> {
+                    inInput.incrementAndGet();
+                    try {
+                        org.protosw.internal.sw.PfilHold h = entry.hold;
+                        if (h != null) {
+                            return h.take(p, dir, ifp);
+                        }
+                        return hook.check(p, dir, ifp);
+                    } finally {
+                        inInput.decrementAndGet();
+                    }
+                });
+                hooks.add(entry);
+                Registration tracked = () -> {
+                    hooks.remove(entry);
+                    r.close();
+                };
+                remember(tracked);
+                return tracked;
             }
 
             @Override
@@ -258,10 +293,16 @@ final class ScopedContextImpl implements ScopedContext {
         for (int proto : protos) {
             m.put(proto, vnet.ip().hold(proto, holdLimit));
         }
+        List<org.protosw.internal.sw.InputHold> all = new ArrayList<>(m.values());
+        for (HookEntry e : hooks) {
+            org.protosw.internal.sw.PfilHold h = vnet.ip().pfil().hold(e.name, e.directions, e.order, holdLimit);
+            e.hold = h;
+            all.add(h);
+        }
         diverted = m;
         // on the wheel thread: when it returns no timer task of this context runs
         vnet.callout().pause(this);
-        List<org.protosw.internal.sw.InputHold> out = List.copyOf(m.values());
+        List<org.protosw.internal.sw.InputHold> out = List.copyOf(all);
         while (inInput.get() != 0) {
             if (System.nanoTime() - deadlineNanos >= 0) {
                 return null;
@@ -274,7 +315,16 @@ final class ScopedContextImpl implements ScopedContext {
     @Override
     public List<org.protosw.internal.sw.InputHold> holds() {
         java.util.Map<Integer, org.protosw.internal.sw.InputHold> d = diverted;
-        return d == null ? List.of() : List.copyOf(d.values());
+        if (d == null) {
+            return List.of();
+        }
+        List<org.protosw.internal.sw.InputHold> all = new ArrayList<>(d.values());
+        for (HookEntry e : hooks) {
+            if (e.hold != null) {
+                all.add(e.hold);
+            }
+        }
+        return List.copyOf(all);
     }
 
     @Override

@@ -80,8 +80,20 @@ final class DivertLab implements AutoCloseable {
      * upgrade, a new rule set is loaded from the store and {@code next} (made on it, e.g.
      * {@code DivertProtoSw::new}) registers. The domain stays.
      */
-    <S extends ProtoSw> S upgradeDivert(java.util.function.Function<DivertRules, S> next) {
+    <S extends ProtoSw> S upgradeDivert(java.util.function.Function<DivertRules, S> next) throws Exception {
+        return upgradeDivert(next, () -> {
+        });
+    }
+
+    /** What a test does while the old revision is gone and the new one not there yet. */
+    interface Meanwhile {
+        void run() throws Exception;
+    }
+
+    /** {@link #upgradeDivert(java.util.function.Function)}, running {@code meanwhile} between the two revisions. */
+    <S extends ProtoSw> S upgradeDivert(java.util.function.Function<DivertRules, S> next, Meanwhile meanwhile) throws Exception {
         stack.core().registry().unregisterForUpgrade(divert);
+        meanwhile.run();
         rules = new DivertRules(store);
         S sw = next.apply(rules);
         assertThat(stack.core().registry().register(sw, divertProperties(), "org.protosw.divert (test, next revision)").accepted())
