@@ -142,6 +142,12 @@ public final class SocketImpl implements Socket, AttachedSocket {
     }
 
     @Override
+    public boolean pcbDetached() {
+        // detach() sets it before it leaves the pcb, and only after that leaves the set
+        return isDetached() && pcb == DeadPcb.INSTANCE;
+    }
+
+    @Override
     public org.protosw.spi.ProtoSocket protoSocket() {
         return so;
     }

@@ -42,6 +42,15 @@ public interface AttachedSocket {
     /** The socket's current pcb (for the export; only while frozen). */
     org.protosw.spi.Pcb pcb();
 
+    /**
+     * The pcb's detach has run (a close or abort finished): the socket only waits to leave its
+     * instance's socket set, and has nothing to export. Between the two it is out of the
+     * protocol and still in the set, which an upgrade's freeze can see.
+     */
+    default boolean pcbDetached() {
+        return false;
+    }
+
     /** The socket as its protocol sees it (what the new revision's import gets). */
     org.protosw.spi.ProtoSocket protoSocket();
 

@@ -216,6 +216,8 @@ final class TcpCb implements Pcb, CcVars, TcpTraceState {
     /** The peer address {@link #loopRoute} was looked up for (0: not yet). */
     int routeChecked;
     boolean loopRoute;
+    /** The core detached this control block ({@link #detach()}); only {@link #alive} reads it. */
+    private boolean coreDetached;
 
     TcpCb(TcpProtocol tcp, ProtoSocket so) {
         this(tcp, so, so.snd());
@@ -236,6 +238,9 @@ final class TcpCb implements Pcb, CcVars, TcpTraceState {
         this.msl2Timer = ctx.newCallout(() -> TcpTimer.tcpTimer2msl(this));
         this.keepTimer = ctx.newCallout(() -> TcpTimer.tcpTimerKeep(this));
         this.rto = tcp.rexmitInitial.get() * 1000L;
+        if (so != null) {
+            tcp.pcbsAttached.increment();
+        }
         // under the lock: the table already lists this connection, so an algorithm leaving
         // now waits for the choice below and then moves it
         lock.lock();
@@ -284,6 +289,10 @@ final class TcpCb implements Pcb, CcVars, TcpTraceState {
         } catch (SocketException | RuntimeException x) {
             TcpTimer.tcpTimerStop(tp);
             tp.table.remove(tp.inp);
+            if (tp.so != null) {
+                // never handed to the core, so never detached
+                tp.tcp.pcbsAttached.decrement();
+            }
             throw x;
         } finally {
             tp.lock.unlock();
@@ -320,17 +329,32 @@ final class TcpCb implements Pcb, CcVars, TcpTraceState {
 
     @Override
     public void bind(SockAddr addr) throws SocketException {
-        TcpUsrReq.tcpUsrBind(this, addr);
+        alive("bind");
+        try {
+            TcpUsrReq.tcpUsrBind(this, addr);
+        } finally {
+            alive("bind (on the way out)");
+        }
     }
 
     @Override
     public void listen(int backlog) throws SocketException {
-        TcpUsrReq.tcpUsrListen(this, backlog);
+        alive("listen");
+        try {
+            TcpUsrReq.tcpUsrListen(this, backlog);
+        } finally {
+            alive("listen (on the way out)");
+        }
     }
 
     @Override
     public void connect(SockAddr addr) throws SocketException {
-        TcpUsrReq.tcpUsrConnect(this, addr);
+        alive("connect");
+        try {
+            TcpUsrReq.tcpUsrConnect(this, addr);
+        } finally {
+            alive("connect (on the way out)");
+        }
     }
 
     @Override
@@ -340,57 +364,130 @@ final class TcpCb implements Pcb, CcVars, TcpTraceState {
 
     @Override
     public void shutdown() throws SocketException {
-        TcpUsrReq.tcpUsrShutdown(this);
+        alive("shutdown");
+        try {
+            TcpUsrReq.tcpUsrShutdown(this);
+        } finally {
+            alive("shutdown (on the way out)");
+        }
     }
 
     @Override
     public void send(Packet data, SockAddr to, int msgFlags) throws SocketException {
-        TcpUsrReq.tcpUsrSend(this, data, to, msgFlags);
+        alive("send");
+        try {
+            TcpUsrReq.tcpUsrSend(this, data, to, msgFlags);
+        } finally {
+            alive("send (on the way out)");
+        }
     }
 
     @Override
     public void rcvd(int msgFlags) {
-        TcpUsrReq.tcpUsrRcvd(this, msgFlags);
+        alive("rcvd");
+        try {
+            TcpUsrReq.tcpUsrRcvd(this, msgFlags);
+        } finally {
+            alive("rcvd (on the way out)");
+        }
     }
 
     @Override
     public SockAddr accept() throws SocketException {
-        return TcpUsrReq.tcpUsrAccept(this);
+        alive("accept");
+        try {
+            return TcpUsrReq.tcpUsrAccept(this);
+        } finally {
+            alive("accept (on the way out)");
+        }
     }
 
     @Override
     public SockAddr sockaddr() {
-        return TcpUsrReq.tcpUsrSockaddr(this);
+        alive("sockaddr");
+        try {
+            return TcpUsrReq.tcpUsrSockaddr(this);
+        } finally {
+            alive("sockaddr (on the way out)");
+        }
     }
 
     @Override
     public SockAddr peeraddr() throws SocketException {
-        return TcpUsrReq.tcpUsrPeeraddr(this);
+        alive("peeraddr");
+        try {
+            return TcpUsrReq.tcpUsrPeeraddr(this);
+        } finally {
+            alive("peeraddr (on the way out)");
+        }
     }
 
     @Override
     public <T> void setOption(SockOpt<T> option, T value) throws SocketException {
-        TcpUsrReq.tcpCtloutputSet(this, option, value);
+        alive("setOption", option);
+        try {
+            TcpUsrReq.tcpCtloutputSet(this, option, value);
+        } finally {
+            alive("setOption (on the way out)", option);
+        }
     }
 
     @Override
     public <T> T getOption(SockOpt<T> option) throws SocketException {
-        return TcpUsrReq.tcpCtloutputGet(this, option);
+        alive("getOption", option);
+        try {
+            return TcpUsrReq.tcpCtloutputGet(this, option);
+        } finally {
+            alive("getOption (on the way out)", option);
+        }
     }
 
     @Override
     public void close() {
-        TcpUsrReq.tcpUsrClose(this);
+        alive("close");
+        try {
+            TcpUsrReq.tcpUsrClose(this);
+        } finally {
+            alive("close (on the way out)");
+        }
     }
 
     @Override
     public void abort() {
-        TcpUsrReq.tcpUsrAbort(this);
+        alive("abort");
+        try {
+            TcpUsrReq.tcpUsrAbort(this);
+        } finally {
+            alive("abort (on the way out)");
+        }
     }
 
     @Override
     public void detach() {
+        alive("a second detach");
+        // before the request's lock: a call that takes the lock after it sees the flag
+        coreDetached = true;
         TcpUsrReq.tcpUsrDetach(this);
+        tcp.pcbsDetached.increment();
+    }
+
+    /**
+     * The core calls a control block only between its attach and its detach (its gate keeps
+     * an upgrade's export and detach away from calls in flight): one plain read of a field
+     * on the way in and out of every request, counting what should never happen
+     * ({@link TcpProtocol#callsAfterDetach}). The read on the way out follows the request's
+     * lock, so a detach that slipped in while the call waited for it is seen.
+     */
+    private void alive(String call) {
+        if (coreDetached) {
+            tcp.callAfterDetach(call, this);
+        }
+    }
+
+    private void alive(String call, SockOpt<?> option) {
+        if (coreDetached) {
+            tcp.callAfterDetach(call + " " + option.label(), this);
+        }
     }
 
     @Override

@@ -109,6 +109,19 @@ final class TcpProtocol implements Protocol {
         return r;
     });
     private volatile boolean destroyed;
+    /**
+     * Control blocks handed to the core with a socket (attach, a listener's new connection,
+     * an import) and the core's detaches of them, in this revision's instance: once every
+     * socket is gone the two are equal (TcpUpgradeStressTest). Not carried by an upgrade.
+     */
+    final java.util.concurrent.atomic.LongAdder pcbsAttached = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder pcbsDetached = new java.util.concurrent.atomic.LongAdder();
+    /**
+     * Calls the core made into a control block after its detach, or a second detach: what the
+     * core's gate and its reference count exist to prevent. Always 0; the first one is named.
+     */
+    final java.util.concurrent.atomic.LongAdder callsAfterDetach = new java.util.concurrent.atomic.LongAdder();
+    volatile String firstCallAfterDetach;
     private final PpsRateCheck errorLogLimit = new PpsRateCheck(1);
     private InPcbTable<TcpCb> table;
     private Registration input;
@@ -227,6 +240,16 @@ final class TcpProtocol implements Protocol {
 
     ProtoContext context() {
         return ctx;
+    }
+
+    /** The core called {@code call} on {@code tp} after detaching it: counted, the first one kept. */
+    void callAfterDetach(String call, TcpCb tp) {
+        callsAfterDetach.increment();
+        if (firstCallAfterDetach == null) {
+            firstCallAfterDetach = call + " on " + tp + " (" + tp.state + ") in " + ctx.vnet() + ", thread "
+                    + Thread.currentThread().getName();
+            LOG.error("tcp in {}: {} reached a control block after its detach", ctx.vnet(), firstCallAfterDetach);
+        }
     }
 
     InPcbTable<TcpCb> table() {
