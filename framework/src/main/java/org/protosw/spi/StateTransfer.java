@@ -27,7 +27,8 @@ import org.protosw.socket.SocketException;
  * delivered in order and the timers started. A {@link SocketException} or RuntimeException
  * from any import (an unknown format or version included) abandons the new revision's
  * instances (each imported pcb is detached, each instance destroyed) and aborts the sockets
- * with ECONNABORTED; the reason is logged and shown by {@code net:diag}.
+ * with ECONNABORTED, and the core sends each peer what {@link #peerNotices} prepared (TCP:
+ * a RST); the reason is logged and shown by {@code net:diag}.
  *
  * <p>Snapshots hold JDK values only ({@link Snapshot}). What the core keeps for the socket
  * (socket buffers with their queued data, socket-level options, the listen queue) is not
@@ -52,6 +53,20 @@ public interface StateTransfer {
 
     /** The instance's own state (tables aside from the pcbs, secrets, caches, orphans), after its pcbs. */
     Snapshot exportProtocol(Protocol protocol) throws SocketException;
+
+    /**
+     * What the core sends in this instance's name if the upgrade fails after the export (no
+     * new revision in time, a refused snapshot, a failed import): for a connection-oriented
+     * protocol, a reset to each peer, made from the state just exported (nothing moves while
+     * frozen, so the sequence numbers are still right when they are sent). Called once per
+     * instance right after {@link #exportProtocol}. The default: nothing, the peers learn of
+     * the abort from their next segment.
+     *
+     * @param protocol the instance (returned by this revision's {@code init})
+     */
+    default java.util.List<PeerNotice> peerNotices(Protocol protocol) {
+        return java.util.List.of();
+    }
 
     /**
      * Takes an instance's state, before any of its pcbs.

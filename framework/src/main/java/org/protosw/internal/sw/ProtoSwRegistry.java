@@ -403,6 +403,10 @@ public final class ProtoSwRegistry {
                 u.overflowed(), reason);
         remember(rec);
         LOG.error("{}", rec);
+        long told = u.notifyPeers();
+        if (told > 0) {
+            LOG.info("{}: {} peer(s) told their connection is gone", entry.name(), told);
+        }
         abortUppers(entry, entry.name() + " upgrade failure");
         // marked first, so every caller (those waiting at the gate too) sees ECONNABORTED
         List<AttachedSocket> marked = new ArrayList<>();

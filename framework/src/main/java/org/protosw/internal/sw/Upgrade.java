@@ -32,6 +32,8 @@ final class Upgrade {
         final VnetHooks hooks;
         List<InputHold> holds = List.of();
         Snapshot protocolState;
+        /** What to tell the peers if the upgrade fails after the export (StateTransfer.peerNotices). */
+        List<org.protosw.spi.PeerNotice> notices = List.of();
         final List<Moved> pcbs = new ArrayList<>();
         // the new revision's, while importing
         ScopedContext nextCtx;
@@ -151,7 +153,64 @@ final class Upgrade {
                 p.pcbs.add(new Moved(so, checked(() -> st.exportPcb(proto, so.pcb()), "exporting " + so.describe())));
             }
             p.protocolState = checked(() -> st.exportProtocol(proto), "exporting " + name + "'s state in vnet " + p.pi.vnet());
+            p.notices = notices(st, proto, name + " in vnet " + p.pi.vnet());
         }
+    }
+
+    /**
+     * The instance's notices to its peers, copied (no array of the old bundle's stays
+     * shared); a revision that fails to make them is logged, and its peers learn of an abort
+     * from their next segment, as without notices.
+     */
+    private static List<org.protosw.spi.PeerNotice> notices(StateTransfer st, Protocol proto, String what) {
+        List<org.protosw.spi.PeerNotice> made;
+        try {
+            made = st.peerNotices(proto);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("{}: peerNotices() failed; should the upgrade fail, the peers are not told", what, e);
+            return List.of();
+        }
+        if (made == null) {
+            return List.of();
+        }
+        List<org.protosw.spi.PeerNotice> copy = new ArrayList<>(made.size());
+        for (org.protosw.spi.PeerNotice n : made) {
+            if (n != null) {
+                copy.add(new org.protosw.spi.PeerNotice(n.src(), n.dst(), n.protocol(), n.segment().clone()));
+            }
+        }
+        return copy;
+    }
+
+    /**
+     * The upgrade failed after the export: each instance's notices go out through a context
+     * of the core's own (the old revision is gone); returns how many were sent.
+     */
+    long notifyPeers() {
+        long sent = 0;
+        for (Part p : parts) {
+            if (p.notices.isEmpty() || p.hooks == null) {
+                continue;
+            }
+            ScopedContext ctx = p.hooks.newContext(entry.name() + " upgrade failure");
+            try {
+                for (org.protosw.spi.PeerNotice n : p.notices) {
+                    org.protosw.spi.Packet pkt = ctx.allocate(n.segment().length);
+                    System.arraycopy(n.segment(), 0, pkt.array(), pkt.offset(), n.segment().length);
+                    try {
+                        ctx.ipOutput(pkt, n.src(), n.dst(), n.protocol(), -1, 0, 0);
+                        sent++;
+                    } catch (org.protosw.socket.SocketException e) {
+                        LOG.debug("{} in vnet {}: a notice to {} could not be sent: {}", entry.name(), p.pi.vnet(),
+                                new org.protosw.socket.InAddr(n.dst()), e.getMessage());
+                    }
+                }
+            } finally {
+                ctx.close();
+            }
+            p.notices = List.of();
+        }
+        return sent;
     }
 
     @FunctionalInterface

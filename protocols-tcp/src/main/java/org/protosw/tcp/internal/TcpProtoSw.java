@@ -139,6 +139,16 @@ public final class TcpProtoSw implements ProtoSw, StateTransfer {
     }
 
     @Override
+    public java.util.List<org.protosw.spi.PeerNotice> peerNotices(Protocol protocol) {
+        try {
+            return TcpTransfer.peerNotices(tcpOf(protocol));
+        } catch (SocketException notOurs) {
+            // not an instance of this revision: it has no connections of ours to reset
+            return java.util.List.of();
+        }
+    }
+
+    @Override
     public void importProtocol(Protocol protocol, Snapshot state) throws SocketException {
         TcpTransfer.importProtocol(tcpOf(protocol), state);
     }

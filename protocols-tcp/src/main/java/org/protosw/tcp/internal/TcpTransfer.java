@@ -46,6 +46,49 @@ final class TcpTransfer {
         }
     }
 
+    /**
+     * The resets the core sends if the upgrade fails after this export (the next revision is
+     * then not there to answer for these connections): for every synchronized connection, and
+     * a handshake that got as far as SYN_RECEIVED, a RST carrying SND.MAX and acknowledging
+     * RCV.NXT, and a second at SND.UNA when data are in flight, so that a peer which checks
+     * for the exact RCV.NXT (RFC 5961 §3) accepts one of them whatever of the flight it got.
+     * TIME_WAIT and connections not yet synchronized need nothing: the peer's next segment
+     * finds no connection and is answered then.
+     */
+    static List<org.protosw.spi.PeerNotice> peerNotices(TcpProtocol tcp) {
+        List<org.protosw.spi.PeerNotice> out = new ArrayList<>();
+        for (var inp : tcp.table().list()) {
+            TcpCb tp = inp.owner();
+            if (tp == null) {
+                continue;
+            }
+            tp.lock.lock();
+            try {
+                TcpState st = tp.state;
+                if (!st.haveRcvdSyn() || st == TcpState.TIME_WAIT || tp.faddr == 0) {
+                    continue;
+                }
+                out.add(reset(tp, tp.sndMax));
+                if (tp.sndUna != tp.sndMax) {
+                    out.add(reset(tp, tp.sndUna));
+                }
+            } finally {
+                tp.lock.unlock();
+            }
+        }
+        return out;
+    }
+
+    private static org.protosw.spi.PeerNotice reset(TcpCb tp, int seq) {
+        byte[] seg = new byte[org.protosw.wire.TcpHeader.MIN_LENGTH];
+        org.protosw.wire.TcpHeader th = new org.protosw.wire.TcpHeader(seg, 0, seg.length);
+        th.setSrcPort(tp.lport).setDstPort(tp.fport).setSeq(seq).setAck(tp.rcvNxt).setHeaderLength(seg.length)
+                .setFlags(org.protosw.wire.TcpHeader.RST | org.protosw.wire.TcpHeader.ACK).setWindow(0).setUrgentPointer(0)
+                .setChecksum(0);
+        th.fillChecksum(tp.laddr, tp.faddr);
+        return new org.protosw.spi.PeerNotice(tp.laddr, tp.faddr, org.protosw.socket.SocketConstants.IPPROTO_TCP, seg);
+    }
+
     static Snapshot exportProtocol(TcpProtocol tcp) {
         Map<String, Object> m = new LinkedHashMap<>();
         List<Object> orphans = new ArrayList<>();

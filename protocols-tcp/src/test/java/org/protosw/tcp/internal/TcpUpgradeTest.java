@@ -239,6 +239,69 @@ class TcpUpgradeTest {
         exchange(c2, s2, 1000, 8);
     }
 
+    /**
+     * A peer the upgrading TCP does not serve (the test, on a capture link) learns at once that
+     * its connection is gone when the upgrade fails after the export: the core sends the RSTs
+     * the old revision prepared, one at SND.MAX and one at SND.UNA while data are in flight,
+     * each acknowledging what the stack had received.
+     */
+    @Test
+    void aFailedUpgradeResetsAPeerOutsideTheStackAtOnce() throws Exception {
+        CaptureLink link = new CaptureLink("cap0", 1500);
+        tb.a.attachInterface(link);
+        int local = org.protosw.socket.InAddr.of(192, 0, 2, 1).bits();
+        int peer = org.protosw.socket.InAddr.of(192, 0, 2, 2).bits();
+        tb.a.addAddress(link, new org.protosw.spi.IfAddr(org.protosw.socket.InAddr.of(192, 0, 2, 1), 24,
+                org.protosw.socket.InAddr.of(192, 0, 2, 255)));
+        Socket l = listener(tb.a, org.protosw.socket.InAddr.of(192, 0, 2, 1), 5010, 4);
+        link.inject(CaptureLink.segment(peer, 40000, local, 5010, 1000, 0, org.protosw.wire.TcpHeader.SYN, 65535, new byte[0]));
+        CaptureLink.Out synAck = link.next(5000);
+        assertThat(synAck).as("the SYN-ACK").isNotNull();
+        int iss = synAck.seq();
+        link.inject(CaptureLink.segment(peer, 40000, local, 5010, 1001, iss + 1, org.protosw.wire.TcpHeader.ACK, 65535, new byte[0]));
+        Socket s = l.accept();
+        // 100 bytes the peer never acknowledges, and 10 that it sends and the stack acknowledges
+        s.send(ByteBuffer.wrap(new byte[100]));
+        byte[] in = CaptureLink.segment(peer, 40000, local, 5010, 1001, iss + 1,
+                org.protosw.wire.TcpHeader.ACK | org.protosw.wire.TcpHeader.PSH, 65535, new byte[0]);
+        byte[] withData = java.util.Arrays.copyOf(in, in.length + 10);
+        java.nio.ByteBuffer.wrap(withData).putShort(2, (short) withData.length);
+        fixChecksums(withData, peer, local);
+        link.inject(withData);
+        assertThat(eventually(5000, () -> tb.tcp(tb.a).table().list().stream()
+                .anyMatch(i -> i.owner() != null && i.owner().rcvNxt == 1011))).as("the 10 bytes received").isTrue();
+        Thread.sleep(50);
+        while (link.poll() != null) {
+            // what the stack sent so far (its data, its ACK)
+        }
+
+        tb.upgradeTo(new RefusingTcp());
+        assertThat(tb.stack.core().registry().upgradeFailures().getLast().failure()).contains("this revision reads no TCP snapshot");
+        List<CaptureLink.Out> resets = new ArrayList<>();
+        for (CaptureLink.Out o; (o = link.next(1000)) != null; ) {
+            if (o.dport() == 40000 && (o.flags() & org.protosw.wire.TcpHeader.RST) != 0) {
+                resets.add(o);
+            }
+        }
+        assertThat(resets).as("RSTs to the peer").hasSize(2);
+        assertThat(resets).allSatisfy(r -> {
+            assertThat(r.ack()).as("acknowledging the 10 bytes").isEqualTo(1011);
+            assertThat(r.flags()).isEqualTo(org.protosw.wire.TcpHeader.RST | org.protosw.wire.TcpHeader.ACK);
+        });
+        assertThat(resets.stream().map(CaptureLink.Out::seq).toList()).as("at SND.MAX and SND.UNA")
+                .containsExactlyInAnyOrder(iss + 101, iss + 1);
+        assertThatThrownBy(() -> s.recv(ByteBuffer.allocate(8))).isInstanceOfSatisfying(SocketException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.ECONNABORTED));
+    }
+
+    /** Sets the IP length's checksum and the TCP checksum of a packet made by CaptureLink.segment, then grown. */
+    private static void fixChecksums(byte[] b, int src, int dst) {
+        org.protosw.wire.Ipv4Header.write(b, 0, 0, b.length, 0, org.protosw.wire.Ipv4Header.FLAG_DF, 64, 6, src, dst);
+        org.protosw.wire.TcpHeader th = new org.protosw.wire.TcpHeader(b, 20, b.length - 20);
+        th.setChecksum(0);
+        th.fillChecksum(src, dst);
+    }
+
     /** A TCP whose import refuses every snapshot, as a build that cannot read version 1 would. */
     private static final class RefusingTcp implements org.protosw.spi.ProtoSw, org.protosw.spi.StateTransfer {
         private final TcpProtoSw tcp = new TcpProtoSw();
