@@ -46,6 +46,12 @@ final class MpscRing<E> {
         return mask + 1;
     }
 
+    /** About how many elements are queued (exact only when no thread offers or polls meanwhile). */
+    int size() {
+        long n = (long) TAIL.getVolatile(this) - head;
+        return (int) Math.max(0, Math.min(n, mask + 1));
+    }
+
     /** False when full. */
     boolean offer(E e) {
         long pos = (long) TAIL.getVolatile(this);

@@ -36,6 +36,8 @@ public final class Netisr implements AutoCloseable {
     private final Worker[] workers;
     private final LongAdder queued = new LongAdder();
     private final LongAdder dropped = new LongAdder();
+    private final LongAdder reserveDrops = new LongAdder();
+    private volatile int reservePercent;
     private final LongAdder handled = new LongAdder();
     private final LongAdder direct = new LongAdder();
     /** Packets whose processing threw: each is a bug (ip_input promises not to throw). */
@@ -58,6 +60,17 @@ public final class Netisr implements AutoCloseable {
      */
     public void dispatch(NetInterface ifp, Packet p) {
         Worker w = workers.length == 1 ? workers[0] : workers[(flowHash(p) & 0x7fffffff) % workers.length];
+        int reserve = reservePercent;
+        if (reserve > 0 && w.queue.size() >= w.queue.capacity() - (int) ((long) w.queue.capacity() * reserve / 100)
+                && opensSomething(p)) {
+            // the last part of the queue is kept for what continues a connection: under a
+            // flood of SYNs or of fragments the established flows' segments would otherwise
+            // be dropped with them, and their senders back off to a trickle
+            reserveDrops.increment();
+            dropped.increment();
+            ifp.counters().iqdrops.increment();
+            return;
+        }
         if (w.queue.offer(new Item(ifp, p))) {
             queued.increment();
             DirectDispatch d = DirectDispatch.inWindow();
@@ -77,6 +90,31 @@ public final class Netisr implements AutoCloseable {
      * fragment or an unfragmented TCP/UDP packet. Fragments after the first have no ports,
      * so all fragments of UDP/TCP hash by addresses only: they meet on one worker.
      */
+    /**
+     * What a flood is made of and a busy stack can best do without: a TCP SYN without ACK
+     * (a new connection: the peer retries) and an IP fragment (reassembly may never complete).
+     */
+    static boolean opensSomething(Packet p) {
+        if (p.length() < 20) {
+            return false;
+        }
+        if ((p.get16(6) & 0x3fff) != 0) {
+            return true;
+        }
+        int hlen = (p.get8(0) & 0xf) << 2;
+        return p.get8(9) == 6 && p.length() >= hlen + 14 && (p.get8(hlen + 13) & 0x16) == 0x02;
+    }
+
+    /** Set from {@code net.isr.reserve} (percent of each queue kept for established traffic); 0 turns it off. */
+    public void setReservePercent(int percent) {
+        reservePercent = Math.max(0, Math.min(90, percent));
+    }
+
+    /** SYNs and fragments not queued because their queue was in its reserve. */
+    public long reserveDropsTotal() {
+        return reserveDrops.sum();
+    }
+
     static int flowHash(Packet p) {
         if (p.length() < 20) {
             return 0;

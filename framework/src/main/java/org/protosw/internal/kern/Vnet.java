@@ -69,6 +69,12 @@ public final class Vnet implements NetStack, VnetHooks {
         this.upgradeHoldq = sysctl.register("net.protosw.upgrade_holdq", 1024, 0, 1 << 20,
                 "inbound packets held per protocol number while the protocol is upgraded (more are dropped and counted)");
         this.netisr = new Netisr(name, threads, qlimit, ip::input);
+        org.protosw.spi.Tunable reserve = sysctl.register("net.isr.reserve", 25, 0, 90,
+                "percent of each input queue kept for packets of established flows: a TCP SYN or an IP fragment"
+                        + " arriving when its queue is that close to full is dropped (counted), so floods of them"
+                        + " do not crowd out connections' segments (0: off)",
+                v -> netisr.setReservePercent((int) v));
+        netisr.setReservePercent((int) reserve.get());
         // looped broadcast copies go through the workers, never re-entering input on the sender
         ip.setLoopInput(netisr::dispatch);
         this.sockets = new SocketLayer(name, this, registry, sysctl);

@@ -188,7 +188,12 @@ public final class NetstatCommand extends NetCommand {
         StringBuilder sb = new StringBuilder();
         boolean any = false;
         if (proto == null || proto.equals("ip")) {
-            section(sb, "ip", v.ip().ipStatistics());
+            java.util.Map<String, Long> ip = new java.util.LinkedHashMap<>(v.ip().ipStatistics());
+            // the input workers' queues come before ip_input, as FreeBSD's netisr does (netstat -Q)
+            ip.put("packets dropped for a full input queue", v.netisr().droppedTotal() - v.netisr().reserveDropsTotal());
+            ip.put("SYNs and fragments dropped to keep the input queue's reserve (net.isr.reserve)",
+                    v.netisr().reserveDropsTotal());
+            section(sb, "ip", ip);
             any = true;
         }
         if (proto == null || proto.equals("icmp")) {
