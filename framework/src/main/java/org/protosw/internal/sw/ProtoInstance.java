@@ -328,7 +328,8 @@ public final class ProtoInstance {
      * Destroys the protocol instance now if it is quiet, else as soon as the last socket
      * leaves. Returns true when it ran now.
      */
-    boolean teardownNowOrWhenQuiet() {
+    boolean teardownNowOrWhenQuiet(long destroyWaitMillis) {
+        this.destroyWaitMillis = destroyWaitMillis;
         lock.lock();
         try {
             if (tornDown) {
@@ -346,15 +347,14 @@ public final class ProtoInstance {
         return true;
     }
 
+    /** How long {@link Protocol#destroy()} may take before the core goes on without it (net.protosw.unload_wait_ms). */
+    private volatile long destroyWaitMillis = ProtoSwRegistry.DEFAULT_UNLOAD_TIMEOUT.toMillis();
+
     private void destroyAndClose() {
         Protocol p = protocol;
         ScopedContext ctx = context;
         if (p != null) {
-            try {
-                p.destroy();
-            } catch (RuntimeException | LinkageError e) {
-                LOG.error("{} in vnet {}: Protocol.destroy() failed", entry.descriptor().name(), vnet, e);
-            }
+            destroyBounded(p);
         }
         if (ctx != null) {
             try {
@@ -367,6 +367,42 @@ public final class ProtoInstance {
         protocol = null;
         context = null;
         entry.instanceGone(this);
+    }
+
+    /**
+     * Runs the protocol's destroy on a thread of its own and waits for it at most
+     * {@link #destroyWaitMillis}: a destroy that blocks (on a lock its own stuck thread holds,
+     * on a peer that never answers) must not hold the unload, the bundle's stop or the
+     * runtime's shutdown. After the wait the context is closed under it all the same (timers
+     * stopped, registrations removed); the thread stays where it is, named in the log.
+     */
+    private void destroyBounded(Protocol p) {
+        String name = entry.descriptor().name();
+        Thread t = Thread.ofVirtual().name("protosw destroy (" + name + " in vnet " + vnet + ")").unstarted(() -> {
+            try {
+                p.destroy();
+            } catch (RuntimeException | LinkageError e) {
+                entry.faults().report(ProtoFaults.Where.TEARDOWN, "destroy", "vnet " + vnet, e);
+            }
+        });
+        t.start();
+        boolean returned;
+        try {
+            returned = t.join(java.time.Duration.ofMillis(Math.max(1, destroyWaitMillis)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            returned = false;
+        }
+        if (!returned) {
+            StringBuilder where = new StringBuilder();
+            for (StackTraceElement el : t.getStackTrace()) {
+                where.append("\n      at ").append(el);
+            }
+            entry.faults().report(ProtoFaults.Where.TEARDOWN, "destroy", "vnet " + vnet,
+                    new IllegalStateException("Protocol.destroy() did not return within " + destroyWaitMillis
+                            + " ms (net.protosw.unload_wait_ms); going on without it: its context is closed, the thread \""
+                            + t.getName() + "\" stays inside:" + where));
+        }
     }
 
     @Override

@@ -606,7 +606,7 @@ public final class ProtoSwRegistry {
             logStuck(stuck, why, waitMillis, abortsReturned);
         }
         for (ProtoInstance pi : instances) {
-            if (!pi.teardownNowOrWhenQuiet()) {
+            if (!pi.teardownNowOrWhenQuiet(waitMillis)) {
                 lingering.add(new Lingering(pi, why, waitMillis, Instant.now()));
             }
         }

@@ -40,6 +40,8 @@ public final class MisbehavingProto implements ProtoSw {
     public volatile CountDownLatch block;
     /** With {@link #block}: {@code abort} blocks on it too (as on a lock the stuck request holds). */
     public volatile boolean abortBlocks;
+    /** When set, {@code destroy} blocks on it (a destroy waiting for something that never comes). */
+    public volatile CountDownLatch destroyBlocks;
     /** Threads that entered the blocking {@code setsockopt}. */
     public final AtomicInteger blocked = new AtomicInteger();
 
@@ -128,6 +130,14 @@ public final class MisbehavingProto implements ProtoSw {
         @Override
         public void destroy() {
             destroys.incrementAndGet();
+            CountDownLatch d = destroyBlocks;
+            if (d != null) {
+                try {
+                    d.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 

@@ -225,6 +225,34 @@ class MisbehavingProtocolTest {
         blockedUnload(true);
     }
 
+    /** A destroy that never returns holds neither the unload nor the stack: counted, logged with the thread. */
+    @Test
+    void aDestroyThatNeverReturnsHoldsTheUnloadOnlyForTheBoundedWait() throws Exception {
+        assertThat(load().accepted()).isTrue();
+        stack.stack().sysctl().find("net.protosw.unload_wait_ms").set(300);
+        CountDownLatch never = new CountDownLatch(1);
+        bad.destroyBlocks = never;
+        try {
+            long t0 = System.nanoTime();
+            stack.unregister(bad);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(bad.destroys.get()).as("destroy was called").isEqualTo(1);
+            assertThat(tookMs).as("the unload waited for the bound, not for destroy").isBetween(250L, 5_000L);
+            assertThat(registry().entry("tbad")).as("the protocol is gone from the switch").isNull();
+            assertErrno(Errno.EPROTONOSUPPORT, this::badSocket);
+            goodStillWorks("while a destroy is stuck");
+            assertThat(errorsNaming("did not return within 300 ms")).singleElement().asString().contains(BUNDLE)
+                    .contains("protosw destroy (tbad in vnet default)").contains("net.protosw.unload_wait_ms");
+            // the protocol can be loaded again: nothing of the stuck instance is in the way
+            bad.destroyBlocks = null;
+            assertThat(load().accepted()).isTrue();
+            Socket s = badSocket();
+            s.close();
+        } finally {
+            never.countDown();
+        }
+    }
+
     private void blockedUnload(boolean abortBlocks) throws Exception {
         bad.abortBlocks = abortBlocks;
         assertThat(load().accepted()).isTrue();
