@@ -377,31 +377,19 @@ public final class ProtoInstance {
      * stopped, registrations removed); the thread stays where it is, named in the log.
      */
     private void destroyBounded(Protocol p) {
-        String name = entry.descriptor().name();
-        Thread t = Thread.ofVirtual().name("protosw destroy (" + name + " in vnet " + vnet + ")").unstarted(() -> {
-            try {
-                p.destroy();
-            } catch (RuntimeException | LinkageError e) {
-                entry.faults().report(ProtoFaults.Where.TEARDOWN, "destroy", "vnet " + vnet, e);
-            }
-        });
-        t.start();
-        boolean returned;
-        try {
-            returned = t.join(java.time.Duration.ofMillis(Math.max(1, destroyWaitMillis)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            returned = false;
-        }
-        if (!returned) {
-            StringBuilder where = new StringBuilder();
-            for (StackTraceElement el : t.getStackTrace()) {
-                where.append("\n      at ").append(el);
-            }
+        String stuck = BoundedCall.run("protosw destroy (" + entry.descriptor().name() + " in vnet " + vnet + ")",
+                destroyWaitMillis, () -> {
+                    try {
+                        p.destroy();
+                    } catch (RuntimeException | LinkageError e) {
+                        entry.faults().report(ProtoFaults.Where.TEARDOWN, "destroy", "vnet " + vnet, e);
+                    }
+                });
+        if (stuck != null) {
             entry.faults().report(ProtoFaults.Where.TEARDOWN, "destroy", "vnet " + vnet,
                     new IllegalStateException("Protocol.destroy() did not return within " + destroyWaitMillis
-                            + " ms (net.protosw.unload_wait_ms); going on without it: its context is closed, the thread \""
-                            + t.getName() + "\" stays inside:" + where));
+                            + " ms (net.protosw.unload_wait_ms); going on without it: its context is closed, " + stuck
+                            + " stays inside"));
         }
     }
 

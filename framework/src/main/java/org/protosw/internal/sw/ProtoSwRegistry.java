@@ -272,6 +272,7 @@ public final class ProtoSwRegistry {
             unregister(sw);
             return;
         }
+        u.destroyWaitMillis = unloadWaitMillis();
         u.retireOld();
         config.lock();
         try {

@@ -246,6 +246,25 @@ final class Upgrade {
      * The export succeeded: every old pcb gets its "exported" detach, every old instance is
      * destroyed and its context closed. From here on nothing of the old revision is reachable.
      */
+    /** How long a revision's destroy() may take here (net.protosw.unload_wait_ms), set by the registry. */
+    long destroyWaitMillis = ProtoSwRegistry.DEFAULT_UNLOAD_TIMEOUT.toMillis();
+
+    /** A revision's destroy, bounded as in an unload (BoundedCall): the upgrade goes on without it. */
+    private void destroy(Protocol instance, String whose, Part p) {
+        String stuck = BoundedCall.run("protosw destroy (" + whose + " " + entry.name() + " in vnet " + p.pi.vnet() + ")",
+                destroyWaitMillis, () -> {
+                    try {
+                        instance.destroy();
+                    } catch (RuntimeException | LinkageError e) {
+                        LOG.error("{} in vnet {}: {} destroy() failed", entry.name(), p.pi.vnet(), whose, e);
+                    }
+                });
+        if (stuck != null) {
+            LOG.error("{} in vnet {}: {} destroy() did not return within {} ms (net.protosw.unload_wait_ms); the upgrade "
+                    + "goes on without it, {} stays inside", entry.name(), p.pi.vnet(), whose, destroyWaitMillis, stuck);
+        }
+    }
+
     void retireOld() {
         for (Part p : parts) {
             for (Moved m : p.pcbs) {
@@ -254,11 +273,7 @@ final class Upgrade {
             Protocol old = p.pi.protocol();
             ScopedContext ctx = p.pi.scopedContext();
             if (old != null) {
-                try {
-                    old.destroy();
-                } catch (RuntimeException | LinkageError e) {
-                    LOG.error("{} in vnet {}: the old revision's destroy() failed after its export", entry.name(), p.pi.vnet(), e);
-                }
+                destroy(old, "the old revision's", p);
             }
             if (ctx != null) {
                 ctx.close();
@@ -347,11 +362,7 @@ final class Upgrade {
             }
             p.imported.clear();
             if (p.next != null) {
-                try {
-                    p.next.destroy();
-                } catch (RuntimeException | LinkageError e) {
-                    LOG.error("{}: destroying the new revision's instance in vnet {} failed", entry.name(), p.pi.vnet(), e);
-                }
+                destroy(p.next, "the new revision's", p);
                 p.next = null;
             }
             if (p.nextCtx != null) {
