@@ -21,10 +21,15 @@ final class BundleBuilds {
 
     /** The jar with another Bundle-Version in its manifest, everything else as it is. */
     static byte[] withVersion(byte[] jar, String version) throws IOException {
+        return withManifest(jar, m -> m.getMainAttributes().put(new Attributes.Name("Bundle-Version"), version));
+    }
+
+    /** The jar with {@code change} applied to its manifest, everything else as it is. */
+    static byte[] withManifest(byte[] jar, java.util.function.Consumer<Manifest> change) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
             Manifest m = new Manifest(in.getManifest());
-            m.getMainAttributes().put(new Attributes.Name("Bundle-Version"), version);
+            change.accept(m);
             try (JarOutputStream jo = new JarOutputStream(out, m)) {
                 JarEntry e;
                 while ((e = in.getNextJarEntry()) != null) {

@@ -130,29 +130,43 @@ public class TcpUpgradeIT extends ProtoswTestSupport {
         return toAlt ? "to the alternate build" : "back to the original build";
     }
 
-    /** The shell's {@code update ID URL}, as an operator updates a bundle from the Felix shell. */
-    @Test
-    public void shellUpdateTwentyTimesUnderAThousandStreamingConnections() throws Exception {
-        GogoShell sh = shell();
+    /** What a trigger replacing the TCP bundle from a file needs: the two builds as files. */
+    private record Builds(Bundle tcp, String v0, String v1, Path alt, Path orig) implements AutoCloseable {
+        Path file(boolean toAlt) {
+            return toAlt ? alt : orig;
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            Files.deleteIfExists(alt);
+            Files.deleteIfExists(orig);
+        }
+    }
+
+    private Builds builds() throws Exception {
         Bundle tcp = requireBundle("org.protosw.tcp");
         byte[] original = jarOf(tcp);
-        String v0 = tcp.getVersion().toString();
         String v1 = other(tcp.getVersion());
         Path alt = Files.createTempFile(itestFolder(), "tcp-alt", ".jar");
         Path orig = Files.createTempFile(itestFolder(), "tcp-orig", ".jar");
         Files.write(alt, withVersion(original, v1));
         Files.write(orig, original);
+        return new Builds(tcp, tcp.getVersion().toString(), v1, alt, orig);
+    }
+
+    /** The shell's {@code update ID URL}, as an operator updates a bundle from the Felix shell. */
+    @Test
+    public void shellUpdateTwentyTimesUnderAThousandStreamingConnections() throws Exception {
+        GogoShell sh = shell();
         // the runtime's shell turns a bundle id into the Bundle felix:update takes with gogo.jline's
         // converters; that bundle needs a terminal and is not in this framework: the same conversion
         org.osgi.framework.ServiceRegistration<?> ids = bundleContext.registerService(
                 org.apache.felix.service.command.Converter.class, new BundleIds(bundleContext), null);
-        try {
-            streamThroughUpgrades(sh, v0, v1,
-                    toAlt -> sh.run("update " + tcp.getBundleId() + " " + (toAlt ? alt : orig).toUri()));
+        try (Builds b = builds()) {
+            streamThroughUpgrades(sh, b.v0(), b.v1(),
+                    toAlt -> sh.run("update " + b.tcp().getBundleId() + " " + b.file(toAlt).toUri()));
         } finally {
             ids.unregister();
-            Files.deleteIfExists(alt);
-            Files.deleteIfExists(orig);
         }
     }
 
@@ -202,23 +216,12 @@ public class TcpUpgradeIT extends ProtoswTestSupport {
     @Test
     public void netUpgradeTwentyTimesUnderAThousandStreamingConnections() throws Exception {
         GogoShell sh = shell();
-        Bundle tcp = requireBundle("org.protosw.tcp");
-        byte[] original = jarOf(tcp);
-        String v0 = tcp.getVersion().toString();
-        String v1 = other(tcp.getVersion());
-        Path alt = Files.createTempFile(itestFolder(), "tcp-alt", ".jar");
-        Path orig = Files.createTempFile(itestFolder(), "tcp-orig", ".jar");
-        Files.write(alt, withVersion(original, v1));
-        Files.write(orig, original);
-        try {
-            streamThroughUpgrades(sh, v0, v1, toAlt -> {
-                String out = sh.run("net:upgrade tcp " + (toAlt ? alt : orig));
+        try (Builds b = builds()) {
+            streamThroughUpgrades(sh, b.v0(), b.v1(), toAlt -> {
+                String out = sh.run("net:upgrade tcp " + b.file(toAlt));
                 assertTrue(out, out.startsWith("upgraded tcp from org.protosw.tcp"));
                 assertTrue(out, out.contains(" socket(s) moved"));
             });
-        } finally {
-            Files.deleteIfExists(alt);
-            Files.deleteIfExists(orig);
         }
     }
 }

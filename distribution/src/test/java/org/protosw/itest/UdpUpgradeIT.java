@@ -11,7 +11,6 @@ import static org.protosw.itest.BundleBuilds.other;
 import static org.protosw.itest.BundleBuilds.withVersion;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,10 +18,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarInputStream;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -246,24 +241,8 @@ public class UdpUpgradeIT extends ProtoswTestSupport {
         Bundle udp = requireBundle("org.protosw.udp");
         byte[] original = jarOf(udp);
         // a build that cannot resolve: its bundle never starts, so no ProtoSw comes
-        byte[] broken;
-        {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(original))) {
-                Manifest m = new Manifest(in.getManifest());
-                String imports = m.getMainAttributes().getValue("Import-Package");
-                m.getMainAttributes().put(new Attributes.Name("Import-Package"), imports + ",org.protosw.nonexistent;version=\"[1,2)\"");
-                try (JarOutputStream jo = new JarOutputStream(out, m)) {
-                    JarEntry e;
-                    while ((e = in.getNextJarEntry()) != null) {
-                        jo.putNextEntry(new JarEntry(e.getName()));
-                        in.transferTo(jo);
-                        jo.closeEntry();
-                    }
-                }
-            }
-            broken = out.toByteArray();
-        }
+        byte[] broken = BundleBuilds.withManifest(original, m -> m.getMainAttributes().put(new Attributes.Name("Import-Package"),
+                m.getMainAttributes().getValue("Import-Package") + ",org.protosw.nonexistent;version=\"[1,2)\""));
         Socket rx = stack.socket(AF_INET, SOCK_DGRAM, 0);
         rx.bind(InetSockAddr.of("127.0.0.1", 0));
         try {

@@ -197,43 +197,44 @@ public final class CompleteCommand extends NetCommand {
             CompletionGrammar grammar = contributed(scoped(words.get(0)));
             return grammar == null ? List.of() : line(grammar, index, words);
         }
-        String vnetName = null;
-        List<String> positional = new ArrayList<>();
-        for (int i = 1; i < index; i++) {
-            String w = words.get(i);
-            if (spec.options().containsKey(w)) {
-                Kind value = spec.options().get(w);
-                if (value != null && i + 1 < index) {
-                    if (w.equals("-j")) {
-                        vnetName = words.get(i + 1);
-                    }
-                    i++;
-                }
-            } else {
-                positional.add(w);
-            }
-        }
-        Vnet v;
-        try {
-            v = core().requireVnet(vnetName == null ? org.protosw.socket.NetStack.DEFAULT_VNET : vnetName);
-        } catch (org.protosw.socket.SocketException e) {
+        Line l = walk(index, words, spec.options()::containsKey, w -> spec.options().get(w) != null);
+        if (l == null) {
             return List.of();
         }
         String previous = words.get(index - 1);
         if (spec.options().containsKey(previous) && spec.options().get(previous) != null) {
-            return names(spec.options().get(previous), v);
+            return names(spec.options().get(previous), l.vnet());
         }
-        return spec.positional() == null ? List.of() : spec.positional().next(this, v, positional);
+        return spec.positional() == null ? List.of() : spec.positional().next(this, l.vnet(), l.positional());
     }
 
     /** {@link #line(int, List)} for a command of another bundle. */
     private List<String> line(CompletionGrammar grammar, int index, List<String> words) {
+        Line l = walk(index, words, grammar::isOption, grammar::takesValue);
+        if (l == null) {
+            return List.of();
+        }
+        java.util.function.Function<Kind, List<String>> names = k -> names(k, l.vnet());
+        String previous = words.get(index - 1);
+        if (grammar.takesValue(previous)) {
+            return grammar.optionValue(previous, names);
+        }
+        return grammar.positional(l.positional(), names);
+    }
+
+    /** The words before the one being typed: the vnet its -j names, and those that are no option or option value. */
+    private record Line(Vnet vnet, List<String> positional) {
+    }
+
+    /** Null when the line's -j names no vnet (nothing to offer there). */
+    private Line walk(int index, List<String> words, java.util.function.Predicate<String> isOption,
+            java.util.function.Predicate<String> takesValue) {
         String vnetName = null;
         List<String> positional = new ArrayList<>();
         for (int i = 1; i < index; i++) {
             String w = words.get(i);
-            if (grammar.isOption(w)) {
-                if (grammar.takesValue(w) && i + 1 < index) {
+            if (isOption.test(w)) {
+                if (takesValue.test(w) && i + 1 < index) {
                     if (w.equals("-j") || w.equals("--vnet")) {
                         vnetName = words.get(i + 1);
                     }
@@ -243,18 +244,11 @@ public final class CompleteCommand extends NetCommand {
                 positional.add(w);
             }
         }
-        Vnet v;
         try {
-            v = core().requireVnet(vnetName == null ? org.protosw.socket.NetStack.DEFAULT_VNET : vnetName);
+            return new Line(core().requireVnet(vnetName == null ? org.protosw.socket.NetStack.DEFAULT_VNET : vnetName), positional);
         } catch (org.protosw.socket.SocketException e) {
-            return List.of();
+            return null;
         }
-        java.util.function.Function<Kind, List<String>> names = k -> names(k, v);
-        String previous = words.get(index - 1);
-        if (grammar.takesValue(previous)) {
-            return grammar.optionValue(previous, names);
-        }
-        return grammar.positional(positional, names);
     }
 
     private static String scoped(String command) {
