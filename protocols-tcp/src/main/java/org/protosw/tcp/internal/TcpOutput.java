@@ -48,8 +48,26 @@ final class TcpOutput {
         }
         for (int guard = 0; guard < 1024; guard++) {
             if (!outputOne(tp)) {
-                return;
+                break;
             }
+        }
+        keepRexmtRunning(tp);
+    }
+
+    /**
+     * RFC 6298 §5.1: while data are in flight the retransmission timer runs, whatever sent
+     * them or sends nothing now. Without this a connection could wait forever: in SACK
+     * recovery with the pipe filling cwnd (a lost retransmission counted twice) nothing goes
+     * out, and when the window reopened after a zero window the persist timer took the
+     * timer's place, whose probes send no data in recovery (TransferMatrixTest's stall: 600 s
+     * in CLOSE_WAIT with 768 bytes unacknowledged, persist re-armed every 5 s).
+     */
+    private static void keepRexmtRunning(TcpCb tp) {
+        if (tp.sndMax == tp.sndUna || !tp.state.haveRcvdSyn() || tp.state == TcpState.TIME_WAIT) {
+            return;
+        }
+        if (tp.rexmtDeadline == 0 || (tp.persistMode && tp.sndWnd > 0)) {
+            TcpTimer.armRexmt(tp);
         }
     }
 
