@@ -52,6 +52,12 @@ public record PipeConfig(long bandwidth, int delay, double plr, double dup, doub
     static final String SEED_FORMS = "seed 42 (an integer)";
 
     public PipeConfig {
+        if (reorder == 0) {
+            // without reordering the gap means nothing, and pipe show does not print it: keep
+            // the default, so that what show prints configures the same pipe (a fuzz finding:
+            // "reorder 0 gap 5ms" kept 5 and came back as 10)
+            reorderGap = DEFAULT_REORDER_GAP;
+        }
         if (bandwidth < 0 || bandwidth > MAX_BANDWIDTH) {
             throw new IllegalArgumentException("pipe config: bandwidth " + bandwidth + " bit/s out of range (accepted: 0 for unlimited, or 1 to "
                     + MAX_BANDWIDTH + " bit/s)");
