@@ -115,6 +115,11 @@ public final class Netisr implements AutoCloseable {
         return reserveDrops.sum();
     }
 
+    /** Packets not queued because their queue was full (the reserve's drops not counted). */
+    public long queueFullDropsTotal() {
+        return dropped.sum() - reserveDrops.sum();
+    }
+
     static int flowHash(Packet p) {
         if (p.length() < 20) {
             return 0;

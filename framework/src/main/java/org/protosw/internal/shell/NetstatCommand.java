@@ -190,7 +190,7 @@ public final class NetstatCommand extends NetCommand {
         if (proto == null || proto.equals("ip")) {
             java.util.Map<String, Long> ip = new java.util.LinkedHashMap<>(v.ip().ipStatistics());
             // the input workers' queues come before ip_input, as FreeBSD's netisr does (netstat -Q)
-            ip.put("packets dropped for a full input queue", v.netisr().droppedTotal() - v.netisr().reserveDropsTotal());
+            ip.put("packets dropped for a full input queue", v.netisr().queueFullDropsTotal());
             ip.put("SYNs and fragments dropped to keep the input queue's reserve (net.isr.reserve)",
                     v.netisr().reserveDropsTotal());
             section(sb, "ip", ip);

@@ -1,6 +1,5 @@
 package org.protosw.internal.socket;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -10,7 +9,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.protosw.socket.Errno;
 import org.protosw.socket.SockAddr;
 import org.protosw.socket.SockOpt;
-import org.protosw.socket.SocketConstants;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.Callout;
 import org.protosw.spi.Packet;
@@ -18,7 +16,6 @@ import org.protosw.spi.Pcb;
 import org.protosw.spi.ProtoContext;
 import org.protosw.spi.ProtoSocket;
 import org.protosw.spi.ProtoSw;
-import org.protosw.spi.ProtoSwEntry;
 import org.protosw.spi.Protocol;
 
 /**
@@ -55,14 +52,9 @@ public final class MisbehavingProto implements ProtoSw {
         this.proto = proto;
     }
 
+    /** The properties of a datagram protocol, as TestDgramProto registers with. */
     public static Map<String, Object> props(String name, int protocol) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put(ProtoSwEntry.DOMAIN, SocketConstants.AF_INET);
-        m.put(ProtoSwEntry.TYPE, SocketConstants.SOCK_DGRAM);
-        m.put(ProtoSwEntry.PROTOCOL, protocol);
-        m.put(ProtoSwEntry.NAME, name);
-        m.put(ProtoSwEntry.FLAGS, new String[] {ProtoSwEntry.PR_ATOMIC, ProtoSwEntry.PR_ADDR});
-        return m;
+        return TestDgramProto.props(name, protocol);
     }
 
     @Override

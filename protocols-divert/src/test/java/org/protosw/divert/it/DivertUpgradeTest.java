@@ -270,60 +270,12 @@ class DivertUpgradeTest {
         });
     }
 
-    /** A divert whose import refuses every snapshot, as a build that cannot read version 1 would. */
-    private static final class Refusing implements ProtoSw, StateTransfer {
-        private final DivertProtoSw divert;
+    /** The real divert behind a revision a test changes in one place. */
+    private static class Forwarding implements ProtoSw, StateTransfer {
+        final DivertProtoSw divert;
 
-        Refusing(DivertRules rules) {
+        Forwarding(DivertRules rules) {
             divert = new DivertProtoSw(rules);
-        }
-
-        @Override
-        public Protocol init(ProtoContext ctx) throws SocketException {
-            return divert.init(ctx);
-        }
-
-        @Override
-        public String snapshotFormat() {
-            return divert.snapshotFormat();
-        }
-
-        @Override
-        public int snapshotVersion() {
-            return 2;
-        }
-
-        @Override
-        public Snapshot exportPcb(Protocol p, Pcb pcb) throws SocketException {
-            return divert.exportPcb(p, pcb);
-        }
-
-        @Override
-        public Snapshot exportProtocol(Protocol p) throws SocketException {
-            return divert.exportProtocol(p);
-        }
-
-        @Override
-        public void importProtocol(Protocol p, Snapshot state) throws SocketException {
-            throw new SocketException(Errno.EPROTONOSUPPORT, "this revision reads no divert snapshot of version " + state.version());
-        }
-
-        @Override
-        public Pcb importPcb(Protocol p, ProtoSocket so, Snapshot state) throws SocketException {
-            return divert.importPcb(p, so, state);
-        }
-    }
-
-    /** The real divert, handed a pcb snapshot with one value replaced. */
-    private static final class Tampering implements ProtoSw, StateTransfer {
-        private final DivertProtoSw divert;
-        private final String key;
-        private final Object value;
-
-        Tampering(DivertRules rules, String key, Object value) {
-            divert = new DivertProtoSw(rules);
-            this.key = key;
-            this.value = value;
         }
 
         @Override
@@ -358,9 +310,43 @@ class DivertUpgradeTest {
 
         @Override
         public Pcb importPcb(Protocol p, ProtoSocket so, Snapshot state) throws SocketException {
+            return divert.importPcb(p, so, state);
+        }
+    }
+
+    /** A divert whose import refuses every snapshot, as a build that cannot read version 1 would. */
+    private static final class Refusing extends Forwarding {
+        Refusing(DivertRules rules) {
+            super(rules);
+        }
+
+        @Override
+        public int snapshotVersion() {
+            return 2;
+        }
+
+        @Override
+        public void importProtocol(Protocol p, Snapshot state) throws SocketException {
+            throw new SocketException(Errno.EPROTONOSUPPORT, "this revision reads no divert snapshot of version " + state.version());
+        }
+    }
+
+    /** The real divert, handed a pcb snapshot with one value replaced. */
+    private static final class Tampering extends Forwarding {
+        private final String key;
+        private final Object value;
+
+        Tampering(DivertRules rules, String key, Object value) {
+            super(rules);
+            this.key = key;
+            this.value = value;
+        }
+
+        @Override
+        public Pcb importPcb(Protocol p, ProtoSocket so, Snapshot state) throws SocketException {
             Map<String, Object> m = new LinkedHashMap<>(state.state());
             m.put(key, value);
-            return divert.importPcb(p, so, new Snapshot(state.format(), state.version(), m));
+            return super.importPcb(p, so, new Snapshot(state.format(), state.version(), m));
         }
     }
 }
