@@ -5,7 +5,7 @@ import java.util.List;
 
 /** One benchmark, measured on both stacks. */
 interface BenchCase {
-    List<String> NAMES = List.of("udp-rate", "socket-churn", "tcp-bulk", "tcp-bulk-1m", "tcp-rr", "tcp-connect",
+    List<String> NAMES = List.of("udp-rate", "socket-churn", "tcp-bulk", "tcp-bulk-1m", "tcp-rr", "tcp-connect", "tcp-idle-memory",
             "ping-rtt", "ping-rtt-epair", "ping-rtt-idle", "ib-rc-rate", "ib-sdp-bulk", "tcp-syn-flood",
             "ip-frag-flood", "udp-flood", "tcp-upgrade-pause");
 
@@ -42,6 +42,7 @@ interface BenchCase {
             case "tcp-bulk-1m" -> new TcpBulk(1 << 20);
             case "tcp-rr" -> new TcpRr();
             case "tcp-connect" -> new TcpConnect();
+            case "tcp-idle-memory" -> new TcpIdleMemory();
             case "ping-rtt" -> new PingRtt("lo0", 10);
             case "ping-rtt-epair" -> new PingRtt("epair", 10);
             case "ping-rtt-idle" -> new PingRtt("lo0", 1000);

@@ -23,10 +23,18 @@ final class TcpBulk implements BenchCase {
     private static final int WRITE = 64 * 1024;
     private static final double GBIT = 8 / 1e9;
     private static final String FORMAT = "%,.2f Gbit/s received";
+    private double protoswAlloc = Double.NaN;
+    private double kernelAlloc = Double.NaN;
 
     @Override
     public String unit() {
         return "Gbit/s received (64 KiB writes, " + (buffers == 0 ? "default buffers)" : "SO_SNDBUF/SO_RCVBUF " + (buffers >> 10) + " KiB)");
+    }
+
+    @Override
+    public String detail() {
+        return String.format(java.util.Locale.ROOT, "heap allocated per MiB received (all threads): protosw %,.0f B, kernel (NIO) %,.0f B",
+                protoswAlloc * (1 << 20), kernelAlloc * (1 << 20));
     }
 
     @Override
@@ -55,6 +63,7 @@ final class TcpBulk implements BenchCase {
                 }
             });
             double r = w.measure(seconds, progress, received::get, GBIT, FORMAT);
+            protoswAlloc = w.allocatedPerCount();
             w.stop(p::close);
             return r;
         }
@@ -86,6 +95,7 @@ final class TcpBulk implements BenchCase {
                 }
             });
             double r = w.measure(seconds, progress, received::get, GBIT, FORMAT);
+            kernelAlloc = w.allocatedPerCount();
             w.stop(p::close);
             return r;
         }

@@ -16,10 +16,17 @@ import org.protosw.socket.SocketException;
  */
 final class TcpRr implements BenchCase {
     private static final String FORMAT = "%,.0f round trips/s";
+    private double protoswAlloc = Double.NaN;
+    private double kernelAlloc = Double.NaN;
 
     @Override
     public String unit() {
         return "1-byte round trips/s (TCP_NODELAY)";
+    }
+
+    @Override
+    public String detail() {
+        return String.format(java.util.Locale.ROOT, "heap allocated per round trip (all threads): protosw %,.0f B, kernel (NIO) %,.0f B", protoswAlloc, kernelAlloc);
     }
 
     @Override
@@ -51,6 +58,7 @@ final class TcpRr implements BenchCase {
                 }
             });
             double r = w.measure(seconds, progress, trips::get, 1, FORMAT);
+            protoswAlloc = w.allocatedPerCount();
             w.stop(p::close);
             return r;
         }
@@ -94,6 +102,7 @@ final class TcpRr implements BenchCase {
                 }
             });
             double r = w.measure(seconds, progress, trips::get, 1, FORMAT);
+            kernelAlloc = w.allocatedPerCount();
             w.stop(p::close);
             return r;
         }

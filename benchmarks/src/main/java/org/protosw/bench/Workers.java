@@ -27,6 +27,7 @@ final class Workers {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final List<Thread> threads = new ArrayList<>();
+    private double allocatedPerCount = Double.NaN;
 
     boolean running() {
         return !stop.get();
@@ -53,6 +54,7 @@ final class Workers {
     double measure(double seconds, PrintStream progress, LongSupplier count, double scale, String format) throws Exception {
         Thread.sleep(WARMUP_NS / 1_000_000);
         check();
+        long allocated = allocatedBytes();
         long start = System.nanoTime();
         long first = count.getAsLong();
         long end = start + (long) (seconds * 1e9);
@@ -70,7 +72,22 @@ final class Workers {
             last = c;
             lastT = now;
         }
+        allocatedPerCount = (allocatedBytes() - allocated) / (double) Math.max(1, last - first);
         return scale * (last - first) / ((lastT - start) / 1e9);
+    }
+
+    /**
+     * Heap bytes every thread of the JVM allocated during the measured time (the stack's
+     * workers and timers as well as these threads, and this meter's own lines), per unit
+     * of the count {@link #measure} was given: what the path allocates per round trip or
+     * per byte moved.
+     */
+    double allocatedPerCount() {
+        return allocatedPerCount;
+    }
+
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
     }
 
     /** Stops the workers; {@code unblock} closes what they may wait on. Rethrows a worker's failure. */

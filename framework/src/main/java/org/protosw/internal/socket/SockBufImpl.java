@@ -48,10 +48,12 @@ final class SockBufImpl implements SockBuf {
     // the ring, guarded by lock
     private Packet[] pkts = new Packet[INITIAL_SLOTS];
     private int[] used = new int[INITIAL_SLOTS];
-    private SockAddr[] froms = new SockAddr[INITIAL_SLOTS];
-    private String[] ifnames = new String[INITIAL_SLOTS];
+    // a stream's buffer never has a sender's address, an interface name or a record flag:
+    // these three come with the first record that has one (null before)
+    private SockAddr[] froms;
+    private String[] ifnames;
     /** Per record: MSG_EOR when it ends a record (datagrams always do). */
-    private int[] rflags = new int[INITIAL_SLOTS];
+    private int[] rflags;
     private int head;
     private int count;
     private boolean skipToEor;
@@ -250,11 +252,11 @@ final class SockBufImpl implements SockBuf {
     }
 
     SockAddr headFrom() {
-        return froms[head];
+        return froms == null ? null : froms[head];
     }
 
     String headIfname() {
-        return ifnames[head];
+        return ifnames == null ? null : ifnames[head];
     }
 
     /** Queued parts that end a record. Lock held. */
@@ -264,7 +266,7 @@ final class SockBufImpl implements SockBuf {
 
     /** The first record's MSG_EOR bit. Lock held, {@link #entries()} > 0. */
     int headFlags() {
-        return rflags[head];
+        return rflags == null ? 0 : rflags[head];
     }
 
     /**
@@ -417,9 +419,24 @@ final class SockBufImpl implements SockBuf {
         int slot = (head + count) & (pkts.length - 1);
         pkts[slot] = p;
         used[slot] = 0;
-        froms[slot] = from;
-        ifnames[slot] = ifname;
-        rflags[slot] = flags;
+        if (from != null || froms != null) {
+            if (froms == null) {
+                froms = new SockAddr[pkts.length];
+            }
+            froms[slot] = from;
+        }
+        if (ifname != null || ifnames != null) {
+            if (ifnames == null) {
+                ifnames = new String[pkts.length];
+            }
+            ifnames[slot] = ifname;
+        }
+        if (flags != 0 || rflags != null) {
+            if (rflags == null) {
+                rflags = new int[pkts.length];
+            }
+            rflags[slot] = flags;
+        }
         if ((flags & SocketConstants.MSG_EOR) != 0) {
             eors++;
         }
@@ -443,30 +460,42 @@ final class SockBufImpl implements SockBuf {
     }
 
     private void clear(int slot) {
-        if ((rflags[slot] & SocketConstants.MSG_EOR) != 0 && pkts[slot] != null) {
-            eors--;
+        if (rflags != null) {
+            if ((rflags[slot] & SocketConstants.MSG_EOR) != 0 && pkts[slot] != null) {
+                eors--;
+            }
+            rflags[slot] = 0;
         }
         pkts[slot] = null;
-        froms[slot] = null;
-        ifnames[slot] = null;
+        if (froms != null) {
+            froms[slot] = null;
+        }
+        if (ifnames != null) {
+            ifnames[slot] = null;
+        }
         used[slot] = 0;
-        rflags[slot] = 0;
     }
 
     private void grow() {
         int n = pkts.length;
         Packet[] np = new Packet[n * 2];
         int[] nu = new int[n * 2];
-        SockAddr[] nf = new SockAddr[n * 2];
-        String[] ni = new String[n * 2];
-        int[] nr = new int[n * 2];
+        SockAddr[] nf = froms == null ? null : new SockAddr[n * 2];
+        String[] ni = ifnames == null ? null : new String[n * 2];
+        int[] nr = rflags == null ? null : new int[n * 2];
         for (int i = 0; i < count; i++) {
             int slot = (head + i) & (n - 1);
             np[i] = pkts[slot];
             nu[i] = used[slot];
-            nf[i] = froms[slot];
-            ni[i] = ifnames[slot];
-            nr[i] = rflags[slot];
+            if (nf != null) {
+                nf[i] = froms[slot];
+            }
+            if (ni != null) {
+                ni[i] = ifnames[slot];
+            }
+            if (nr != null) {
+                nr[i] = rflags[slot];
+            }
         }
         pkts = np;
         used = nu;

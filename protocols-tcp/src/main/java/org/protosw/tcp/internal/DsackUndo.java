@@ -16,8 +16,10 @@ package org.protosw.tcp.internal;
 final class DsackUndo {
     private static final int MAX_RANGES = 16;
 
-    private final int[] left = new int[MAX_RANGES];
-    private final int[] right = new int[MAX_RANGES];
+    private static final int[] NONE = {};
+    /** Grown by the first retransmission of an episode, given back when one is forgotten. */
+    private int[] left = NONE;
+    private int[] right = NONE;
     private int count;
     private boolean valid;
     private boolean resent;
@@ -37,6 +39,20 @@ final class DsackUndo {
     void forget() {
         valid = false;
         count = 0;
+        left = NONE;
+        right = NONE;
+    }
+
+    /** Room for one more range; false when the list is as long as it may be. */
+    private boolean room() {
+        if (count == MAX_RANGES) {
+            return false;
+        }
+        if (count == left.length) {
+            left = SackScoreboard.grown(left, MAX_RANGES);
+            right = SackScoreboard.grown(right, MAX_RANGES);
+        }
+        return true;
     }
 
     boolean valid() {
@@ -73,7 +89,7 @@ final class DsackUndo {
         }
         int merged = j - i;
         if (merged == 0) {
-            if (count == MAX_RANGES) {
+            if (!room()) {
                 forget();
                 return;
             }
@@ -106,7 +122,7 @@ final class DsackUndo {
             boolean keepLeft = Seq.lt(left[k], l);
             boolean keepRight = Seq.gt(right[k], r);
             if (keepLeft && keepRight) {
-                if (count == MAX_RANGES) {
+                if (!room()) {
                     forget();
                     return false;
                 }
@@ -144,6 +160,8 @@ final class DsackUndo {
     }
 
     void restore(java.util.Map<String, Object> m) throws org.protosw.socket.SocketException {
+        left = new int[MAX_RANGES];
+        right = new int[MAX_RANGES];
         count = TcpTransfer.takeRanges(m, left, right, "D-SACK undo list");
         valid = TcpTransfer.bool(m, "valid");
         resent = TcpTransfer.bool(m, "resent");

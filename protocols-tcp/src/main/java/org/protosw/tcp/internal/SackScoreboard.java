@@ -13,8 +13,10 @@ final class SackScoreboard {
     /** Blocks kept; beyond this the lowest blocks are merged away (FreeBSD caps holes similarly). */
     private static final int MAX_RANGES = 64;
 
-    private final int[] left = new int[MAX_RANGES];
-    private final int[] right = new int[MAX_RANGES];
+    private static final int[] NONE = {};
+    /** Grown on the first block and given back when the scoreboard empties: most connections never see one. */
+    private int[] left = NONE;
+    private int[] right = NONE;
     private int count;
     /** HighRxt: the highest sequence number retransmitted in this recovery (exclusive end). */
     private int highRxt;
@@ -32,6 +34,17 @@ final class SackScoreboard {
     void clear() {
         count = 0;
         rescueValid = false;
+        release();
+    }
+
+    private void release() {
+        left = NONE;
+        right = NONE;
+    }
+
+    /** {@code a} with room for more ranges, doubling up to {@code max} (shared with {@link DsackUndo}). */
+    static int[] grown(int[] a, int max) {
+        return java.util.Arrays.copyOf(a, Math.min(max, Math.max(4, a.length * 2)));
     }
 
     /** Starts a recovery episode: nothing retransmitted yet. */
@@ -78,6 +91,9 @@ final class SackScoreboard {
                 System.arraycopy(right, 1, right, 0, count - 1);
                 count--;
                 i--;
+            } else if (count == left.length) {
+                left = grown(left, MAX_RANGES);
+                right = grown(right, MAX_RANGES);
             }
             System.arraycopy(left, i, left, i + 1, count - i);
             System.arraycopy(right, i, right, i + 1, count - i);
@@ -101,6 +117,9 @@ final class SackScoreboard {
             System.arraycopy(left, k, left, 0, count - k);
             System.arraycopy(right, k, right, 0, count - k);
             count -= k;
+            if (count == 0) {
+                release();
+            }
         }
         if (count > 0 && Seq.lt(left[0], una)) {
             left[0] = una;
@@ -232,7 +251,12 @@ final class SackScoreboard {
     }
 
     void restore(java.util.Map<String, Object> m) throws org.protosw.socket.SocketException {
+        left = new int[MAX_RANGES];
+        right = new int[MAX_RANGES];
         count = TcpTransfer.takeRanges(m, left, right, "SACK scoreboard");
+        if (count == 0) {
+            release();
+        }
         highRxt = TcpTransfer.integer(m, "highRxt");
         rescueRxt = TcpTransfer.integer(m, "rescueRxt");
         rescueValid = TcpTransfer.bool(m, "rescueValid");

@@ -19,6 +19,7 @@ import org.protosw.wire.TcpOptions;
  * {@link SynCache} sends, and the answers of a connection in TIME_WAIT.
  */
 final class TcpOutput {
+    private static final byte[] NO_BYTES = {};
     /** {@code struct tcpopt}'s {@code to_flags}: which options {@link #tcpAddoptions} writes. */
     static final int TOF_MSS = 1;
     static final int TOF_SCALE = 1 << 1;
@@ -447,6 +448,9 @@ final class TcpOutput {
         } else {
             th.fillChecksum(tp.laddr, tp.faddr);
         }
+        // the view must not keep the packet's buffer alive once it has left (an idle
+        // connection would hold its last segment)
+        tp.oth.wrap(NO_BYTES, 0, 0);
 
         // bookkeeping before the packet leaves (a loopback peer may answer at once)
         boolean rexmit = Seq.lt(tp.sndNxt, tp.sndMax);
