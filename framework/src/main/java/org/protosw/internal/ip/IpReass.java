@@ -121,14 +121,13 @@ public final class IpReass {
                 return null;
             }
             if (q == null) {
-                if (queues.get() >= limit) {
+                if (!reserveQueue(limit)) {
                     // 0 turns reassembly off; or the room made above was taken meanwhile
                     fragDropped.increment();
                     return null;
                 }
                 q = new Queue(src, dst, id, proto, clock.getAsLong() + TimeUnit.SECONDS.toNanos(fragTtl.get()));
                 bucket.queues.add(q);
-                queues.incrementAndGet();
             }
             if (q.frags >= maxFragsPerPacket.getInt()) {
                 fragDropped.increment();
@@ -193,6 +192,22 @@ public final class IpReass {
                 }
             }
         }
+    }
+
+    /**
+     * Counts one more queue if that stays within {@code limit}. Workers add queues under
+     * different buckets' locks: a check and a later increment let two of them pass the
+     * limit together (the fragment flood held 1,025 queues of 1,024).
+     */
+    private boolean reserveQueue(int limit) {
+        int n;
+        do {
+            n = queues.get();
+            if (n >= limit) {
+                return false;
+            }
+        } while (!queues.compareAndSet(n, n + 1));
+        return true;
     }
 
     /** Drops the bucket's oldest queue, if it has one (its lock held). */

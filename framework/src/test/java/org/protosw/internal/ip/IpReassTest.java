@@ -249,6 +249,46 @@ class IpReassTest {
         assertThat(dropped).isEqualTo(reass.reused.sum());
     }
 
+    /**
+     * Input workers add queues under different buckets' locks: the limit must hold across
+     * them. Four threads flood first fragments (distinct ids, so distinct buckets) against a
+     * small limit and look at the count after every fragment; with a check and a later
+     * increment two of them passed the limit together (the fragment flood bench saw 1,025
+     * queues of 1,024).
+     */
+    @Test
+    void concurrentWorkersNeverHoldMoreQueuesThanTheLimit() throws Exception {
+        sysctl.find("net.inet.ip.maxfragpackets").set(4);
+        int threads = 4;
+        int perThread = 20_000;
+        List<Packet> firsts = new ArrayList<>();
+        for (int i = 0; i < threads * perThread; i++) {
+            firsts.add(fragments(1 + i % 65_000, 64, 48).get(0));
+        }
+        AtomicLong highest = new AtomicLong();
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int from = t * perThread;
+            ts.add(Thread.ofPlatform().start(() -> {
+                try {
+                    start.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                for (int i = from; i < from + perThread; i++) {
+                    reass.input(firsts.get(i).copy(), 20);
+                    highest.accumulateAndGet(reass.queueCount(), Math::max);
+                }
+            }));
+        }
+        for (Thread t : ts) {
+            t.join(60_000);
+        }
+        assertThat(highest.get()).as("queues held at once, limit 4").isLessThanOrEqualTo(4);
+        assertThat(count("fragments")).isEqualTo((long) threads * perThread);
+    }
+
     @Test
     void fragmentsPerPacketLimitDropsTheQueue() {
         sysctl.find("net.inet.ip.maxfragsperpacket").set(3);
