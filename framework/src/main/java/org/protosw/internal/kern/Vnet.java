@@ -69,7 +69,11 @@ public final class Vnet implements NetStack, VnetHooks {
         this.upgradeHoldq = sysctl.register("net.protosw.upgrade_holdq", 1024, 0, 1 << 20,
                 "inbound packets held per protocol number while the protocol is upgraded (more are dropped and counted)");
         this.netisr = new Netisr(name, threads, qlimit, ip::input);
-        org.protosw.spi.Tunable reserve = sysctl.register("net.isr.reserve", 25, 0, 90,
+        // 90: SYNs and fragments queue only while a queue holds under a tenth of its limit
+        // (1,024 of the default 10,240, about Linux's netdev_max_backlog of 1,000), so a
+        // flood of them adds at most that much queueing in front of a connection's segment;
+        // at 25 the 7,680 SYNs ahead of each segment halved even a light paced load
+        org.protosw.spi.Tunable reserve = sysctl.register("net.isr.reserve", 90, 0, 90,
                 "percent of each input queue kept for packets of established flows: a TCP SYN or an IP fragment"
                         + " arriving when its queue is that close to full is dropped (counted), so floods of them"
                         + " do not crowd out connections' segments (0: off)",
