@@ -309,7 +309,13 @@ final class ScriptParser {
             if (ab.length != 2) {
                 throw new NumberFormatException(block);
             }
-            return new ScriptSegment.Option("sack", unsigned(ab[0]), unsigned(ab[1]));
+            long left = unsigned(ab[0]);
+            long right = unsigned(ab[1]);
+            // found by .ci/fuzz: ten digits passed, so an edge over 2^32-1 reached the header
+            if (left > MAX_U32 || right > MAX_U32) {
+                throw new NumberFormatException(block);
+            }
+            return new ScriptSegment.Option("sack", left, right);
         } catch (NumberFormatException e) {
             throw fail(line, "bad SACK block '" + shown(block) + "' (accepted: LEFT:RIGHT, numbers 0 to 2^32-1)");
         }
