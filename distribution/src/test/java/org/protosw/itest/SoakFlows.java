@@ -225,11 +225,20 @@ final class SoakFlows implements AutoCloseable {
         if (got.remaining() != length) {
             throw new AssertionError(flow + ": exchange " + n + " came back with " + got.remaining() + " bytes, sent " + length);
         }
+        int at = firstDifference(got, n, length);
+        if (at >= 0) {
+            throw new AssertionError(flow + ": exchange " + n + " differs at byte " + at);
+        }
+    }
+
+    /** The first of {@code length} bytes of {@code got} that is not exchange {@code n}'s, or -1. */
+    private static int firstDifference(ByteBuffer got, long n, int length) {
         for (int i = 0; i < length; i++) {
             if (got.get(i) != (byte) (n * 31 + i)) {
-                throw new AssertionError(flow + ": exchange " + n + " differs at byte " + i);
+                return i;
             }
         }
+        return -1;
     }
 
     /** A datagram to a socket of our own on lo0 and back: UDP's send, input and receive buffer. */
@@ -259,7 +268,7 @@ final class SoakFlows implements AutoCloseable {
         @Override
         boolean exchange() throws SocketException {
             long n = exchanges.get();
-            int length = 64 + (int) (n % 128);
+            int length = datagramLength(n);
             fill(out, n, length);
             tx.send(out);
             in.clear();
@@ -279,19 +288,16 @@ final class SoakFlows implements AutoCloseable {
         /** Whether {@code got} is exactly the datagram of one of the few exchanges before {@code n}. */
         private boolean late(ByteBuffer got, long n) {
             for (long m = n - 1; m >= Math.max(0, n - 4); m--) {
-                int length = 64 + (int) (m % 128);
-                if (got.position() != length) {
-                    continue;
-                }
-                boolean same = true;
-                for (int i = 0; i < length && same; i++) {
-                    same = got.get(i) == (byte) (m * 31 + i);
-                }
-                if (same) {
+                if (got.position() == datagramLength(m) && firstDifference(got, m, datagramLength(m)) < 0) {
                     return true;
                 }
             }
             return false;
+        }
+
+        /** Exchange {@code n}'s datagram length: 64 to 191 bytes, so a stale one often differs in length too. */
+        private static int datagramLength(long n) {
+            return 64 + (int) (n % 128);
         }
 
         @Override

@@ -420,21 +420,15 @@ final class SockBufImpl implements SockBuf {
         pkts[slot] = p;
         used[slot] = 0;
         if (from != null || froms != null) {
-            if (froms == null) {
-                froms = new SockAddr[pkts.length];
-            }
+            froms = froms != null ? froms : new SockAddr[pkts.length];
             froms[slot] = from;
         }
         if (ifname != null || ifnames != null) {
-            if (ifnames == null) {
-                ifnames = new String[pkts.length];
-            }
+            ifnames = ifnames != null ? ifnames : new String[pkts.length];
             ifnames[slot] = ifname;
         }
         if (flags != 0 || rflags != null) {
-            if (rflags == null) {
-                rflags = new int[pkts.length];
-            }
+            rflags = rflags != null ? rflags : new int[pkts.length];
             rflags[slot] = flags;
         }
         if ((flags & SocketConstants.MSG_EOR) != 0) {
@@ -477,31 +471,21 @@ final class SockBufImpl implements SockBuf {
     }
 
     private void grow() {
-        int n = pkts.length;
-        Packet[] np = new Packet[n * 2];
-        int[] nu = new int[n * 2];
-        SockAddr[] nf = froms == null ? null : new SockAddr[n * 2];
-        String[] ni = ifnames == null ? null : new String[n * 2];
-        int[] nr = rflags == null ? null : new int[n * 2];
-        for (int i = 0; i < count; i++) {
-            int slot = (head + i) & (n - 1);
-            np[i] = pkts[slot];
-            nu[i] = used[slot];
-            if (nf != null) {
-                nf[i] = froms[slot];
-            }
-            if (ni != null) {
-                ni[i] = ifnames[slot];
-            }
-            if (nr != null) {
-                nr[i] = rflags[slot];
-            }
-        }
-        pkts = np;
-        used = nu;
-        froms = nf;
-        ifnames = ni;
-        rflags = nr;
+        int old = pkts.length;
+        int n = old * 2;
+        pkts = unrolled(pkts, old, new Packet[n]);
+        used = unrolled(used, old, new int[n]);
+        froms = froms == null ? null : unrolled(froms, old, new SockAddr[n]);
+        ifnames = ifnames == null ? null : unrolled(ifnames, old, new String[n]);
+        rflags = rflags == null ? null : unrolled(rflags, old, new int[n]);
         head = 0;
+    }
+
+    /** The ring's {@code count} slots of {@code src} (length {@code len}) from {@code head} on, copied to the start of {@code dst}. */
+    private <A> A unrolled(A src, int len, A dst) {
+        int first = Math.min(count, len - head);
+        System.arraycopy(src, head, dst, 0, first);
+        System.arraycopy(src, 0, dst, first, count - first);
+        return dst;
     }
 }
