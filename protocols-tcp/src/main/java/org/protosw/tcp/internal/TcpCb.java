@@ -207,6 +207,10 @@ final class TcpCb implements Pcb, CcVars, TcpTraceState {
     long sackBlocksSeen;
     final SackScoreboard sackBoard = new SackScoreboard();
     final DsackUndo dsackUndo = new DsackUndo();
+    /** RACK-TLP's state (RFC 8985), or null: the peer has no SACK, or RACK was off at the handshake. */
+    TcpRack rack;
+    /** What {@link #rexmtTimer} is armed for: the retransmission or persist timeout, RACK's reordering timer or a loss probe. */
+    byte lossTimer;
     /** The ACK being processed carried a D-SACK and no other SACK information. */
     boolean dsackOnlyAck;
     final int[] holeOut = new int[2];
@@ -538,7 +542,12 @@ final class TcpCb implements Pcb, CcVars, TcpTraceState {
     }
 
     int tsNow() {
-        return (int) (System.nanoTime() / 1_000_000) + tsOffset;
+        return tsAt(System.nanoTime());
+    }
+
+    /** The timestamp clock (RFC 7323 TSval, milliseconds) at {@code nanos}, a {@link System#nanoTime()} reading. */
+    int tsAt(long nanos) {
+        return (int) (nanos / 1_000_000) + tsOffset;
     }
 
     long rcvSpace() {

@@ -121,6 +121,9 @@ final class TcpCbTransfer {
         m.put("sack", tp.sackBoard.exportState());
         m.put("dsackUndo", tp.dsackUndo.exportState());
         m.put("cc", exportCc(tp));
+        if (tp.rack != null) {
+            m.put("rack", tp.rack.exportState(tp));
+        }
         return m;
     }
 
@@ -169,6 +172,10 @@ final class TcpCbTransfer {
         }
         // after the reset: arming the retransmission timer is what clears persist mode elsewhere
         tp.persistMode = TcpTransfer.bool(m, "persistMode");
+        // an export from a revision without RACK leaves the connection without it
+        if (m.get("rack") != null) {
+            tp.rack = TcpRack.restore(tp, TcpTransfer.map(m, "rack"));
+        }
         long delack = TcpTransfer.longValue(timers, "delack");
         if (delack >= 0) {
             tp.delackDeadline = System.nanoTime() + delack * 1000;

@@ -376,6 +376,7 @@ final class TcpInput {
         tp.stats.connects.increment();
         tp.roundEnd = tp.sndMax;
         tp.cc.connInit(tp);
+        TcpRack.established(tp);
         TcpTimer.armKeep(tp, tp.keepIdle());
         if ((tp.flags & F_NEEDFIN) != 0) {
             tp.flags &= ~F_NEEDFIN;
@@ -555,6 +556,8 @@ final class TcpInput {
         }
 
         tp.rttThisAck = -1;
+        int unaBefore = tp.sndUna;
+        boolean recoveringBefore = (tp.flags & (F_FASTRECOVERY | F_CONGRECOVERY)) != 0;
         if (Seq.leq(s.ack, tp.sndUna) && !synAcked) {
             // RFC 6675 §2: with SACK, a duplicate ACK is one that tells of new data held; a
             // D-SACK alone reports a segment that arrived twice, nothing left the network
@@ -569,6 +572,9 @@ final class TcpInput {
             if (tp.state == TcpState.CLOSED) {
                 return HANDLED;
             }
+        }
+        if (tp.rack != null) {
+            TcpRack.onAck(tp, s, unaBefore, recoveringBefore);
         }
 
         // window update (RFC 9293 §3.10.7.4, SND.WL1/WL2)
@@ -682,7 +688,8 @@ final class TcpInput {
             acked--;
         }
         boolean partial = false;
-        if ((tp.flags & F_FASTRECOVERY) != 0) {
+        boolean wasFast = (tp.flags & F_FASTRECOVERY) != 0;
+        if (wasFast) {
             if (Seq.lt(s.ack, tp.recover)) {
                 partial = true;
             } else {
@@ -693,7 +700,9 @@ final class TcpInput {
             tp.flags &= ~F_CONGRECOVERY;
         }
         undoSpuriousRto(tp, s);
-        boolean exitedFast = !partial && tp.dupacks >= 3 && (tp.flags & F_FASTRECOVERY) == 0 && (tp.flags & F_RECOVER_VALID) != 0
+        // the episode this ACK ends, not the duplicates: a SACK recovery may begin before the
+        // third (the scoreboard, RACK), and with RACK three may come with no recovery at all
+        boolean exitedFast = !partial && wasFast && (tp.flags & F_FASTRECOVERY) == 0 && (tp.flags & F_RECOVER_VALID) != 0
                 && Seq.geq(s.ack, tp.recover);
         tp.dupacks = 0;
 
@@ -749,7 +758,8 @@ final class TcpInput {
 
         if (tp.sndUna == tp.sndMax) {
             TcpTimer.stopRexmt(tp);
-        } else if (!tp.persistMode) {
+        } else if (!tp.persistMode && tp.rack == null) {
+            // with RACK, TcpRack.onAck chooses between the loss probe and the timeout
             TcpTimer.armRexmt(tp);
         }
         if (dataAcked > 0 && tp.socketAlive()) {

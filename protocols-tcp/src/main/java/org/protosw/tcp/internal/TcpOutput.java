@@ -86,7 +86,13 @@ final class TcpOutput {
             resendingAroundSacks = Seq.lt(tp.sndNxt, tp.sndMax);
         }
         int off = tp.sndNxt - tp.sndUna;
-        long sendwin = Math.min(tp.sndWnd, tp.cwnd);
+        long cwnd = tp.cwnd;
+        if (tp.rack != null) {
+            // what the peer SACKed has left the network (RFC 6675's pipe, Linux's in-flight):
+            // a segment held back by reordering does not stop the flow behind it
+            cwnd += tp.rack.map.sackedBytes();
+        }
+        long sendwin = Math.min(tp.sndWnd, cwnd);
         int avail = (tp.snd == null || synState) ? 0 : tp.snd.cc();
         int thflags = switch (tp.state) {
             case SYN_SENT -> TcpHeader.SYN;
@@ -211,7 +217,10 @@ final class TcpOutput {
      */
     private static void sackRecoveryOutput(TcpCb tp) {
         assert tp.lockHeld();
-        int avail = tp.snd == null ? 0 : tp.snd.cc();
+        if (tp.rack != null) {
+            rackRecoveryOutput(tp);
+            return;
+        }
         for (int guard = 0; guard < 1024; guard++) {
             long pipe = tp.sackBoard.pipe(tp.sndUna, tp.sndMax, tp.maxseg);
             if (tp.cwnd - pipe < tp.maxseg) {
@@ -223,19 +232,7 @@ final class TcpOutput {
                 }
                 continue;
             }
-            int off = tp.sndMax - tp.sndUna;
-            if (off < avail && tp.sndWnd > off) {
-                int onxt = tp.sndNxt;
-                tp.sndNxt = tp.sndMax;
-                int len = (int) Math.min(Math.min(avail - off, tp.sndWnd - off), Math.max(1, effectiveMss(tp) - optionsLength(tp, TcpHeader.ACK)));
-                int thflags = TcpHeader.ACK;
-                if (tp.state.finQueued() && off + len == avail) {
-                    thflags |= TcpHeader.FIN;
-                }
-                transmit(tp, thflags, len, off);
-                if (Seq.gt(onxt, tp.sndNxt)) {
-                    tp.sndNxt = onxt;
-                }
+            if (sendNewSegment(tp)) {
                 continue;
             }
             if (tp.sackBoard.nextHole(tp.sndUna, tp.maxseg, false, tp.holeOut)) {
@@ -251,21 +248,60 @@ final class TcpOutput {
         }
     }
 
-    /** Retransmits up to one segment of the unSACKed range [from, end); false when it holds no data. */
-    static boolean sackSend(TcpCb tp, int from, int end, boolean advanceHighRxt) {
+    /**
+     * Recovery with RACK: while cwnd - pipe leaves room for a segment, what RACK deemed lost,
+     * then new data. No rescue retransmission: a lost tail is the loss probe's to find.
+     */
+    private static void rackRecoveryOutput(TcpCb tp) {
+        assert tp.lockHeld();
+        TcpRack rack = tp.rack;
+        int from = 0;
+        for (int guard = 0; guard < 1024; guard++) {
+            if (tp.cwnd - rack.pipe(tp) < tp.maxseg) {
+                return;
+            }
+            int i = rack.firstLost(from);
+            if (i >= 0) {
+                if (!sackSend(tp, rack.map.start(i), rack.map.end(i), true)) {
+                    return;
+                }
+                from = i;
+                continue;
+            }
+            if (!sendNewSegment(tp)) {
+                return;
+            }
+        }
+    }
+
+    /** One segment of data never sent, if the peer's window has room; false when it has not or there is none. */
+    static boolean sendNewSegment(TcpCb tp) {
         assert tp.lockHeld();
         int avail = tp.snd == null ? 0 : tp.snd.cc();
-        int off = from - tp.sndUna;
-        int len = Math.min(end - from, avail - off);
-        len = Math.min(len, Math.max(1, effectiveMss(tp) - optionsLength(tp, TcpHeader.ACK)));
-        if (len <= 0) {
+        int off = tp.sndMax - tp.sndUna;
+        if (off >= avail || tp.sndWnd <= off) {
             return false;
         }
         int onxt = tp.sndNxt;
-        tp.sndNxt = from;
-        transmit(tp, TcpHeader.ACK, len, off);
+        tp.sndNxt = tp.sndMax;
+        int len = (int) Math.min(Math.min(avail - off, tp.sndWnd - off), Math.max(1, effectiveMss(tp) - optionsLength(tp, TcpHeader.ACK)));
+        int thflags = TcpHeader.ACK;
+        if (tp.state.finQueued() && off + len == avail) {
+            thflags |= TcpHeader.FIN;
+        }
+        transmit(tp, thflags, len, off);
         if (Seq.gt(onxt, tp.sndNxt)) {
             tp.sndNxt = onxt;
+        }
+        return true;
+    }
+
+    /** Retransmits up to one segment of the unSACKed range [from, end); false when it holds no data. */
+    static boolean sackSend(TcpCb tp, int from, int end, boolean advanceHighRxt) {
+        assert tp.lockHeld();
+        int len = resendLength(tp, from, end);
+        if (!resend(tp, from, end)) {
+            return false;
         }
         tp.stats.sackRexmits.increment();
         tp.stats.sackRexmitBytes.add(len);
@@ -274,6 +310,28 @@ final class TcpOutput {
             tp.sackBoard.retransmitted(from + len);
         }
         return true;
+    }
+
+    /** Sends again up to one segment of [from, end); false when it holds no data. */
+    static boolean resend(TcpCb tp, int from, int end) {
+        assert tp.lockHeld();
+        int len = resendLength(tp, from, end);
+        if (len <= 0) {
+            return false;
+        }
+        int onxt = tp.sndNxt;
+        tp.sndNxt = from;
+        transmit(tp, TcpHeader.ACK, len, from - tp.sndUna);
+        if (Seq.gt(onxt, tp.sndNxt)) {
+            tp.sndNxt = onxt;
+        }
+        return true;
+    }
+
+    private static int resendLength(TcpCb tp, int from, int end) {
+        int avail = tp.snd == null ? 0 : tp.snd.cc();
+        int len = Math.min(end - from, avail - (from - tp.sndUna));
+        return Math.min(len, Math.max(1, effectiveMss(tp) - optionsLength(tp, TcpHeader.ACK)));
     }
 
     /**
@@ -405,8 +463,10 @@ final class TcpOutput {
                 }
             }
         }
+        // one clock reading: RACK tells by it which transmission a timestamp echo answers
+        long now = System.nanoTime();
         byte[] ob = tp.optBuf;
-        int optlen = tcpAddoptions(ob, tof, tp.ourMss, tp.requestRcvScale, (tof & TOF_TS) != 0 ? tp.tsNow() : 0, tsEcr,
+        int optlen = tcpAddoptions(ob, tof, tp.ourMss, tp.requestRcvScale, (tof & TOF_TS) != 0 ? tp.tsAt(now) : 0, tsEcr,
                 tp.sackOut, nsack);
         int hlen = TcpHeader.MIN_LENGTH + optlen;
 
@@ -472,6 +532,9 @@ final class TcpOutput {
             tp.stats.sndacks.increment();
         }
         tp.stats.sndtotal.increment();
+        if (len > 0 && tp.rack != null) {
+            tp.rack.sent(seq, seq + len, now);
+        }
         int startSeq = tp.sndNxt;
         if (syn) {
             tp.sndNxt++;
@@ -485,13 +548,17 @@ final class TcpOutput {
             if ((tp.flags & F_RTTING) == 0 && !tp.tsOk()) {
                 tp.flags |= F_RTTING;
                 tp.rtseq = startSeq;
-                tp.rttStart = System.nanoTime();
+                tp.rttStart = now;
                 tp.stats.segstimed.increment();
             }
         }
         if (tp.sndNxt != tp.sndUna && (len > 0 || syn || (thflags & TcpHeader.FIN) != 0)
-                && (tp.rexmtDeadline == 0 || tp.persistMode) && !((tp.flags & F_FORCEDATA) != 0 && tp.sndWnd == 0)) {
-            TcpTimer.armRexmt(tp);
+                && !((tp.flags & F_FORCEDATA) != 0 && tp.sndWnd == 0)) {
+            if (tp.rack != null && len > 0 && !rexmit) {
+                TcpRack.newDataSent(tp);
+            } else if (tp.rexmtDeadline == 0 || tp.persistMode) {
+                TcpTimer.armRexmt(tp);
+            }
         }
         if (win > 0 && Seq.gt(tp.rcvNxt + (int) win, tp.rcvAdv)) {
             tp.rcvAdv = tp.rcvNxt + (int) win;
@@ -505,7 +572,7 @@ final class TcpOutput {
             tp.delackDeadline = 0;
             tp.delackTimer.stop();
         }
-        tp.lastSend = System.nanoTime();
+        tp.lastSend = now;
         TcpTraceHook[] hooks = tp.tcp.trace.hooks;
         if (hooks != null) {
             tp.tcp.trace.call(hooks, TcpTraceHook.Direction.OUT, tp, seq, ack ? tp.rcvNxt : 0, thflags, len, rexmit && len > 0);

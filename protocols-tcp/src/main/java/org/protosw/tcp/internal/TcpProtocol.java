@@ -53,6 +53,15 @@ final class TcpProtocol implements Protocol {
      */
     static final String SYSCTL_DSACK = "net.inet.tcp.sack.dsack";
     static final String SYSCTL_RFC3042 = "net.inet.tcp.rfc3042";
+    /**
+     * Not FreeBSD names: FreeBSD chooses RACK as a whole TCP stack
+     * ({@code net.inet.tcp.functions_default=rack}); Linux has {@code net.ipv4.tcp_recovery}
+     * (bit 1: RACK loss detection) and {@code net.ipv4.tcp_early_retrans} (3: TLP). Here RACK
+     * sits beside the duplicate-ACK counting in the one stack, so it gets a switch, latched
+     * per connection when it is established; TLP's is read at each send.
+     */
+    static final String SYSCTL_RACK = "net.inet.tcp.rack.enable";
+    static final String SYSCTL_RACK_TLP = "net.inet.tcp.rack.tlp";
     static final String SYSCTL_REXMIT_MIN = "net.inet.tcp.rexmit_min";
     static final String SYSCTL_REXMIT_INITIAL = "net.inet.tcp.rexmit_initial";
     static final String SYSCTL_SYN_RETRIES = "net.inet.tcp.syn_retries";
@@ -136,6 +145,8 @@ final class TcpProtocol implements Protocol {
     Tunable sack;
     Tunable dsack;
     Tunable rfc3042;
+    Tunable rackEnable;
+    Tunable rackTlp;
     Tunable rexmitMin;
     Tunable rexmitInitial;
     Tunable synRetries;
@@ -188,6 +199,8 @@ final class TcpProtocol implements Protocol {
             tcp.sack = tcp.tunable(SYSCTL_SACK, 1, 0, 1, "offer and accept SACK (RFC 2018)");
             tcp.dsack = tcp.tunable(SYSCTL_DSACK, 1, 0, 1, "report duplicate segments to the sender in the first SACK block (D-SACK, RFC 2883)");
             tcp.rfc3042 = tcp.tunable(SYSCTL_RFC3042, 1, 0, 1, "limited transmit (RFC 3042): a new segment on each of the first two duplicate ACKs");
+            tcp.rackEnable = tcp.tunable(SYSCTL_RACK, 1, 0, 1, "RACK loss detection (RFC 8985) on connections with SACK: lost is what a later segment's delivery outran by an RTT and the reordering window");
+            tcp.rackTlp = tcp.tunable(SYSCTL_RACK_TLP, 1, 0, 1, "tail loss probes (RFC 8985 TLP) on RACK connections: a segment two RTTs after the last send instead of waiting for the retransmission timer");
             tcp.rexmitMin = tcp.tunable(SYSCTL_REXMIT_MIN, 200, 1, 60_000, "minimum retransmission timeout in ms");
             tcp.rexmitInitial = tcp.tunable(SYSCTL_REXMIT_INITIAL, 1000, 1, 60_000, "retransmission timeout before the first RTT sample, in ms (RFC 6298)");
             tcp.synRetries = tcp.tunable(SYSCTL_SYN_RETRIES, 6, 0, 12, "SYN and SYN-ACK retransmissions before a connection attempt fails");

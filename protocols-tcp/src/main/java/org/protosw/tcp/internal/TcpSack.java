@@ -68,6 +68,9 @@ final class TcpSack {
         assert tp.lockHeld();
         tp.stats.dsackRcvd.increment();
         tp.stats.dsackBytes.add(r - l);
+        if (tp.rack != null) {
+            tp.rack.dsack(tp, l, r);
+        }
         if (tp.dsackUndo.duplicate(l, r)) {
             undoSpuriousFastRetransmit(tp);
         }
@@ -89,10 +92,16 @@ final class TcpSack {
      * RFC 6675 §5: with SACK, a duplicate ACK in recovery only updates the scoreboard (the
      * sending below is clocked by pipe, not by inflating cwnd); outside recovery the third one,
      * or a scoreboard that already shows the first segment lost, starts a recovery episode.
+     * With RACK the duplicates are not counted for loss: {@link TcpRack#onAck} decides by time.
      */
     static void sackDupAck(TcpCb tp) {
         assert tp.lockHeld();
         if ((tp.flags & F_FASTRECOVERY) != 0) {
+            return;
+        }
+        if (tp.rack != null) {
+            // no limited transmit either: the window counts SACKed data out of flight (tcp_output)
+            tp.cc.ackReceived(tp, AckType.DUPACK);
             return;
         }
         if (tp.dupacks < SackScoreboard.DUP_THRESH && !tp.sackBoard.isLost(tp.sndUna, tp.maxseg)) {
@@ -100,9 +109,23 @@ final class TcpSack {
             TcpInput.limitedTransmit(tp);
             return;
         }
-        if ((tp.flags & F_RECOVER_VALID) != 0 && Seq.leq(tp.sndUna, tp.recover)) {
+        // RFC 6675 §5: not while the ACK lies inside the last episode (HighACK <= RecoveryPoint,
+        // the last byte sent then); an ACK of all it sent may start the next one at once
+        if ((tp.flags & F_RECOVER_VALID) != 0 && Seq.lt(tp.sndUna, tp.recover)) {
             return;
         }
+        enterRecovery(tp);
+        // RFC 6675 §5 (4.3): the first segment goes out at once, whatever pipe says
+        int end = tp.sndMax;
+        if (tp.sackBoard.nextHole(tp.sndUna, tp.maxseg, false, tp.holeOut)) {
+            end = tp.holeOut[1];
+        }
+        TcpOutput.sackSend(tp, tp.sndUna, end, true);
+    }
+
+    /** A SACK recovery episode begins (RFC 6675 §5 (4), found by the scoreboard or by RACK): the window is cut once. */
+    static void enterRecovery(TcpCb tp) {
+        assert tp.lockHeld();
         tp.stats.sndrexmitfast.increment();
         tp.stats.recoveryEpisodes.increment();
         tp.stats.sackRecoveryEpisodes.increment();
@@ -113,12 +136,6 @@ final class TcpSack {
         tp.recover = tp.sndMax;
         tp.sackBoard.startRecovery(tp.sndUna);
         TcpTimer.stopRexmt(tp);
-        // RFC 6675 §5 (4.3): the first segment goes out at once, whatever pipe says
-        int end = tp.sndMax;
-        if (tp.sackBoard.nextHole(tp.sndUna, tp.maxseg, false, tp.holeOut)) {
-            end = tp.holeOut[1];
-        }
-        TcpOutput.sackSend(tp, tp.sndUna, end, true);
     }
 
     /**

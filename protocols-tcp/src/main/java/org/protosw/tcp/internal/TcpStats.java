@@ -71,6 +71,11 @@ final class TcpStats {
     final LongAdder rcvbufGrown = new LongAdder();
     final LongAdder sndbufGrown = new LongAdder();
     final LongAdder sackRexmits = new LongAdder();
+    final LongAdder rackLost = new LongAdder();
+    final LongAdder rackReoTimeouts = new LongAdder();
+    final LongAdder rackReoWndGrown = new LongAdder();
+    final LongAdder tlpSent = new LongAdder();
+    final LongAdder tlpRepaired = new LongAdder();
     final LongAdder sackRexmitBytes = new LongAdder();
     final LongAdder keeptimeo = new LongAdder();
     final LongAdder syncacheAdded = new LongAdder();
@@ -164,6 +169,11 @@ final class TcpStats {
         m.put("send buffer autotuning steps", sndbufGrown.sum());
         m.put("segment rexmits in SACK recovery", sackRexmits.sum());
         m.put("byte rexmits in SACK recovery", sackRexmitBytes.sum());
+        m.put("segments deemed lost by RACK", rackLost.sum());
+        m.put("RACK reordering timeouts", rackReoTimeouts.sum());
+        m.put("RACK reordering window widened by D-SACK", rackReoWndGrown.sum());
+        m.put("tail loss probes sent", tlpSent.sum());
+        m.put("tail losses repaired by a probe", tlpRepaired.sum());
         m.put("keepalive timeouts", keeptimeo.sum());
         m.put("syncache entries added", syncacheAdded.sum());
         m.put("syncache retransmitted", syncacheRetransmitted.sum());

@@ -34,6 +34,16 @@ final class TcpTimer {
                 tcpTimerPersist(tp);
                 return;
             }
+            byte kind = tp.lossTimer;
+            tp.lossTimer = TcpRack.TIMER_RTO;
+            if (kind == TcpRack.TIMER_REO && tp.rack != null) {
+                TcpRack.reoTimeout(tp);
+                return;
+            }
+            if (kind == TcpRack.TIMER_TLP && tp.rack != null) {
+                TcpRack.probeTimeout(tp);
+                return;
+            }
             if (tp.state == TcpState.SYN_SENT || tp.state == TcpState.SYN_RECEIVED) {
                 boolean expired = (System.nanoTime() - tp.connStart) / 1_000_000 >= tp.tcp.keepinit.get();
                 if (++tp.rxtshift > tp.tcp.synRetries.get() || expired) {
@@ -69,6 +79,9 @@ final class TcpTimer {
             // a second one may mean the receiver discarded SACKed data, so forget it all
             if (tp.rxtshift > 1) {
                 tp.sackBoard.clear();
+            }
+            if (tp.rack != null) {
+                tp.rack.onRto(tp);
             }
             tp.sndNxt = tp.sndUna;
             TcpOutput.tcpOutput(tp);
@@ -220,14 +233,28 @@ final class TcpTimer {
             us = Math.max(1000, Math.min(us, left));
         }
         tp.persistMode = false;
+        tp.lossTimer = TcpRack.TIMER_RTO;
         tp.rexmtDeadline = System.nanoTime() + us * 1000;
         tp.rexmtTimer.reset(us, TimeUnit.MICROSECONDS);
+    }
+
+    /**
+     * RACK's reordering timer or a loss probe in place of the retransmission timeout, in
+     * {@code ns}: one callout serves all three, as Linux's {@code icsk_retransmit_timer} does.
+     */
+    static void armLossTimer(TcpCb tp, byte kind, long ns) {
+        assert tp.lockHeld();
+        tp.persistMode = false;
+        tp.lossTimer = kind;
+        tp.rexmtDeadline = System.nanoTime() + ns;
+        tp.rexmtTimer.reset(ns, TimeUnit.NANOSECONDS);
     }
 
     static void stopRexmt(TcpCb tp) {
         assert tp.lockHeld();
         tp.rexmtDeadline = 0;
         tp.persistMode = false;
+        tp.lossTimer = TcpRack.TIMER_RTO;
         tp.rexmtTimer.stop();
     }
 
@@ -238,6 +265,7 @@ final class TcpTimer {
         us = Math.max(us, tp.tcp.persmin.get() * 1000L);
         us = Math.min(us, tp.tcp.persmax.get() * 1000L);
         tp.persistMode = true;
+        tp.lossTimer = TcpRack.TIMER_RTO;
         tp.rexmtDeadline = System.nanoTime() + us * 1000;
         tp.rexmtTimer.reset(us, TimeUnit.MICROSECONDS);
     }

@@ -285,12 +285,13 @@ class TransferMatrixTest {
         System.out.println(String.format(Locale.ROOT,
                 "[matrix] %-60s %d MiB each way in %6.2f s, %7.1f Mbit/s each way | pipes: lost %d dup %d reord %d corrupt %d qdrop %d"
                         + " | tcp: rexmit pkts %d, rexmit timeouts %d, fast rexmits %d, SACK recoveries %d, out-of-order %d,"
-                        + " dup pkts %d, bad cksum %d, caught damaged %d, rcvbuf steps %d | netisr drops %d"
+                        + " dup pkts %d, RACK lost %d, loss probes %d, bad cksum %d, caught damaged %d, rcvbuf steps %d | netisr drops %d"
                         + " | client: rtt %.1f ms rto %.0f ms cwnd %d ssthresh %d",
                 c.pipe().isEmpty() ? "(no pipe)" : c.pipe(), c.size() / MIB, secs, mbits, t.lost(), t.duplicated(), t.reordered(),
                 t.corrupted(), t.queueDrops(), t.tcp("data packets retransmitted"), t.tcp("retransmit timeouts"),
                 t.tcp("fast retransmits"), t.tcp("SACK recovery episodes"), t.tcp("out-of-order packets"),
-                t.tcp("completely duplicate packets"), t.tcp("discarded for bad checksums"),
+                t.tcp("completely duplicate packets"), t.tcp("segments deemed lost by RACK"), t.tcp("tail loss probes sent"),
+                t.tcp("discarded for bad checksums"),
                 t.corruptionCaught(), t.tcp("receive buffer autotuning steps"), t.inputQueueDrops(), info.rtt() / 1000.0,
                 info.rto() / 1000.0, info.cwnd(), info.ssthresh()));
     }
