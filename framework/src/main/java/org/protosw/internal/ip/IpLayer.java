@@ -231,20 +231,7 @@ public final class IpLayer {
 
     /** True for 255.255.255.255 and the directed broadcast address of any attached subnet. */
     public boolean isBroadcast(int addr) {
-        return addr == LIMITED_BROADCAST || broadcastInterface(addr) != null;
-    }
-
-    private NetInterface broadcastInterface(int addr) {
-        for (NetInterface ifp : ifs.list()) {
-            List<IfAddr> l = ifp.addresses();
-            for (int i = 0; i < l.size(); i++) {
-                InAddr b = l.get(i).broadcast();
-                if (b != null && b.bits() == addr) {
-                    return ifp;
-                }
-            }
-        }
-        return null;
+        return addr == LIMITED_BROADCAST || ifs.byBroadcast(addr) != null;
     }
 
     static int primaryAddress(IfNet ifp) {

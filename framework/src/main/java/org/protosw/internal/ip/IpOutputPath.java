@@ -117,6 +117,13 @@ final class IpOutputPath {
     }
 
     /** Picks interface, next hop, MTU and source; null for a blackhole route (silently dropped). */
+    /**
+     * The last hop resolved to a local address: immutable, so every thread may reuse it while
+     * its interface, addresses and MTU are still the ones asked for. A flow over lo0 then
+     * resolves without allocating a hop per packet.
+     */
+    private volatile Hop lastLocalHop;
+
     private Hop resolve(int src, int dst, int flags) throws SocketException {
         boolean allowBcast = (flags & ProtoContext.IP_ALLOWBROADCAST) != 0;
         if (dst == IpLayer.LIMITED_BROADCAST) {
@@ -144,7 +151,13 @@ final class IpOutputPath {
                 stat.noRoute.increment();
                 throw new SocketException(Errno.ENETUNREACH, "no loopback interface to reach local address " + new InAddr(dst));
             }
-            return checked(new Hop(lo, dst, lo.mtu(), src != 0 ? src : dst, false));
+            int s = src != 0 ? src : dst;
+            Hop h = lastLocalHop;
+            if (h == null || h.ifp != lo || h.nextHop != dst || h.src != s || h.mtu != lo.mtu()) {
+                h = new Hop(lo, dst, lo.mtu(), s, false);
+                lastLocalHop = h;
+            }
+            return checked(h);
         }
         NetInterface ifp;
         int nextHop = dst;

@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 import org.protosw.spi.IfNet;
+import org.protosw.internal.kern.PacketPool;
 import org.protosw.spi.Packet;
 import org.protosw.spi.Sysctls;
 import org.protosw.spi.Tunable;
@@ -401,7 +402,9 @@ public final class IpReass {
             p.set16(Ipv4Header.OFF_FRAG, word & ~(Ipv4Header.FLAG_MF | Ipv4Header.OFFMASK));
             new Ipv4Header(buf, start, hlen).fillChecksum();
             p.setRcvif(rcvif);
-            p.setFlags(csumUnverified ? pflags & ~Packet.M_CSUM_OK : pflags);
+            // the queue's own buffer, never the pool's, whatever the first fragment was
+            int f = pflags & ~PacketPool.M_POOLED;
+            p.setFlags(csumUnverified ? f & ~Packet.M_CSUM_OK : f);
             return p;
         }
 

@@ -30,9 +30,6 @@ public final class Netisr implements AutoCloseable {
         void input(NetInterface ifp, Packet p);
     }
 
-    private record Item(NetInterface ifp, Packet p) {
-    }
-
     private final Worker[] workers;
     private final LongAdder queued = new LongAdder();
     private final LongAdder dropped = new LongAdder();
@@ -71,7 +68,9 @@ public final class Netisr implements AutoCloseable {
             ifp.counters().iqdrops.increment();
             return;
         }
-        if (w.queue.offer(new Item(ifp, p))) {
+        // the packet carries its interface through the queue (no holder object per packet)
+        p.setRcvif(ifp);
+        if (w.queue.offer(p)) {
             queued.increment();
             DirectDispatch d = DirectDispatch.inWindow();
             if (d != null) {
@@ -192,7 +191,7 @@ public final class Netisr implements AutoCloseable {
     private static final int BATCH = 64;
 
     final class Worker implements Runnable {
-        final MpscRing<Item> queue;
+        final MpscRing<Packet> queue;
         final Handler handler;
         final Thread thread;
         final AtomicBoolean running = new AtomicBoolean(true);
@@ -232,7 +231,7 @@ public final class Netisr implements AutoCloseable {
             }
             try {
                 while (budget > 0) {
-                    Item it = queue.poll();
+                    Packet it = queue.poll();
                     if (it == null) {
                         break;
                     }
@@ -249,14 +248,15 @@ public final class Netisr implements AutoCloseable {
             return budget;
         }
 
-        private void process(Item it) {
+        private void process(Packet it) {
+            NetInterface ifp = (NetInterface) it.rcvif();
             try {
-                handler.input(it.ifp(), it.p());
+                handler.input(ifp, it);
             } catch (Throwable t) {
                 // ip_input never throws by contract; a worker must survive a bug anyway.
                 failed.increment();
                 // (name the thread that ran it: under direct dispatch a sender, not this worker)
-                LOG.error("input {}: packet processing failed on {}", Thread.currentThread().getName(), it.ifp().name(), t);
+                LOG.error("input {}: packet processing failed on {}", Thread.currentThread().getName(), ifp.name(), t);
             }
             handled.increment();
         }
@@ -269,7 +269,7 @@ public final class Netisr implements AutoCloseable {
                 if (!queue.isEmpty() && busy.compareAndSet(false, true)) {
                     try {
                         for (int n = 0; n < BATCH; n++) {
-                            Item it = queue.poll();
+                            Packet it = queue.poll();
                             if (it == null) {
                                 break;
                             }

@@ -227,7 +227,7 @@ final class ScopedContextImpl implements ScopedContext {
 
     @Override
     public Packet allocate(int len) {
-        return Packet.allocate(len);
+        return PacketPool.allocate(Packet.DEFAULT_HEADROOM, len);
     }
 
     @Override

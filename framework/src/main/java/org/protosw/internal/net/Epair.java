@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import org.protosw.spi.IfNet;
+import org.protosw.internal.kern.PacketPool;
 import org.protosw.spi.Packet;
 
 /**
@@ -104,8 +105,9 @@ public final class Epair {
                 peer.counters().ierrors.increment();
                 return;
             }
-            // the packet enters another stack instance: this side's notes do not travel with it
-            p.setFlags(0);
+            // the packet enters another stack instance: this side's notes do not travel with it,
+            // but it stays the pool's (the far side's socket buffer gives it back)
+            p.setFlags(p.flags() & PacketPool.M_POOLED);
             p.setTag(null);
             peer.receive(p);
         }

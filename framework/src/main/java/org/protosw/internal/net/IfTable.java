@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.protosw.internal.kern.GlobalLock;
 import org.protosw.socket.Errno;
+import org.protosw.socket.InAddr;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.IfAddr;
 
@@ -89,9 +90,25 @@ public final class IfTable {
 
     /** The interface holding this address, or null. Lock-free. */
     public NetInterface byAddress(int addr) {
+        // indexed loops: this runs for every packet received, and an iterator is garbage
         for (NetInterface ifp : ifs) {
-            for (IfAddr a : ifp.addresses()) {
-                if (a.addr().bits() == addr) {
+            List<IfAddr> l = ifp.addresses();
+            for (int i = 0; i < l.size(); i++) {
+                if (l.get(i).addr().bits() == addr) {
+                    return ifp;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The interface whose subnet broadcast address this is, or null. Lock-free. */
+    public NetInterface byBroadcast(int addr) {
+        for (NetInterface ifp : ifs) {
+            List<IfAddr> l = ifp.addresses();
+            for (int i = 0; i < l.size(); i++) {
+                InAddr b = l.get(i).broadcast();
+                if (b != null && b.bits() == addr) {
                     return ifp;
                 }
             }

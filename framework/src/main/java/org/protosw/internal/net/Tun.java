@@ -11,6 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.protosw.socket.Errno;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.IfNet;
+import org.protosw.internal.kern.PacketPool;
 import org.protosw.spi.Packet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -215,7 +216,7 @@ public final class Tun extends NetInterface {
             counters().ierrors.increment();
             return;
         }
-        Packet p = Packet.allocate(Packet.DEFAULT_HEADROOM, n);
+        Packet p = PacketPool.allocate(Packet.DEFAULT_HEADROOM, n);
         MemorySegment.copy(rx, ValueLayout.JAVA_BYTE, 0, p.array(), p.offset(), n);
         receive(p);
     }

@@ -6,6 +6,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.protosw.internal.kern.DirectDispatch;
+import org.protosw.internal.kern.PacketPool;
 import org.protosw.socket.SockAddr;
 import org.protosw.socket.SocketConstants;
 import org.protosw.spi.Packet;
@@ -151,7 +152,8 @@ final class SockBufImpl implements SockBuf {
             }
             Packet p = pkts[head];
             p.adj(used[head]);
-            dropRecord();
+            // the protocol owns it now: not recycled
+            removeHead();
             return p;
         } finally {
             lock.unlock();
@@ -277,8 +279,17 @@ final class SockBufImpl implements SockBuf {
         skipToEor = true;
     }
 
-    /** Removes the first record ({@code sbdroprecord}). Lock held. */
+    /**
+     * Removes the first record ({@code sbdroprecord}) after the reader has copied what it
+     * wanted: nobody holds its packet any more. Lock held.
+     */
     void dropRecord() {
+        Packet p = pkts[head];
+        removeHead();
+        PacketPool.recycle(p);
+    }
+
+    private void removeHead() {
         Packet p = pkts[head];
         cc -= p.length() - used[head];
         clear(head);
@@ -325,6 +336,8 @@ final class SockBufImpl implements SockBuf {
         lock.lock();
         try {
             while (count > 0) {
+                // not recycled: a protocol that posted a queued record to hardware (the IB
+                // demo's queue pair) may still be sending from it when the socket closes
                 clear(head);
                 head = (head + 1) & (pkts.length - 1);
                 count--;
@@ -447,6 +460,8 @@ final class SockBufImpl implements SockBuf {
                 return;
             }
             len -= avail;
+            // consumed to the end: read by the application, or acknowledged by the peer
+            PacketPool.recycle(pkts[head]);
             clear(head);
             head = (head + 1) & (pkts.length - 1);
             count--;
