@@ -63,7 +63,7 @@ public final class Bench {
             }
             out.printf(Locale.ROOT, "[%s] protosw ...%n", c);
             double protosw = bc.protosw(seconds, out);
-            results.add(new Result(c, bc.unit(), protosw, kernel, bc.detail(), bc.noKernel()));
+            results.add(new Result(c, bc.unit(), protosw, kernel, bc.detail(), bc.noKernel(), bc.failure()));
         }
         out.println();
         int w = 14; // as wide as before for the older names
@@ -86,6 +86,17 @@ public final class Bench {
                 }
             }
         }
+        // the figures are printed all the same; the status is what a script sees
+        boolean failed = false;
+        for (Result r : results) {
+            if (r.failure != null) {
+                out.printf(Locale.ROOT, "FAILED %s: %s%n", r.name, r.failure);
+                failed = true;
+            }
+        }
+        if (failed) {
+            System.exit(1);
+        }
     }
 
     /** Whole numbers for rates in the thousands, two decimals for small ones (Gbit/s). */
@@ -93,7 +104,7 @@ public final class Bench {
         return String.format(Locale.ROOT, v >= 1000 ? "%,.0f" : "%.2f", v);
     }
 
-    private record Result(String name, String unit, double protosw, double kernel, String detail, String noKernel) {
+    private record Result(String name, String unit, double protosw, double kernel, String detail, String noKernel, String failure) {
     }
 
     private static void usage(String problem) {

@@ -38,6 +38,11 @@ final class TcpTestbed implements AutoCloseable {
     private final ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
 
     TcpTestbed() throws Exception {
+        this(A, B);
+    }
+
+    /** The same, with {@code addrA} and {@code addrB} (one /24) on the epair's ends instead of {@link #A} and {@link #B}. */
+    TcpTestbed(InAddr addrA, InAddr addrB) throws Exception {
         stack = new StandaloneStack();
         stack.register(sw, TcpProtoSw.PROPERTIES, "org.protosw.tcp (test)");
         currentSw = sw;
@@ -46,8 +51,8 @@ final class TcpTestbed implements AutoCloseable {
         pair = new Epair(stack.core().nextEpairUnit());
         a.attachInterface(pair.a());
         b.attachInterface(pair.b());
-        a.addAddress(pair.a(), new IfAddr(A, 24, InAddr.of(10, 0, 0, 255)));
-        b.addAddress(pair.b(), new IfAddr(B, 24, InAddr.of(10, 0, 0, 255)));
+        a.addAddress(pair.a(), new IfAddr(addrA, 24, new InAddr(addrA.bits() | 0xff)));
+        b.addAddress(pair.b(), new IfAddr(addrB, 24, new InAddr(addrB.bits() | 0xff)));
         pair.a().setUp(true);
         pair.b().setUp(true);
     }
