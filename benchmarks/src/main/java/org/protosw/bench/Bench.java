@@ -9,7 +9,9 @@ import java.util.Locale;
  * The side-by-side benchmark command: each case runs on protosw and on the host kernel
  * (Java NIO on 127.0.0.1) in the same run, and the table ends with the ratio
  * protosw / kernel (a case the kernel has no equivalent of says so instead).
- * Usage: {@code java -jar protosw-bench.jar [--seconds N] [case...]}.
+ * Usage: {@code java -jar protosw-bench.jar [--seconds N] [--sysctl name=value]... [case...]};
+ * each {@code --sysctl} sets a tunable in every protosw stack of the run, as a saved
+ * configuration would.
  */
 public final class Bench {
     private Bench() {
@@ -33,6 +35,17 @@ public final class Bench {
                         usage("--seconds must be above 0 and at most 600");
                     }
                 }
+                case "--sysctl" -> {
+                    if (i + 1 >= argv.length) {
+                        usage("--sysctl needs name=value (e.g. net.core.busy_read=0)");
+                    }
+                    String kv = argv[++i];
+                    int eq = kv.indexOf('=');
+                    if (eq <= 0 || eq == kv.length() - 1 || !kv.substring(0, eq).matches("[a-z][a-z0-9_]*(\\.[a-z0-9_]+)+")) {
+                        usage("--sysctl: '" + kv + "' is not name=value (e.g. net.core.busy_read=0)");
+                    }
+                    Protosw.sysctl(kv.substring(0, eq), kv.substring(eq + 1));
+                }
                 case "-h", "--help" -> {
                     usage(null);
                 }
@@ -50,6 +63,9 @@ public final class Bench {
         PrintStream out = System.out;
         out.printf(Locale.ROOT, "protosw side-by-side benchmark: %d case(s), %.1f s each side, %d cores, %s%n",
                 cases.size(), seconds, Runtime.getRuntime().availableProcessors(), Runtime.version());
+        if (!Protosw.sysctls().isEmpty()) {
+            out.printf(Locale.ROOT, "protosw stacks start with %s%n", Protosw.sysctls());
+        }
         List<Result> results = new ArrayList<>();
         for (String c : cases) {
             BenchCase bc = BenchCase.byName(c);
@@ -111,7 +127,7 @@ public final class Bench {
         if (problem != null) {
             System.err.println("bench: " + problem);
         }
-        System.err.println("usage: bench [--seconds N] [" + String.join("|", BenchCase.NAMES) + "]...");
+        System.err.println("usage: bench [--seconds N] [--sysctl name=value]... [" + String.join("|", BenchCase.NAMES) + "]...");
         System.exit(problem == null ? 0 : 2);
     }
 }

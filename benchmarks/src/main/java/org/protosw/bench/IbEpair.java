@@ -28,7 +28,7 @@ final class IbEpair implements AutoCloseable {
     final Vnet b;
 
     IbEpair() throws Exception {
-        stack = new StandaloneStack();
+        stack = Protosw.bare();
         stack.register(new UdpProtoSw(), UdpProtoSw.PROPERTIES, "org.protosw.udp (bench)");
         stack.register(TcpProtoSw.standalone(), TcpProtoSw.PROPERTIES, "org.protosw.tcp (bench)");
         Object refused = stack.core().registry().registerDomain(new IbDomain(), "org.protosw.ib.demo (bench)");

@@ -69,7 +69,7 @@ final class PingRtt implements BenchCase {
 
     @Override
     public double protosw(double seconds, PrintStream progress) throws Exception {
-        try (StandaloneStack st = new StandaloneStack()) {
+        try (StandaloneStack st = Protosw.bare()) {
             Vnet from = st.stack();
             // Linux's ping of its own address is not rate limited; FreeBSD's icmplim (200/s,
             // which the warm-up alone exceeds) would make this measure the limiter

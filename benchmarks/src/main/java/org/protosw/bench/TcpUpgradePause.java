@@ -161,7 +161,7 @@ final class TcpUpgradePause implements BenchCase {
 
     private static Row run(int n, double seconds, PrintStream progress) throws Exception {
         progress.printf(Locale.ROOT, "  %,d connections: opening ...%n", n);
-        try (StandaloneStack st = new StandaloneStack()) {
+        try (StandaloneStack st = Protosw.bare()) {
             ProtoSwRegistry registry = st.core().registry();
             TcpProtoSw current = TcpProtoSw.standalone();
             st.register(current, TcpProtoSw.PROPERTIES, "org.protosw.tcp (bench)");

@@ -15,8 +15,28 @@ public final class StandaloneStack implements AutoCloseable {
     private final StackCore core;
 
     public StandaloneStack() throws SocketException {
+        this(Map.of());
+    }
+
+    /**
+     * A stack whose tunables start from {@code sysctls} (name to value, as {@code net:sysctl}
+     * takes them) in every instance, the way a saved configuration would set them: a tunable
+     * registered later, by a protocol, takes its value when it appears.
+     */
+    public StandaloneStack(Map<String, String> sysctls) throws SocketException {
+        Map<String, String> given = Map.copyOf(sysctls);
+        SysctlTree.Store store = given.isEmpty() ? SysctlTree.Store.NONE : new SysctlTree.Store() {
+            @Override
+            public String load(String name) {
+                return given.get(name);
+            }
+
+            @Override
+            public void save(String name, String value) {
+            }
+        };
         ProtoSwRegistry registry = new ProtoSwRegistry();
-        core = new StackCore(registry, v -> SysctlTree.Store.NONE);
+        core = new StackCore(registry, v -> store);
         registry.register(new RawIpSwitch(), RawIpSwitch.properties(), "org.protosw.framework (standalone)");
         core.createVnet(NetStack.DEFAULT_VNET);
     }

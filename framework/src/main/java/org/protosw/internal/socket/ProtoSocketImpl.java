@@ -70,6 +70,11 @@ final class ProtoSocketImpl implements ProtoSocket {
     volatile int linger = -1;
     volatile int sndTimeo;
     volatile int rcvTimeo;
+    /**
+     * Data were sent since the last receive: a wait for data expects an answer and may poll
+     * ({@link SoReceive}). Plain: a stale value costs one poll more or less, never a wake-up.
+     */
+    boolean sentSinceReceive;
     volatile boolean nbio;
 
     /** Non-null while listening; guarded by {@link #lock}. */

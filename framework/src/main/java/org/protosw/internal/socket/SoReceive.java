@@ -34,8 +34,21 @@ final class SoReceive {
         int n = soreceive0(s, dst, flags, meta, forceBlocking);
         if (n > 0 && (flags & org.protosw.socket.SocketConstants.MSG_PEEK) == 0) {
             s.rcvBytes.add(n);
+            if (s.so.sentSinceReceive) {
+                s.so.sentSinceReceive = false;
+            }
         }
         return n;
+    }
+
+    /**
+     * How long a wait for data polls first ({@code net.core.busy_read}): only on a socket that
+     * has sent since it last received, which is waiting for an answer (a request/response
+     * exchange, an echo). A reader that only receives (bulk) sleeps at once, as polling would
+     * only split its stream into more and smaller reads, each acknowledged on its own.
+     */
+    private static long busyRead(SocketImpl s) {
+        return s.so.sentSinceReceive ? s.layer().busyReadNs() : 0;
     }
 
     private static int soreceive0(SocketImpl s, ByteBuffer dst, int flags, Meta meta, boolean forceBlocking) throws SocketException {
@@ -86,7 +99,7 @@ final class SoReceive {
                 if (nb) {
                     throw SocketException.wouldBlock("recv: no datagram queued");
                 }
-                if (!sb.await(timed, deadline)) {
+                if (!sb.await(timed, deadline, busyRead(s))) {
                     throw SocketException.wouldBlock("recv: timed out (SO_RCVTIMEO)");
                 }
             }
@@ -233,7 +246,7 @@ final class SoReceive {
                             }
                             throw SocketException.wouldBlock("recv: no data");
                         }
-                        if (!sb.await(timed, deadline)) {
+                        if (!sb.await(timed, deadline, busyRead(s))) {
                             if (total > 0) {
                                 return total;
                             }

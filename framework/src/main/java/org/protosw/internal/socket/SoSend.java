@@ -27,6 +27,9 @@ final class SoSend {
         int n = sosend0(s, src, flags, to, forceBlocking);
         if (n > 0) {
             s.sndBytes.add(n);
+            if (!s.so.sentSinceReceive) {
+                s.so.sentSinceReceive = true;
+            }
         }
         return n;
     }

@@ -35,6 +35,8 @@ final class SockBufImpl implements SockBuf {
     final ReentrantLock io = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private volatile int waiters;
+    /** Signals given, written under the lock: what a busy-polling waiter watches. */
+    private volatile int changes;
 
     private volatile int hiwat;
     private volatile int lowat;
@@ -324,7 +326,7 @@ final class SockBufImpl implements SockBuf {
         try {
             cantMore = true;
             if (waiters > 0) {
-                changed.signalAll();
+                signalLocked();
             }
         } finally {
             lock.unlock();
@@ -356,10 +358,26 @@ final class SockBufImpl implements SockBuf {
      * @return false when the deadline passed
      */
     boolean await(boolean timed, long deadline) throws InterruptedException {
+        return await(timed, deadline, 0);
+    }
+
+    /**
+     * {@code sbwait} that first polls for up to {@code spinNs} without sleeping (Linux's
+     * {@code net.core.busy_read}): a reply that comes within that time is taken without the
+     * two thread hand-offs (park, and the waker's unpark) that cost more than a whole
+     * in-stack round trip. The poller counts as a waiter, so a change signalled meanwhile
+     * is seen in {@link #changes}, bumped under the lock by every signal: once the lock is
+     * taken again, an unchanged count means no signal came and the real wait cannot miss one.
+     * Returns true (a wake-up to re-check) when something changed while polling.
+     */
+    boolean await(boolean timed, long deadline, long spinNs) throws InterruptedException {
         // what this thread sent and would process itself goes to the input workers first
         DirectDispatch.handOff();
         waiters++;
         try {
+            if (spinNs > 0 && poll(timed, deadline, spinNs)) {
+                return true;
+            }
             if (!timed) {
                 changed.await();
                 return true;
@@ -375,6 +393,33 @@ final class SockBufImpl implements SockBuf {
         }
     }
 
+    /** Polls (lock held on entry and return, released meanwhile) until a signal or {@code spinNs}. */
+    private boolean poll(boolean timed, long deadline, long spinNs) throws InterruptedException {
+        int seen = changes;
+        long start = System.nanoTime();
+        long end = timed && deadline - start < spinNs ? deadline : start + spinNs;
+        lock.unlock();
+        try {
+            while (changes == seen && System.nanoTime() - end < 0) {
+                if (Thread.currentThread().isInterrupted()) {
+                    break;
+                }
+                Thread.onSpinWait();
+            }
+        } finally {
+            lock.lock();
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return changes != seen;
+    }
+
+    private void signalLocked() {
+        changes++;
+        changed.signalAll();
+    }
+
     /**
      * Wakes callers blocked on this buffer after a change made outside its lock (a pending
      * error, an abort, a state change). Takes the lock every time: a waiter checks its
@@ -385,7 +430,7 @@ final class SockBufImpl implements SockBuf {
         lock.lock();
         try {
             if (waiters > 0) {
-                changed.signalAll();
+                signalLocked();
             }
         } finally {
             lock.unlock();
@@ -400,7 +445,7 @@ final class SockBufImpl implements SockBuf {
         if (waiters > 0) {
             lock.lock();
             try {
-                changed.signalAll();
+                signalLocked();
             } finally {
                 lock.unlock();
             }

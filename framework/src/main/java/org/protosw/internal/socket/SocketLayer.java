@@ -52,9 +52,11 @@ public final class SocketLayer {
     public static final String MAXSOCKBUF = "kern.ipc.maxsockbuf";
     public static final String SOMAXCONN = "kern.ipc.somaxconn";
     public static final String MAXSOCKETS = "kern.ipc.maxsockets";
+    public static final String BUSY_READ = "net.core.busy_read";
     public static final int DEFAULT_MAXSOCKETS = 65536;
     public static final int DEFAULT_MAXSOCKBUF = 2 * 1024 * 1024;
     public static final int DEFAULT_SOMAXCONN = 128;
+    public static final int DEFAULT_BUSY_READ_US = 50;
 
     private final String vnet;
     private final NetStack stack;
@@ -62,6 +64,7 @@ public final class SocketLayer {
     private final Tunable maxSockBuf;
     private final Tunable somaxconn;
     private final Tunable maxSockets;
+    private final Tunable busyRead;
     /** Sockets made and not yet detached, counted before the protocol attaches: the limit is exact. */
     private final java.util.concurrent.atomic.AtomicInteger allocated = new java.util.concurrent.atomic.AtomicInteger();
     private final java.util.concurrent.atomic.LongAdder refused = new java.util.concurrent.atomic.LongAdder();
@@ -88,7 +91,17 @@ public final class SocketLayer {
                 "largest listen queue (backlog) a listening socket may ask for");
         this.maxSockets = tunable(sysctl, MAXSOCKETS, DEFAULT_MAXSOCKETS, 1, Integer.MAX_VALUE,
                 "most sockets this stack instance holds at once (socket(2) then fails with ENFILE)");
+        this.busyRead = tunable(sysctl, BUSY_READ, defaultBusyRead(), 0, 1_000_000,
+                "microseconds a blocking receive polls for data before it sleeps (0: it sleeps at once)");
         this.tableLock = new GlobalLock("socket table of vnet " + vnet);
+    }
+
+    /**
+     * Polling pays only where the peer can run meanwhile: with one CPU the poller would hold
+     * the core the reply has to be made on.
+     */
+    static long defaultBusyRead() {
+        return Runtime.getRuntime().availableProcessors() > 1 ? DEFAULT_BUSY_READ_US : 0;
     }
 
     private static Tunable tunable(Sysctls sysctl, String name, long def, long min, long max, String descr) {
@@ -122,6 +135,11 @@ public final class SocketLayer {
 
     int somaxconn() {
         return (int) Math.min(Integer.MAX_VALUE, somaxconn.get());
+    }
+
+    /** {@code net.core.busy_read} in nanoseconds. */
+    long busyReadNs() {
+        return busyRead.get() * 1000;
     }
 
     long nextSocketId() {

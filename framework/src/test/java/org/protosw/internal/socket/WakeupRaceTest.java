@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.protosw.socket.Errno;
 import org.protosw.socket.Socket;
 import org.protosw.socket.SocketException;
+import org.protosw.spi.Packet;
 import org.protosw.spi.Pcb;
 import org.protosw.spi.ProtoSocket;
 import org.protosw.spi.ProtoSw;
@@ -30,6 +31,43 @@ import org.protosw.spi.Protocol;
 class WakeupRaceTest {
     @Test
     void anErrorSetAsAReaderFallsAsleepAlwaysWakesIt() throws Exception {
+        race(0, false);
+    }
+
+    /**
+     * A reader that polls before it sleeps ({@code net.core.busy_read}) takes the lock again
+     * when its poll ends: a change signalled between the poll's last look and that lock
+     * would be lost if the reader then slept without checking the signal count. The poll
+     * here (10 us) ends anywhere in the window the change lands in (0 to 40 us).
+     */
+    @Test
+    void anErrorSetAsAPollingReaderGivesUpAlwaysWakesIt() throws Exception {
+        race(10, false);
+    }
+
+    @Test
+    void aDatagramQueuedAsAPollingReaderGivesUpAlwaysWakesIt() throws Exception {
+        race(10, true);
+    }
+
+    /** Without the socket having sent, a reader does not poll: it sleeps at once. */
+    @Test
+    void onlyASocketWaitingForAnAnswerPolls() throws Exception {
+        try (TestNet net = new TestNet()) {
+            net.register(ctx -> (Protocol) so -> {
+                so.soreserve(9216, 9216);
+                return (Pcb) () -> {
+                };
+            }, TestDgramProto.props("race", 99));
+            net.sysctl.find(SocketLayer.BUSY_READ).set(1000);
+            SocketImpl s = (SocketImpl) net.stack.socket(AF_INET, SOCK_DGRAM, 99);
+            assertThat(s.so.sentSinceReceive).isFalse();
+            assertThat(s.layer().busyReadNs()).isEqualTo(1_000_000);
+            s.close();
+        }
+    }
+
+    private static void race(int busyReadUs, boolean data) throws Exception {
         AtomicReference<ProtoSocket> last = new AtomicReference<>();
         ProtoSw sw = ctx -> (Protocol) so -> {
             last.set(so);
@@ -40,26 +78,36 @@ class WakeupRaceTest {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (TestNet net = new TestNet()) {
             net.register(sw, TestDgramProto.props("race", 99));
+            net.sysctl.find(SocketLayer.BUSY_READ).set(busyReadUs);
+            long window = busyReadUs == 0 ? 20_000 : 4_000L * busyReadUs;
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             for (int i = 0; i < 3000 && System.nanoTime() < end; i++) {
                 Socket s = net.stack.socket(AF_INET, SOCK_DGRAM, 99);
                 ProtoSocket so = last.get();
+                // as if it had sent a request: its next wait for data polls first
+                ((SocketImpl) s).so.sentSinceReceive = busyReadUs > 0;
                 Future<Errno> reader = pool.submit(() -> {
                     try {
-                        s.recv(ByteBuffer.allocate(8));
-                        return null;
+                        int n = s.recv(ByteBuffer.allocate(8));
+                        return n == 3 ? null : Errno.EIO;
                     } catch (SocketException e) {
                         return e.errno();
                     }
                 });
-                // land the error anywhere from before the reader's check to after its sleep
-                long spin = ThreadLocalRandom.current().nextLong(20_000);
+                // land the change anywhere from before the reader's check to after its sleep
+                long spin = ThreadLocalRandom.current().nextLong(window);
                 long t0 = System.nanoTime();
                 while (System.nanoTime() - t0 < spin) {
                     Thread.onSpinWait();
                 }
-                so.setError(Errno.ECONNRESET);
-                assertThat(reader.get(5, TimeUnit.SECONDS)).as("round " + i).isEqualTo(Errno.ECONNRESET);
+                if (data) {
+                    assertThat(so.rcv().appendAddr(Packet.wrap(new byte[] {1, 2, 3}, 0, 3), null, "lo0")).isTrue();
+                    so.sorwakeup();
+                    assertThat(reader.get(5, TimeUnit.SECONDS)).as("round " + i).isNull();
+                } else {
+                    so.setError(Errno.ECONNRESET);
+                    assertThat(reader.get(5, TimeUnit.SECONDS)).as("round " + i).isEqualTo(Errno.ECONNRESET);
+                }
                 s.close();
             }
         } finally {
