@@ -153,9 +153,10 @@ final class SockBufImpl implements SockBuf {
                 return null;
             }
             Packet p = pkts[head];
-            p.adj(used[head]);
-            // the protocol owns it now: not recycled
+            int consumed = used[head];
+            // the protocol owns it now: not recycled; counted out before its front is cut
             removeHead();
+            p.adj(consumed);
             return p;
         } finally {
             lock.unlock();

@@ -49,6 +49,27 @@ class SockBufImplTest {
         assertThat(sb.cc()).isZero();
     }
 
+    /**
+     * A record whose front was dropped (a protocol sent part of it) and is then taken: the
+     * buffer counts out what was left of it, once, and the packet starts at the first byte
+     * not dropped. Before, the count subtracted the dropped part a second time.
+     */
+    @Test
+    void takingAPartlyDroppedRecordLeavesTheCountRight() {
+        SockBufImpl sb = new SockBufImpl(100, 1);
+        byte[] data = Errnos.pattern(10);
+        sb.appendRecord(packet(data, 0, 10), null, 0);
+        sb.appendRecord(packet(data, 0, 4), null, 0);
+        sb.drop(3);
+        assertThat(sb.cc()).isEqualTo(11);
+        Packet p = sb.takeRecord();
+        assertThat(java.util.Arrays.copyOfRange(p.array(), p.offset(), p.offset() + p.length()))
+                .isEqualTo(java.util.Arrays.copyOfRange(data, 3, 10));
+        assertThat(sb.cc()).isEqualTo(4);
+        assertThat(sb.takeRecord().length()).isEqualTo(4);
+        assertThat(sb.cc()).isZero();
+    }
+
     @Test
     void copyOutAndDropCheckBounds() {
         SockBufImpl sb = new SockBufImpl(100, 1);
