@@ -27,6 +27,8 @@ public final class CalloutWheel implements AutoCloseable {
     private final Thread thread;
     private final ConcurrentLinkedQueue<Timer> pending = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Timer> moves = new ConcurrentLinkedQueue<>();
+    /** Moves queued since the wheel started (tests: a re-arm that needs none queues none). */
+    final java.util.concurrent.atomic.LongAdder movesQueued = new java.util.concurrent.atomic.LongAdder();
     private final ConcurrentLinkedQueue<Purge> purges = new ConcurrentLinkedQueue<>();
     @SuppressWarnings("unchecked")
     private final ArrayList<Entry>[] slots = new ArrayList[SLOTS];
@@ -249,8 +251,20 @@ public final class CalloutWheel implements AutoCloseable {
     }
 
     private void slot(Timer t) {
-        long at = Math.max(t.deadline, wheelTime + TICK);
+        long d = t.deadline;
+        long at = Math.max(d, wheelTime + TICK);
         t.placedAt = at;
+        // a reset that read placedAt before the write above queued no move (a timer not yet
+        // placed is placed with its latest deadline): read the deadline again after it. Both
+        // fields are volatile, so either that reset saw this placement and queued a move, or
+        // this sees its deadline (or both, which only places the timer once more)
+        long again = t.deadline;
+        while (again != d && again != 0 && Math.max(again, wheelTime + TICK) < at) {
+            d = again;
+            at = Math.max(d, wheelTime + TICK);
+            t.placedAt = at;
+            again = t.deadline;
+        }
         slots[slot(at)].add(new Entry(t, ++t.gen));
     }
 
@@ -356,8 +370,12 @@ public final class CalloutWheel implements AutoCloseable {
                 if (idle || d < sleepUntil) {
                     LockSupport.unpark(thread);
                 }
-            } else if (d < placedAt) {
+            } else if (placedAt != Long.MAX_VALUE && d < placedAt) {
+                // only a placed timer moves; one still in pending is placed with this deadline.
+                // Queueing a move for it too cost a queue node for every re-arm until the wheel
+                // next ran (a delayed ACK armed each round trip: 24 bytes of garbage each)
                 moves.add(this);
+                movesQueued.increment();
                 if (d < sleepUntil) {
                     LockSupport.unpark(thread);
                 }

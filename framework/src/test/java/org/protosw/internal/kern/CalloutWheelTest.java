@@ -35,6 +35,53 @@ class CalloutWheelTest {
         assertThat(c.pending()).isFalse();
     }
 
+    /**
+     * A timer armed again and again before the wheel has placed it (the wheel sleeps until an
+     * earlier timer and is not woken for a later one) is placed once, with its latest
+     * deadline: no move is queued for it, which cost a queue node per re-arm (a delayed ACK
+     * re-armed each round trip), and it still fires once, not before its last deadline.
+     */
+    @Test
+    void reArmsBeforeThePlacementQueueNoMoves() throws Exception {
+        Callout early = wheel.newCallout(() -> {
+        });
+        early.reset(300, TimeUnit.MILLISECONDS);
+        Thread.sleep(30);
+        AtomicInteger runs = new AtomicInteger();
+        AtomicLong at = new AtomicLong();
+        Callout c = wheel.newCallout(() -> {
+            at.set(System.nanoTime());
+            runs.incrementAndGet();
+        });
+        long before = wheel.movesQueued.sum();
+        long last = 0;
+        for (int i = 0; i < 10_000; i++) {
+            last = System.nanoTime();
+            c.reset(400, TimeUnit.MILLISECONDS);
+        }
+        assertThat(wheel.movesQueued.sum() - before).isLessThan(10);
+        Thread.sleep(700);
+        assertThat(runs.get()).isEqualTo(1);
+        assertThat(at.get() - last).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(400));
+    }
+
+    /**
+     * Re-armed earlier while the wheel places it: either the re-arm sees the placement and
+     * queues a move, or the placement sees the new deadline. Each round arms a timer far
+     * out and at once again 10 ms out, as the wheel thread (woken by the first) places it.
+     */
+    @Test
+    void anEarlierReArmDuringThePlacementIsNeverLost() throws Exception {
+        for (int round = 0; round < 150; round++) {
+            CountDownLatch fired = new CountDownLatch(1);
+            Callout c = wheel.newCallout(fired::countDown);
+            c.reset(60, TimeUnit.SECONDS);
+            Thread.onSpinWait();
+            c.reset(10, TimeUnit.MILLISECONDS);
+            assertThat(fired.await(5, TimeUnit.SECONDS)).as("round " + round).isTrue();
+        }
+    }
+
     @Test
     void stopPreventsFiring() throws Exception {
         AtomicInteger runs = new AtomicInteger();
