@@ -370,10 +370,14 @@ public final class CalloutWheel implements AutoCloseable {
                 if (idle || d < sleepUntil) {
                     LockSupport.unpark(thread);
                 }
-            } else if (placedAt != Long.MAX_VALUE && d < placedAt) {
-                // only a placed timer moves; one still in pending is placed with this deadline.
-                // Queueing a move for it too cost a queue node for every re-arm until the wheel
-                // next ran (a delayed ACK armed each round trip: 24 bytes of garbage each)
+            } else if (placedAt == Long.MAX_VALUE) {
+                // not placed yet: the wheel places it from pending with this deadline, so no
+                // move (a queue node for every re-arm until the wheel next ran: a delayed ACK
+                // is re-armed each round trip), but a wheel asleep past it must still wake
+                if (d < sleepUntil) {
+                    LockSupport.unpark(thread);
+                }
+            } else if (d < placedAt) {
                 moves.add(this);
                 movesQueued.increment();
                 if (d < sleepUntil) {

@@ -82,6 +82,31 @@ class CalloutWheelTest {
         }
     }
 
+    /**
+     * Armed while the wheel sleeps for a later timer (so it is left in pending, unwoken),
+     * then re-armed to come before that: the wheel must wake for it, not place it when it
+     * wakes for the later one. The move that is no longer queued for an unplaced timer used
+     * to be what woke it (SpuriousRtoTest's retransmission timeout came 300 ms late).
+     */
+    @Test
+    void anUnplacedTimerReArmedEarlierWakesTheWheel() throws Exception {
+        Callout later = wheel.newCallout(() -> {
+        });
+        later.reset(800, TimeUnit.MILLISECONDS);
+        Thread.sleep(30);
+        CountDownLatch fired = new CountDownLatch(1);
+        AtomicLong at = new AtomicLong();
+        Callout c = wheel.newCallout(() -> {
+            at.set(System.nanoTime());
+            fired.countDown();
+        });
+        c.reset(1000, TimeUnit.MILLISECONDS);
+        long start = System.nanoTime();
+        c.reset(20, TimeUnit.MILLISECONDS);
+        assertThat(fired.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(at.get() - start)).as("ms to fire a 20 ms timer (asleep, the wheel wakes at 800)").isLessThan(400);
+    }
+
     @Test
     void stopPreventsFiring() throws Exception {
         AtomicInteger runs = new AtomicInteger();
