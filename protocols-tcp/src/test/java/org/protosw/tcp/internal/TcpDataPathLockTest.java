@@ -181,6 +181,11 @@ class TcpDataPathLockTest {
         }
     }
 
+    /** A counter of both stacks together. */
+    private long both(String stat) {
+        return tb.stat(tb.a, stat) + tb.stat(tb.b, stat);
+    }
+
     // ---------------------------------------------------------------------------------------
 
     @Test
@@ -193,20 +198,20 @@ class TcpDataPathLockTest {
         long acksB = tb.stat(tb.b, "acks");
         long inSeqA = tb.stat(tb.a, "bytes received in-sequence");
         long inSeqB = tb.stat(tb.b, "bytes received in-sequence");
-        long winupd = tb.stat(tb.a, "window update packets") + tb.stat(tb.b, "window update packets");
-        long tuned = tb.stat(tb.a, "receive buffer autotuning steps") + tb.stat(tb.b, "receive buffer autotuning steps");
+        long winupd = both("window update packets");
+        long tuned = both("receive buffer autotuning steps");
         noGlobalLock(scenario, () -> finish(scenario, start(List.of(
                 new Flow("lo0 client>server", lo.client(), lo.server(), 16 * MIB, 1),
                 new Flow("lo0 server>client", lo.server(), lo.client(), 16 * MIB, 2),
                 new Flow("epair a>b", ep.client(), ep.server(), 16 * MIB, 3),
                 new Flow("epair b>a", ep.server(), ep.client(), 16 * MIB, 4)))));
         System.out.printf(Locale.ROOT, "[lock]   window updates sent %d, receive buffer autotuning steps %d%n",
-                tb.stat(tb.a, "window update packets") + tb.stat(tb.b, "window update packets") - winupd,
-                tb.stat(tb.a, "receive buffer autotuning steps") + tb.stat(tb.b, "receive buffer autotuning steps") - tuned);
+                both("window update packets") - winupd,
+                both("receive buffer autotuning steps") - tuned);
         // a holds both lo0 ends and one end of the epair, b the other
         assertThat(delta(tb.a, "bytes received in-sequence", inSeqA)).as(scenario).isGreaterThanOrEqualTo(3 * 16 * MIB);
         assertThat(delta(tb.b, "bytes received in-sequence", inSeqB)).as(scenario).isGreaterThanOrEqualTo(16 * MIB);
-        assertThat(tb.stat(tb.a, "window update packets") + tb.stat(tb.b, "window update packets") - winupd)
+        assertThat(both("window update packets") - winupd)
                 .as("%s: window updates sent", scenario).isPositive();
         assertThat(delta(tb.a, "acks", acksA)).as("%s: ACKs processed in a", scenario).isPositive();
         assertThat(delta(tb.b, "acks", acksB)).as("%s: ACKs processed in b", scenario).isPositive();
