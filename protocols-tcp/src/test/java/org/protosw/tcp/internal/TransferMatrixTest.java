@@ -174,10 +174,17 @@ class TransferMatrixTest {
                     // net.inet.tcp.rexmit_min). Such a stall leaves an end that received nothing
                     // for that long; a timer firing while segments flow leaves none, and fails
                     long timeouts = t.tcp("retransmit timeouts");
+                    // RACK's tail loss probe is such a timer too, with a floor of 10 ms (Linux's
+                    // TCP_TIMEOUT_MIN): a stall of that length makes it resend one segment
+                    long probes = t.tcp("tail loss probes sent");
                     if (timeouts > 0) {
                         assertThat(t.longestSilenceMs()).as("%d retransmission timeouts on a clean link: the longest an end"
                                 + " went without a segment (ms) must show the stall that excuses them", timeouts)
                                 .isGreaterThanOrEqualTo(100);
+                    } else if (probes > 0) {
+                        assertThat(t.longestSilenceMs()).as("%d loss probes on a clean link: the longest an end went without"
+                                + " a segment (ms) must show the stall that excuses them", probes).isGreaterThanOrEqualTo(5);
+                        assertThat(t.tcp("data packets retransmitted")).as("segments resent: one a probe at most").isLessThanOrEqualTo(probes);
                     } else {
                         assertThat(t.tcp("data bytes sent")).isEqualTo(2 * 64 * MIB);
                         assertThat(t.tcp("data packets retransmitted")).isZero();
