@@ -116,7 +116,6 @@ final class IpOutputPath {
         }
     }
 
-    /** Picks interface, next hop, MTU and source; null for a blackhole route (silently dropped). */
     /**
      * The last hop resolved to a local address: immutable, so every thread may reuse it while
      * its interface, addresses and MTU are still the ones asked for. A flow over lo0 then
@@ -124,6 +123,7 @@ final class IpOutputPath {
      */
     private volatile Hop lastLocalHop;
 
+    /** Picks interface, next hop, MTU and source; null for a blackhole route (silently dropped). */
     private Hop resolve(int src, int dst, int flags) throws SocketException {
         boolean allowBcast = (flags & ProtoContext.IP_ALLOWBROADCAST) != 0;
         if (dst == IpLayer.LIMITED_BROADCAST) {

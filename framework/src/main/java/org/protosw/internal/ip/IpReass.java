@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
-import org.protosw.spi.IfNet;
 import org.protosw.internal.kern.PacketPool;
+import org.protosw.spi.IfNet;
 import org.protosw.spi.Packet;
 import org.protosw.spi.Sysctls;
 import org.protosw.spi.Tunable;

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 import org.protosw.spi.Callout;
@@ -28,7 +29,7 @@ public final class CalloutWheel implements AutoCloseable {
     private final ConcurrentLinkedQueue<Timer> pending = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<Timer> moves = new ConcurrentLinkedQueue<>();
     /** Moves queued since the wheel started (tests: a re-arm that needs none queues none). */
-    final java.util.concurrent.atomic.LongAdder movesQueued = new java.util.concurrent.atomic.LongAdder();
+    final LongAdder movesQueued = new LongAdder();
     private final ConcurrentLinkedQueue<Purge> purges = new ConcurrentLinkedQueue<>();
     @SuppressWarnings("unchecked")
     private final ArrayList<Entry>[] slots = new ArrayList[SLOTS];

@@ -3,8 +3,8 @@ package org.protosw.internal.net;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
-import org.protosw.spi.IfNet;
 import org.protosw.internal.kern.PacketPool;
+import org.protosw.spi.IfNet;
 import org.protosw.spi.Packet;
 
 /**

@@ -90,25 +90,21 @@ public final class IfTable {
 
     /** The interface holding this address, or null. Lock-free. */
     public NetInterface byAddress(int addr) {
-        // indexed loops: this runs for every packet received, and an iterator is garbage
-        for (NetInterface ifp : ifs) {
-            List<IfAddr> l = ifp.addresses();
-            for (int i = 0; i < l.size(); i++) {
-                if (l.get(i).addr().bits() == addr) {
-                    return ifp;
-                }
-            }
-        }
-        return null;
+        return find(addr, false);
     }
 
     /** The interface whose subnet broadcast address this is, or null. Lock-free. */
     public NetInterface byBroadcast(int addr) {
+        return find(addr, true);
+    }
+
+    /** Indexed loops: both run for every packet received, and an iterator is garbage. */
+    private NetInterface find(int addr, boolean broadcast) {
         for (NetInterface ifp : ifs) {
             List<IfAddr> l = ifp.addresses();
             for (int i = 0; i < l.size(); i++) {
-                InAddr b = l.get(i).broadcast();
-                if (b != null && b.bits() == addr) {
+                InAddr a = broadcast ? l.get(i).broadcast() : l.get(i).addr();
+                if (a != null && a.bits() == addr) {
                     return ifp;
                 }
             }

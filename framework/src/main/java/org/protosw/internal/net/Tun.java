@@ -8,10 +8,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.protosw.internal.kern.PacketPool;
 import org.protosw.socket.Errno;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.IfNet;
-import org.protosw.internal.kern.PacketPool;
 import org.protosw.spi.Packet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.protosw.socket.Errno;
+import org.protosw.socket.InetSockAddr;
 import org.protosw.socket.Socket;
 import org.protosw.socket.SocketException;
 import org.protosw.spi.Packet;
@@ -50,21 +51,67 @@ class WakeupRaceTest {
         race(10, true);
     }
 
-    /** Without the socket having sent, a reader does not poll: it sleeps at once. */
+    /**
+     * A socket that sent and now waits for data polls (its thread stays runnable) and takes
+     * the answer; a socket that has not sent since it last received sleeps at once. With a
+     * poll of a whole second, either mistake shows in the thread's state.
+     */
     @Test
     void onlyASocketWaitingForAnAnswerPolls() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
         try (TestNet net = new TestNet()) {
-            net.register(ctx -> (Protocol) so -> {
-                so.soreserve(9216, 9216);
-                return (Pcb) () -> {
-                };
-            }, TestDgramProto.props("race", 99));
-            net.sysctl.find(SocketLayer.BUSY_READ).set(1000);
-            SocketImpl s = (SocketImpl) net.stack.socket(AF_INET, SOCK_DGRAM, 99);
-            assertThat(s.so.sentSinceReceive).isFalse();
-            assertThat(s.layer().busyReadNs()).isEqualTo(1_000_000);
-            s.close();
+            net.register(new TestDgramProto(), TestDgramProto.props("poll", 98));
+            net.sysctl.find(SocketLayer.BUSY_READ).set(1_000_000);
+            Socket asker = net.stack.socket(AF_INET, SOCK_DGRAM, 98);
+            Socket answerer = net.stack.socket(AF_INET, SOCK_DGRAM, 98);
+            Socket listener = net.stack.socket(AF_INET, SOCK_DGRAM, 98);
+            asker.bind(InetSockAddr.of("127.0.0.1", 0));
+            answerer.bind(InetSockAddr.of("127.0.0.1", 0));
+            listener.bind(InetSockAddr.of("127.0.0.1", 0));
+
+            AtomicReference<Thread> listening = new AtomicReference<>();
+            Future<Integer> idle = pool.submit(() -> {
+                listening.set(Thread.currentThread());
+                return listener.recv(ByteBuffer.allocate(8));
+            });
+            assertThat(stateWithin(listening, Thread.State.WAITING, 500))
+                    .as("a reader that has not sent sleeps at once").isEqualTo(Thread.State.WAITING);
+
+            asker.sendto(ByteBuffer.wrap(new byte[] {9}), 0, answerer.localAddress());
+            assertThat(((SocketImpl) asker).so.sentSinceReceive).isTrue();
+            AtomicReference<Thread> asking = new AtomicReference<>();
+            Future<Integer> answer = pool.submit(() -> {
+                asking.set(Thread.currentThread());
+                return asker.recv(ByteBuffer.allocate(8));
+            });
+            Thread.sleep(200);
+            assertThat(asking.get().getState()).as("a reader that sent polls for its answer").isEqualTo(Thread.State.RUNNABLE);
+            answerer.sendto(ByteBuffer.wrap(new byte[] {1, 2, 3}), 0, asker.localAddress());
+            assertThat(answer.get(5, TimeUnit.SECONDS)).isEqualTo(3);
+            assertThat(((SocketImpl) asker).so.sentSinceReceive).as("the answer taken, the next wait sleeps").isFalse();
+
+            idle.cancel(true);
+            asker.close();
+            answerer.close();
+            listener.close();
+        } finally {
+            pool.shutdownNow();
         }
+    }
+
+    /** The thread's state once it is {@code want}, or what it still was after {@code ms}. */
+    private static Thread.State stateWithin(AtomicReference<Thread> t, Thread.State want, long ms) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        Thread.State st = null;
+        while (System.nanoTime() < end) {
+            Thread th = t.get();
+            st = th == null ? null : th.getState();
+            if (st == want) {
+                return st;
+            }
+            Thread.sleep(1);
+        }
+        return st;
     }
 
     private static void race(int busyReadUs, boolean data) throws Exception {
